@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Runs a TypeScript entry point without a build step (CLIs, benchmarks, the simulator).
+// SWC honours emitDecoratorMetadata from tsconfig.json, which NestJS needs.
+'use strict';
+const path = require('node:path');
+const [entry, ...args] = process.argv.slice(2);
+if (!entry) {
+  console.error('usage: run-ts.js <file.ts> [args…]');
+  process.exit(2);
+}
+process.env.SWC_NODE_PROJECT ??= path.resolve(__dirname, '../tsconfig.json');
+require('@swc-node/register');
+process.argv = [process.argv[0], path.resolve(entry), ...args];
+require(path.resolve(entry));

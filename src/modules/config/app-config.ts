@@ -1,0 +1,118 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one typed place where Marquee reads its environment. Every variable is
+ * documented here (and in the README); nothing else in the code base reads
+ * `process.env`.
+ */
+const csv = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1));
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(8082),
+  /** Public host:port written into recommendation-request log lines. */
+  PUBLIC_ADDRESS: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where embedded state (PGlite database, artifacts, snapshots) lives. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** postgres://… selects a real PostgreSQL; unset means embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  /** Comma-separated host:port list selects Kafka; unset means the in-process bus. */
+  KAFKA_BROKERS: csv.optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('marquee'),
+  KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  TOPIC_MOVIELOG: z.string().min(1).default('movielog'),
+  TOPIC_DEAD_LETTER: z.string().min(1).default('movielog.dlq'),
+  /** Partitions for topics Marquee creates (consumers scale up to this many). */
+  TOPIC_PARTITIONS: positiveInt.max(1024).default(3),
+  /** Ratings outside 1..RATING_SCALE_MAX are rejected (some deployments use 1–10). */
+  RATING_SCALE_MAX: z.coerce.number().int().min(2).max(100).default(5),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+});
+
+export type RawEnv = z.input<typeof envSchema>;
+
+export interface AppConfig {
+  readonly env: 'development' | 'production' | 'test';
+  readonly http: { readonly host: string; readonly port: number; readonly publicAddress?: string };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly dataDir: string;
+  readonly database:
+    | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
+    | { readonly kind: 'pglite'; readonly dir: string };
+  readonly events:
+    | {
+        readonly kind: 'kafka';
+        readonly brokers: readonly string[];
+        readonly clientId: string;
+        readonly connectTimeoutMs: number;
+      }
+    | { readonly kind: 'in-process' };
+  readonly topics: { readonly movielog: string; readonly deadLetter: string };
+  readonly topicPartitions: number;
+  readonly ratingScaleMax: number;
+  readonly shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  // Empty strings mean "unset": shells and manifests often export VAR= .
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = cleaned[name];
+        return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return Object.freeze({
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, publicAddress: e.PUBLIC_ADDRESS },
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'pglite' as const, dir: path.join(dataDir, 'pglite') },
+    events: e.KAFKA_BROKERS
+      ? {
+          kind: 'kafka' as const,
+          brokers: e.KAFKA_BROKERS,
+          clientId: e.KAFKA_CLIENT_ID,
+          connectTimeoutMs: e.KAFKA_CONNECT_TIMEOUT_MS,
+        }
+      : { kind: 'in-process' as const },
+    topics: { movielog: e.TOPIC_MOVIELOG, deadLetter: e.TOPIC_DEAD_LETTER },
+    topicPartitions: e.TOPIC_PARTITIONS,
+    ratingScaleMax: e.RATING_SCALE_MAX,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  });
+}

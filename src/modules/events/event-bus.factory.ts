@@ -1,0 +1,19 @@
+import { AppConfig } from '../config/app-config';
+import { EventBus } from './event-bus';
+import { InProcessEventBus } from './in-process-event-bus';
+import { KafkaEventBus } from './kafka-event-bus';
+
+export function createEventBus(
+  config: Pick<AppConfig, 'events'>,
+  log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void,
+): EventBus {
+  if (config.events.kind === 'kafka') {
+    return new KafkaEventBus({
+      brokers: config.events.brokers,
+      clientId: config.events.clientId,
+      connectTimeoutMs: config.events.connectTimeoutMs,
+      log,
+    });
+  }
+  return new InProcessEventBus();
+}

@@ -1,0 +1,79 @@
+/**
+ * The stream abstraction Marquee is written against. Two implementations:
+ * an in-process bus (default, nothing to install) and Kafka (KAFKA_BROKERS).
+ *
+ * Delivery is at-least-once: a batch's offsets are committed only after its
+ * handler resolves. A handler that throws gets the same records again, so
+ * handlers must be idempotent.
+ */
+export interface BusRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Decimal string, as Kafka reports it (64-bit offsets do not fit a JS number safely). */
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer;
+  readonly timestamp: number;
+}
+
+export interface RecordBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly BusRecord[];
+}
+
+export interface OutgoingMessage {
+  readonly key?: string | null;
+  readonly value: string | Buffer;
+}
+
+export interface BatchContext {
+  /** Keeps group membership alive during long handlers. */
+  heartbeat(): Promise<void>;
+  /** False once the subscription is stopping: handlers may stop early (uncommitted work is redelivered). */
+  isRunning(): boolean;
+}
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed offset starts. */
+  readonly fromBeginning?: boolean;
+  /** Upper bound on records per handler call (the in-process bus honours it exactly; Kafka approximately via fetch size). */
+  readonly maxBatchRecords?: number;
+  handleBatch(batch: RecordBatch, context: BatchContext): Promise<void>;
+  /** Called when a handler throws; the batch will be delivered again. */
+  onHandlerError?(error: unknown, batch: RecordBatch): void;
+}
+
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly committed: string;
+  readonly end: string;
+  readonly lag: number;
+}
+
+export interface Subscription {
+  /** Stops fetching; the batch in progress finishes and is committed first. */
+  stop(): Promise<void>;
+  /** Back-pressure: stop fetching new batches until resume(). */
+  pause(): void;
+  resume(): void;
+  isPaused(): boolean;
+  lag(): Promise<PartitionLag[]>;
+}
+
+export interface EventBus {
+  readonly kind: 'in-process' | 'kafka';
+  connect(): Promise<void>;
+  isConnected(): boolean;
+  /** Creates the topics if missing (no-op where topics are implicit). */
+  ensureTopics(topics: readonly string[], partitions: number): Promise<void>;
+  publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** Token for injecting the configured EventBus. */
+export const EVENT_BUS = Symbol('EVENT_BUS');

@@ -1,0 +1,168 @@
+import { Admin, Consumer, Kafka, logLevel as KafkaLogLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
+import { EventBus, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from './event-bus';
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly connectTimeoutMs: number;
+  readonly log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
+}
+
+/**
+ * EventBus over Apache Kafka with kafkajs. Offsets are committed explicitly,
+ * after the handler of a batch resolved (autoCommit off), which gives
+ * at-least-once delivery: a consumer killed mid-batch re-reads that batch.
+ */
+export class KafkaEventBus implements EventBus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly consumers = new Set<Consumer>();
+  private connected = false;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    const log = options.log;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      connectionTimeout: options.connectTimeoutMs,
+      // Fail start-up after a bounded time instead of retrying forever.
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        const { message, ...extra } = entry.log;
+        const level =
+          entry.level <= KafkaLogLevel.ERROR ? 'error' : entry.level === KafkaLogLevel.WARN ? 'warn' : 'info';
+        log?.(level, `kafka ${entry.namespace}: ${message}`, extra);
+      },
+    });
+    // The Java client's murmur2 partitioner, so keys land where other Kafka clients put them.
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: true,
+    });
+    this.admin = this.kafka.admin();
+  }
+
+  async connect(): Promise<void> {
+    await this.admin.connect();
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  async ensureTopics(topics: readonly string[], partitions: number): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+    });
+  }
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key ?? null, value: m.value })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: true,
+      // Roughly bounds records per batch; log lines are ~60-120 bytes.
+      maxBytesPerPartition: Math.max(64 * 1024, (options.maxBatchRecords ?? 5_000) * 128),
+    });
+    await consumer.connect();
+    this.consumers.add(consumer);
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false });
+
+    let running = true;
+    let paused = false;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        const records = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString('utf8') : null,
+          value: m.value ?? Buffer.alloc(0),
+          timestamp: Number(m.timestamp),
+        }));
+        const recordBatch = { topic: batch.topic, partition: batch.partition, records };
+        try {
+          await options.handleBatch(recordBatch, { heartbeat, isRunning: () => running && isRunning() });
+        } catch (error) {
+          options.onHandlerError?.(error, recordBatch);
+          throw error; // kafkajs restarts the consumer from the last committed offset
+        }
+        const last = batch.messages[batch.messages.length - 1].offset;
+        resolveOffset(last);
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+        ]);
+      },
+    });
+
+    const topics = options.topics.map((topic) => ({ topic }));
+    return {
+      stop: async () => {
+        running = false;
+        // disconnect() waits for the running eachBatch (and its commit) to finish.
+        await consumer.disconnect();
+        this.consumers.delete(consumer);
+      },
+      pause: () => {
+        paused = true;
+        consumer.pause(topics);
+      },
+      resume: () => {
+        paused = false;
+        consumer.resume(topics);
+      },
+      isPaused: () => paused,
+      lag: () => this.lagOf(options.groupId, options.topics),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    this.connected = false;
+  }
+
+  private async lagOf(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    const result: PartitionLag[] = [];
+    for (const { topic, partitions } of committed) {
+      const ends = new Map((await this.admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o]));
+      for (const p of partitions) {
+        const end = ends.get(p.partition);
+        const high = BigInt(end?.high ?? '0');
+        const low = BigInt(end?.low ?? '0');
+        // -1 means "nothing committed yet": everything retained counts as lag.
+        const done = p.offset === '-1' ? low : BigInt(p.offset);
+        result.push({
+          topic,
+          partition: p.partition,
+          committed: done.toString(),
+          end: high.toString(),
+          lag: Number(high - done),
+        });
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,26 @@
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ReadinessRegistry } from './readiness.registry';
+
+@Controller()
+export class HealthController {
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly readiness: ReadinessRegistry) {}
+
+  /** Liveness: the process is up and its event loop turns. */
+  @Get('healthz')
+  health(): { status: 'ok'; uptimeSeconds: number } {
+    return { status: 'ok', uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) };
+  }
+
+  /** Readiness: every registered dependency answers. */
+  @Get('readyz')
+  async ready(
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ status: string; checks: Record<string, boolean> }> {
+    const { ready, checks } = await this.readiness.evaluate();
+    reply.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: ready ? 'ready' : 'not-ready', checks };
+  }
+}

@@ -1,0 +1,45 @@
+import { promises as fs } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../../generated/prisma/client';
+import { AppConfig } from '../config/app-config';
+import { pgConnection, pgliteConnection, SqlConnection } from './sql-connection';
+
+/** An open database: the Prisma client and the raw connection, sharing one back end. */
+export interface Database {
+  readonly prisma: PrismaClient;
+  readonly sql: SqlConnection;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: AppConfig['database']): Promise<Database> {
+  if (config.kind === 'postgres') {
+    const pool = new Pool({ connectionString: config.url, max: config.poolSize });
+    // An idle client that loses its server must not take the process down with it.
+    pool.on('error', () => undefined);
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    const sql = pgConnection(pool);
+    return {
+      prisma,
+      sql,
+      async close() {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
+  }
+
+  await fs.mkdir(config.dir, { recursive: true });
+  const pglite = await PGlite.create(config.dir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    prisma,
+    sql: pgliteConnection(pglite),
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

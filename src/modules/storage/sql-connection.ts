@@ -1,0 +1,94 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Pool, PoolClient } from 'pg';
+
+/**
+ * The small raw-SQL surface Marquee needs beside Prisma: multi-statement
+ * scripts (migrations), parameterised bulk statements (ingestion), and
+ * transactions. Both back ends speak the same PostgreSQL dialect.
+ */
+export interface SqlConnection {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs a script that may contain several statements; no parameters. */
+  exec(script: string): Promise<void>;
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<Row[]>;
+  transaction<T>(work: (tx: SqlConnection) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+type PgQueryable = Pool | PoolClient;
+
+class PgConnection implements SqlConnection {
+  readonly kind = 'postgres' as const;
+  constructor(
+    private readonly db: PgQueryable,
+    private readonly ownsPool: boolean,
+  ) {}
+
+  async exec(script: string): Promise<void> {
+    await this.db.query(script);
+  }
+
+  async query<Row extends Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.db.query(text, params as unknown[]);
+    return result.rows as Row[];
+  }
+
+  async transaction<T>(work: (tx: SqlConnection) => Promise<T>): Promise<T> {
+    if (!(this.db instanceof Pool)) return work(this); // already inside one
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(new PgConnection(client, false));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool && this.db instanceof Pool) await this.db.end();
+  }
+}
+
+type PgliteQueryable = Pick<PGlite, 'exec' | 'query'>;
+
+class PgliteConnection implements SqlConnection {
+  readonly kind = 'pglite' as const;
+  constructor(
+    private readonly db: PgliteQueryable,
+    private readonly root: PGlite | null,
+  ) {}
+
+  async exec(script: string): Promise<void> {
+    await this.db.exec(script);
+  }
+
+  async query<Row extends Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.db.query<Row>(text, params as unknown[]);
+    return result.rows;
+  }
+
+  async transaction<T>(work: (tx: SqlConnection) => Promise<T>): Promise<T> {
+    if (!this.root) return work(this);
+    return this.root.transaction((tx) => work(new PgliteConnection(tx, null)));
+  }
+
+  async close(): Promise<void> {
+    // The PGlite instance is shared with Prisma's adapter and closed by its owner.
+  }
+}
+
+export function pgConnection(pool: Pool, ownsPool = false): SqlConnection {
+  return new PgConnection(pool, ownsPool);
+}
+
+export function pgliteConnection(db: PGlite): SqlConnection {
+  return new PgliteConnection(db, db);
+}
