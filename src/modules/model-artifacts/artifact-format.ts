@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * On-disk model artifact: a directory holding
+ *   manifest.json  – what the model is and how it was made (provenance)
+ *   model.bin      – named typed arrays, each 64-byte aligned
+ *   ids.json       – external user ids and movie ids, by internal index
+ * The manifest records the sha256 of model.bin and ids.json; loading
+ * re-hashes both and checks every tensor's shape against its byte length,
+ * so a truncated, swapped or edited artifact fails loudly.
+ */
+export type TensorDType = 'float32' | 'int32' | 'uint32' | 'float64';
+export type TypedTensor = Float32Array | Int32Array | Uint32Array | Float64Array;
+
+export interface TensorEntry {
+  readonly name: string;
+  readonly dtype: TensorDType;
+  readonly shape: readonly number[];
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+
+export interface ArtifactManifest {
+  readonly formatVersion: 1;
+  readonly modelType: string;
+  readonly params: Record<string, unknown>;
+  readonly seed: number;
+  readonly snapshotId: string;
+  readonly snapshotHash: string;
+  readonly codeVersion: { readonly commit: string; readonly dirty: boolean };
+  readonly createdAt: string;
+  readonly trainingSeconds?: number;
+  readonly tensors: readonly TensorEntry[];
+  readonly files: { readonly 'model.bin': string; readonly 'ids.json': string };
+  /** Free-form, model-specific facts the scorer needs (e.g. global mean). */
+  readonly extra?: Record<string, unknown>;
+}
+
+export interface ArtifactIds {
+  readonly users: readonly number[];
+  readonly items: readonly string[];
+}
+
+export interface ArtifactContents {
+  readonly manifest: ArtifactManifest;
+  readonly ids: ArtifactIds;
+  readonly tensors: ReadonlyMap<string, TypedTensor>;
+}
+
+export interface NewArtifact {
+  readonly modelType: string;
+  readonly params: Record<string, unknown>;
+  readonly seed: number;
+  readonly snapshotId: string;
+  readonly snapshotHash: string;
+  readonly codeVersion: { readonly commit: string; readonly dirty: boolean };
+  readonly trainingSeconds?: number;
+  readonly ids: ArtifactIds;
+  readonly tensors: Readonly<Record<string, { readonly data: TypedTensor; readonly shape: readonly number[] }>>;
+  readonly extra?: Record<string, unknown>;
+}
+
+export class ArtifactIntegrityError extends Error {
+  constructor(
+    readonly artifactDir: string,
+    detail: string,
+  ) {
+    super(`Model artifact ${artifactDir} failed verification: ${detail}`);
+    this.name = 'ArtifactIntegrityError';
+  }
+}
+
+const ALIGN = 64;
+const DTYPES: Record<TensorDType, { bytes: number; make: (buf: ArrayBuffer, offset: number, length: number) => TypedTensor }> = {
+  float32: { bytes: 4, make: (b, o, n) => new Float32Array(b, o, n) },
+  int32: { bytes: 4, make: (b, o, n) => new Int32Array(b, o, n) },
+  uint32: { bytes: 4, make: (b, o, n) => new Uint32Array(b, o, n) },
+  float64: { bytes: 8, make: (b, o, n) => new Float64Array(b, o, n) },
+};
+
+function dtypeOf(data: TypedTensor): TensorDType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint32Array) return 'uint32';
+  return 'float64';
+}
+
+const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
+
+/** Writes an artifact atomically (temp dir, then rename) and returns its manifest. */
+export async function writeArtifact(dir: string, artifact: NewArtifact): Promise<ArtifactManifest> {
+  const entries: TensorEntry[] = [];
+  let offset = 0;
+  for (const [name, { data, shape }] of Object.entries(artifact.tensors)) {
+    const expected = shape.reduce((a, b) => a * b, 1);
+    if (expected !== data.length) throw new Error(`tensor ${name}: shape [${shape}] does not match length ${data.length}`);
+    offset = Math.ceil(offset / ALIGN) * ALIGN;
+    entries.push({ name, dtype: dtypeOf(data), shape: [...shape], byteOffset: offset, byteLength: data.byteLength });
+    offset += data.byteLength;
+  }
+  const bin = Buffer.alloc(offset);
+  for (const entry of entries) {
+    const { data } = artifact.tensors[entry.name];
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(bin, entry.byteOffset);
+  }
+  const idsJson = JSON.stringify(artifact.ids);
+  const manifest: ArtifactManifest = {
+    formatVersion: 1,
+    modelType: artifact.modelType,
+    params: artifact.params,
+    seed: artifact.seed,
+    snapshotId: artifact.snapshotId,
+    snapshotHash: artifact.snapshotHash,
+    codeVersion: artifact.codeVersion,
+    createdAt: new Date().toISOString(),
+    trainingSeconds: artifact.trainingSeconds,
+    tensors: entries,
+    files: { 'model.bin': sha256(bin), 'ids.json': sha256(idsJson) },
+    extra: artifact.extra,
+  };
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await fs.mkdir(tmp, { recursive: true });
+  await fs.writeFile(path.join(tmp, 'model.bin'), bin);
+  await fs.writeFile(path.join(tmp, 'ids.json'), idsJson);
+  await fs.writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rename(tmp, dir);
+  return manifest;
+}
+
+export async function readManifest(dir: string): Promise<ArtifactManifest> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as ArtifactManifest;
+  } catch (error) {
+    throw new ArtifactIntegrityError(dir, `manifest.json unreadable (${(error as Error).message})`);
+  }
+}
+
+/** Reads and verifies an artifact: hashes, tensor bounds and shapes. */
+export async function readArtifact(dir: string): Promise<ArtifactContents> {
+  const manifest = await readManifest(dir);
+  if (manifest.formatVersion !== 1) throw new ArtifactIntegrityError(dir, `unknown format version ${manifest.formatVersion}`);
+  const [bin, idsJson] = await Promise.all([
+    fs.readFile(path.join(dir, 'model.bin')),
+    fs.readFile(path.join(dir, 'ids.json')),
+  ]).catch((error: Error) => {
+    throw new ArtifactIntegrityError(dir, error.message);
+  });
+  if (sha256(bin) !== manifest.files['model.bin']) throw new ArtifactIntegrityError(dir, 'model.bin sha256 mismatch');
+  if (sha256(idsJson) !== manifest.files['ids.json']) throw new ArtifactIntegrityError(dir, 'ids.json sha256 mismatch');
+
+  // Copy into an aligned buffer we own (Buffer pools may be unaligned).
+  const buffer = new ArrayBuffer(bin.byteLength);
+  new Uint8Array(buffer).set(bin);
+  const tensors = new Map<string, TypedTensor>();
+  for (const entry of manifest.tensors) {
+    const dtype = DTYPES[entry.dtype];
+    if (!dtype) throw new ArtifactIntegrityError(dir, `tensor ${entry.name} has unknown dtype ${entry.dtype}`);
+    const count = entry.shape.reduce((a, b) => a * b, 1);
+    if (count * dtype.bytes !== entry.byteLength || entry.byteOffset + entry.byteLength > buffer.byteLength) {
+      throw new ArtifactIntegrityError(dir, `tensor ${entry.name} shape [${entry.shape}] does not fit its bytes`);
+    }
+    tensors.set(entry.name, dtype.make(buffer, entry.byteOffset, count));
+  }
+  const ids = JSON.parse(idsJson.toString('utf8')) as ArtifactIds;
+  return { manifest, ids, tensors };
+}
+
+/** Fetches a tensor and checks its shape; scorers use this to fail loudly on a malformed artifact. */
+export function tensor<T extends TypedTensor>(
+  contents: ArtifactContents,
+  name: string,
+  kind: new (...args: never[]) => T,
+  shape: readonly (number | null)[],
+): T {
+  const data = contents.tensors.get(name);
+  const entry = contents.manifest.tensors.find((t) => t.name === name);
+  if (!data || !entry) throw new ArtifactIntegrityError(contents.manifest.modelType, `missing tensor ${name}`);
+  if (!(data instanceof kind)) throw new ArtifactIntegrityError(contents.manifest.modelType, `tensor ${name} has dtype ${entry.dtype}`);
+  const ok = entry.shape.length === shape.length && shape.every((dim, i) => dim === null || dim === entry.shape[i]);
+  if (!ok) {
+    throw new ArtifactIntegrityError(
+      contents.manifest.modelType,
+      `tensor ${name} has shape [${entry.shape}], expected [${shape.map((d) => d ?? '*')}]`,
+    );
+  }
+  return data;
+}
