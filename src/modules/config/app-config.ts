@@ -16,6 +16,22 @@ const csv = z
   )
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1));
 
+const adminApiKeys = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(z.array(z.string().regex(/^[\w.-]+:[a-z-]+:\S{16,}$/, 'expected name:role:key (key ≥ 16 chars)')))
+  .transform((entries) =>
+    entries.map((entry) => {
+      const [name, role, ...key] = entry.split(':');
+      return { name, role, key: key.join(':') };
+    }),
+  );
+
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
@@ -45,6 +61,8 @@ const envSchema = z.object({
   /** Ratings outside 1..RATING_SCALE_MAX are rejected (some deployments use 1–10). */
   RATING_SCALE_MAX: z.coerce.number().int().min(2).max(100).default(5),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  /** Bootstrap admin API keys `name:role:key,…`; hashed into the api_key table at start-up. */
+  ADMIN_API_KEYS: adminApiKeys.optional(),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -69,6 +87,7 @@ export interface AppConfig {
   readonly topicPartitions: number;
   readonly ratingScaleMax: number;
   readonly shutdownGraceMs: number;
+  readonly adminApiKeys: readonly { readonly name: string; readonly role: string; readonly key: string }[];
 }
 
 export class ConfigError extends Error {
@@ -114,5 +133,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     topicPartitions: e.TOPIC_PARTITIONS,
     ratingScaleMax: e.RATING_SCALE_MAX,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    adminApiKeys: e.ADMIN_API_KEYS ?? [],
   });
 }
