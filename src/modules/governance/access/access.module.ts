@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { AccessControlService } from './access-control.service';
+import { AdminAuthGuard } from './admin-auth.guard';
+import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeyService } from './api-key.service';
+
+/** Who may call the admin API: API keys (hashed) and casbin RBAC. */
+@Module({
+  imports: [AuditModule],
+  providers: [ApiKeyRepository, ApiKeyService, AccessControlService, AdminAuthGuard],
+  exports: [ApiKeyService, AccessControlService, AdminAuthGuard],
+})
+export class AccessModule {}
