@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CatalogModule } from './modules/catalog/catalog.module';
 import { AppConfig } from './modules/config/app-config';
 import { ConfigModule } from './modules/config/config.module';
 import { EventsModule } from './modules/events/events.module';
@@ -10,7 +11,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), StorageModule, EventsModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), StorageModule, EventsModule, HealthModule, CatalogModule],
     };
   }
 }

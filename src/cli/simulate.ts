@@ -1,0 +1,149 @@
+/**
+ * `npm run simulate -- [options]`: runs the behaviour simulator (the outside world)
+ * and writes stream lines to a file, stdout, the in-process bus or Kafka.
+ *
+ *   --users 1000000 --movies 27000 --minutes 60 (or --days 1) --seed 42 --start 2026-11-01T00:00:00
+ *   --out <file> | --kafka [--brokers host:port,…] [--topic movielog]   (default: stdout)
+ *   --service-url http://localhost:8082 [--timeout-ms 800] [--address host:port]   closed loop
+ *   --drift 0.2 --activity 0.5 --rating-scale 5 --new-release-share 0.02 --new-user-share 0.01
+ *   --attack random|average|bandwagon --attack-size 0.03 [--attack-target <movieid>]
+ *   [--attack-start-minutes N] [--attack-burst-minutes N] --ground-truth <file>
+ *   --realtime [--speed 1] | --rate <lines per second>      pacing (default: as fast as possible)
+ *   --quiet                                                   no progress line
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../modules/config/app-config';
+import { createEventBus } from '../modules/events/event-bus.factory';
+import { HttpRecommender } from '../world/output/http-recommender';
+import { EventBusLineSink, fileLineSink, LineSink, StreamLineSink } from '../world/output/line-sink';
+import { ATTACK_MODELS, AttackModel, planAttack } from '../world/simulator/attack';
+import { Simulation } from '../world/simulator/engine';
+import { groundTruthRecords, writeGroundTruth } from '../world/simulator/ground-truth';
+import { createWorld } from '../world/world';
+import { progressBar } from './progress';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '1000000' },
+      movies: { type: 'string', default: '27000' },
+      minutes: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string', default: '42' },
+      start: { type: 'string', default: '2026-11-01T00:00:00' },
+      out: { type: 'string' },
+      bus: { type: 'boolean', default: false },
+      kafka: { type: 'boolean', default: false },
+      brokers: { type: 'string' },
+      topic: { type: 'string' },
+      'service-url': { type: 'string' },
+      'timeout-ms': { type: 'string', default: '800' },
+      address: { type: 'string' },
+      drift: { type: 'string', default: '0.2' },
+      activity: { type: 'string', default: '0.5' },
+      'rating-scale': { type: 'string', default: '5' },
+      'new-release-share': { type: 'string', default: '0.02' },
+      'new-user-share': { type: 'string', default: '0.01' },
+      attack: { type: 'string' },
+      'attack-size': { type: 'string', default: '0.03' },
+      'attack-target': { type: 'string' },
+      'attack-start-minutes': { type: 'string' },
+      'attack-burst-minutes': { type: 'string' },
+      'ground-truth': { type: 'string' },
+      realtime: { type: 'boolean', default: false },
+      speed: { type: 'string', default: '1' },
+      rate: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const num = (name: string, value: string | undefined): number => {
+    const n = Number(value);
+    if (value === undefined || !Number.isFinite(n)) throw new Error(`--${name} must be a number (got ${value})`);
+    return n;
+  };
+  const durationMs =
+    values.days !== undefined ? num('days', values.days) * 86_400_000 : num('minutes', values.minutes ?? '60') * 60_000;
+  const attackModel = values.attack as AttackModel | undefined;
+  if (attackModel !== undefined && !ATTACK_MODELS.includes(attackModel))
+    throw new Error(`--attack must be one of ${ATTACK_MODELS.join(', ')}`);
+  const start = values.realtime ? Math.floor(Date.now() / 1000) * 1000 : parseUtc(values.start);
+
+  const t0 = Date.now();
+  const world = createWorld({
+    seed: num('seed', values.seed),
+    users: num('users', values.users),
+    movies: num('movies', values.movies),
+    start,
+    drift: num('drift', values.drift),
+    activity: num('activity', values.activity),
+    newReleaseShare: num('new-release-share', values['new-release-share']),
+    newUserShare: num('new-user-share', values['new-user-share']),
+    attackSize: attackModel ? num('attack-size', values['attack-size']) : 0,
+  });
+  if (!values.quiet) process.stderr.write(`world ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+
+  let attack;
+  if (attackModel) {
+    const target = values['attack-target'] ? world.catalog.indexById.get(values['attack-target']) : undefined;
+    if (values['attack-target'] && target === undefined)
+      throw new Error(`unknown --attack-target ${values['attack-target']}`);
+    const startOffset =
+      values['attack-start-minutes'] !== undefined
+        ? num('attack-start-minutes', values['attack-start-minutes']) * 60_000
+        : durationMs / 2;
+    const burst =
+      values['attack-burst-minutes'] !== undefined
+        ? num('attack-burst-minutes', values['attack-burst-minutes']) * 60_000
+        : Math.min(60 * 60_000, durationMs / 4);
+    attack = planAttack(world, { model: attackModel, target, start: start + startOffset, burstMs: burst });
+  }
+
+  let sink: LineSink;
+  let closeBus: (() => Promise<void>) | undefined;
+  if (values.kafka || values.bus) {
+    const config = loadConfig({ ...process.env, ...(values.brokers ? { KAFKA_BROKERS: values.brokers } : {}) });
+    if (values.kafka && config.events.kind !== 'kafka') throw new Error('--kafka needs --brokers or KAFKA_BROKERS');
+    const bus = createEventBus(values.kafka ? config : { events: { kind: 'in-process' } });
+    await bus.connect();
+    const topic = values.topic ?? config.topics.movielog;
+    await bus.ensureTopics([topic], config.topicPartitions);
+    sink = new EventBusLineSink(bus, topic);
+    closeBus = () => bus.close();
+  } else if (values.out) sink = fileLineSink(values.out);
+  else sink = new StreamLineSink(process.stdout, false);
+
+  const recommender = values['service-url']
+    ? new HttpRecommender(values['service-url'], num('timeout-ms', values['timeout-ms']), values.address)
+    : undefined;
+  const progress = values.quiet ? undefined : progressBar();
+  const simulation = new Simulation(world, sink, {
+    durationMs,
+    ratingScaleMax: num('rating-scale', values['rating-scale']),
+    recommender,
+    attack,
+    realtime: values.realtime,
+    speed: num('speed', values.speed),
+    maxLinesPerSecond: values.rate ? num('rate', values.rate) : 0,
+    onProgress: progress?.update,
+  });
+  const stats = await simulation.run();
+  await sink.close();
+  recommender?.close();
+  await closeBus?.();
+  progress?.done();
+  if (values['ground-truth'])
+    await writeGroundTruth(values['ground-truth'], groundTruthRecords(world, attack, durationMs));
+  if (!values.quiet) process.stderr.write(`${JSON.stringify({ ...stats, seconds: (Date.now() - t0) / 1000 })}\n`);
+}
+
+function parseUtc(value: string): number {
+  const t = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
+  if (!Number.isFinite(t)) throw new Error(`--start must be an ISO-8601 time (got ${value})`);
+  return t;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
