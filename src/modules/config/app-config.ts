@@ -105,9 +105,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
-        const name = issue.path.join('.');
+        const name = String(issue.path[0]);
+        const item = issue.path.length > 1 ? ` (item ${Number(issue.path[1]) + 1})` : '';
         const value = cleaned[name];
-        return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+        return `${name}: ${issue.message}${item}${value === undefined ? '' : `, got ${JSON.stringify(value)}`}`;
       }),
     );
   }

@@ -30,13 +30,17 @@ class PartitionLog {
     return this.records.slice(start, start + max);
   }
 
-  dropBefore(offset: number): void {
-    const count = offset - this.base;
-    if (count <= 0) return;
-    // Splicing on every commit would be quadratic; compact only when worthwhile.
-    if (count < 1024 && count < this.records.length) return;
+  /**
+   * Drops records below `consumed` but keeps the newest `retain` ones, so a
+   * group that joins later with fromBeginning still finds recent history, as
+   * it would within Kafka's retention.
+   */
+  dropBefore(consumed: number, retain: number): void {
+    const count = Math.min(consumed, this.end - retain) - this.base;
+    // Slicing on every commit would be quadratic; compact in chunks.
+    if (count < Math.max(1024, retain / 4)) return;
     this.records = this.records.slice(count);
-    this.base = offset;
+    this.base += count;
   }
 }
 
@@ -53,6 +57,7 @@ interface ConsumerGroup {
 }
 
 const DEFAULT_MAX_BATCH = 500;
+const DEFAULT_RETAINED_RECORDS = 100_000;
 const RETRY_DELAY_MS = 200;
 
 export class InProcessEventBus implements EventBus {
@@ -62,6 +67,8 @@ export class InProcessEventBus implements EventBus {
   private waiters: Array<() => void> = [];
   private roundRobin = 0;
   private connected = false;
+
+  constructor(private readonly options: { retainRecords?: number } = {}) {}
 
   async connect(): Promise<void> {
     this.connected = true;
@@ -170,7 +177,7 @@ export class InProcessEventBus implements EventBus {
     try {
       await member.options.handleBatch(batch, { heartbeat: async () => undefined, isRunning: () => member.running });
       group.committed.set(key, from + records.length);
-      log.dropBefore(this.lowestCommitted(topic, partition));
+      log.dropBefore(this.lowestCommitted(topic, partition), this.options.retainRecords ?? DEFAULT_RETAINED_RECORDS);
       return true;
     } catch (error) {
       member.options.onHandlerError?.(error, batch);

@@ -5,6 +5,8 @@ export interface KafkaBusOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly connectTimeoutMs: number;
+  /** How long the group waits for a silent member before reassigning its partitions. */
+  readonly sessionTimeoutMs?: number;
   readonly log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
 }
 
@@ -78,6 +80,10 @@ export class KafkaEventBus implements EventBus {
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: true,
+      // A short fetch wait keeps end-to-end latency low and lets stop() return
+      // quickly (disconnect waits for the fetch in flight).
+      maxWaitTimeInMs: 500,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       // Roughly bounds records per batch; log lines are ~60-120 bytes.
       maxBytesPerPartition: Math.max(64 * 1024, (options.maxBatchRecords ?? 5_000) * 128),
     });
