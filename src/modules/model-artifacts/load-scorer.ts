@@ -1,0 +1,32 @@
+import { ArtifactContents, ArtifactIntegrityError, readArtifact } from './artifact-format';
+import { Scorer } from './scorer';
+import { FactorScorer } from './scorers/factor.scorer';
+import { HybridScorer } from './scorers/hybrid.scorer';
+import { ItemKnnScorer } from './scorers/item-knn.scorer';
+import { PopularityScorer } from './scorers/popularity.scorer';
+
+const SCORERS: Record<string, (contents: ArtifactContents) => Scorer> = {
+  popularity: (c) => new PopularityScorer(c),
+  'item-knn': (c) => new ItemKnnScorer(c),
+  svd: (c) => new FactorScorer(c),
+  als: (c) => new FactorScorer(c),
+  hybrid: (c) => new HybridScorer(c),
+};
+
+export const SCORABLE_MODEL_TYPES = Object.keys(SCORERS);
+
+/** Builds a scorer from already-verified artifact contents. */
+export function scorerFromContents(contents: ArtifactContents): Scorer {
+  const make = SCORERS[contents.manifest.modelType];
+  if (!make) throw new ArtifactIntegrityError(contents.manifest.modelType, `no scorer for model type`);
+  return make(contents);
+}
+
+/**
+ * Loads any model artifact for serving: verifies hashes and tensor shapes
+ * (readArtifact), then picks the scorer by manifest.modelType. Imports no
+ * training code.
+ */
+export async function loadScorer(dir: string): Promise<Scorer> {
+  return scorerFromContents(await readArtifact(dir));
+}

@@ -1,0 +1,143 @@
+import { ArtifactContents, tensor } from '../artifact-format';
+import { ScoredItem, Scorer, UserContext } from '../scorer';
+import { ArtifactCatalog, maskInactive, scoreAllItems } from './catalog';
+
+/**
+ * Matrix-factorisation scorer shared by SVD (Koren 2009: r̂ = μ + b_u + b_i + p_u·q_i)
+ * and implicit ALS (Hu, Koren & Volinsky 2008: score = x_u·y_i). For ranking the
+ * user-constant terms (μ, b_u) are dropped. Items without training data
+ * (itemActive = 0) are never recommended.
+ *
+ * Unknown users with a history (context.history) are folded in: for ALS by a
+ * few conjugate-gradient steps on the HKV normal equations using the stored
+ * Gram matrix YᵀY, for SVD by averaging the history's item factors.
+ */
+export class FactorScorer implements Scorer {
+  readonly modelType: string;
+  readonly factors: number;
+  private readonly catalog: ArtifactCatalog;
+  private readonly userFactors: Float32Array;
+  private readonly itemFactors: Float32Array;
+  private readonly itemBias: Float32Array | null;
+  /** Item term of the ranking score (SVD: b_i + γ·ln(1 + n_i)); defaults to itemBias. */
+  private readonly rankingBias: Float32Array | null;
+  private readonly userBias: Float32Array | null;
+  private readonly itemActive: Int32Array;
+  private readonly userActive: Int32Array;
+  private readonly itemGram: Float32Array | null;
+  private readonly globalMean: number;
+  /** Only models trained on explicit ratings (SVD) predict them. */
+  readonly predictsRatings: boolean;
+  private readonly foldInConfidence: number;
+  private readonly regularization: number;
+  private readonly scratch: Float32Array;
+  private readonly userVector: Float32Array;
+
+  constructor(contents: ArtifactContents) {
+    this.modelType = contents.manifest.modelType;
+    this.catalog = new ArtifactCatalog(contents);
+    const users = this.catalog.users;
+    const items = this.catalog.items;
+    const entry = contents.manifest.tensors.find((t) => t.name === 'itemFactors');
+    this.factors = entry?.shape[1] ?? 0;
+    const f = this.factors;
+    this.userFactors = tensor(contents, 'userFactors', Float32Array, [users, f]);
+    this.itemFactors = tensor(contents, 'itemFactors', Float32Array, [items, f]);
+    this.itemActive = tensor(contents, 'itemActive', Int32Array, [items]);
+    this.userActive = tensor(contents, 'userActive', Int32Array, [users]);
+    const has = (name: string) => contents.tensors.has(name);
+    this.itemBias = has('itemBias') ? tensor(contents, 'itemBias', Float32Array, [items]) : null;
+    this.rankingBias = has('rankingBias') ? tensor(contents, 'rankingBias', Float32Array, [items]) : this.itemBias;
+    this.userBias = has('userBias') ? tensor(contents, 'userBias', Float32Array, [users]) : null;
+    this.itemGram = has('itemGram') ? tensor(contents, 'itemGram', Float32Array, [f, f]) : null;
+    const extra = contents.manifest.extra ?? {};
+    this.globalMean = Number(extra.globalMean ?? 0);
+    this.predictsRatings = extra.predictsRatings === true;
+    this.foldInConfidence = Number(extra.foldInConfidence ?? 1);
+    this.regularization = Number(extra.regularization ?? 0.1);
+    this.scratch = new Float32Array(items);
+    this.userVector = new Float32Array(f);
+  }
+
+  knowsUser(userId: number): boolean {
+    return this.indexOfKnownUser(userId) !== undefined;
+  }
+
+  /** Internal index of a user with training data (others have no learned factors). */
+  private indexOfKnownUser(userId: number): number | undefined {
+    const u = this.catalog.userIndex.get(userId);
+    return u !== undefined && this.userActive[u] === 1 ? u : undefined;
+  }
+
+  /** Predicted explicit rating (SVD); NaN when the user or item is unknown. */
+  predictRating(userId: number, movieId: string): number {
+    const u = this.indexOfKnownUser(userId);
+    const i = this.catalog.itemIndex.get(movieId);
+    if (!this.predictsRatings || u === undefined || i === undefined) return NaN;
+    const f = this.factors;
+    let dot = 0;
+    for (let k = 0; k < f; k++) dot += this.userFactors[u * f + k] * this.itemFactors[i * f + k];
+    return this.globalMean + (this.userBias?.[u] ?? 0) + (this.itemBias?.[i] ?? 0) + dot;
+  }
+
+  recommend(userId: number, k: number, exclude: ReadonlySet<string>, context?: UserContext): ScoredItem[] {
+    const u = this.indexOfKnownUser(userId);
+    let user: Float32Array;
+    if (u !== undefined) {
+      user = this.userFactors.subarray(u * this.factors, (u + 1) * this.factors);
+    } else {
+      const history = this.catalog.indicesOf(context?.history ?? []);
+      if (history.length === 0) return [];
+      user = this.foldIn(history);
+    }
+    scoreAllItems(user, this.itemFactors, this.factors, this.rankingBias, this.scratch);
+    maskInactive(this.scratch, this.itemActive);
+    return this.catalog.topK(this.scratch, k, exclude);
+  }
+
+  private foldIn(history: number[]): Float32Array {
+    const f = this.factors;
+    const x = this.userVector;
+    x.fill(0);
+    const Y = this.itemFactors;
+    if (!this.itemGram) {
+      for (const i of history) for (let k = 0; k < f; k++) x[k] += Y[i * f + k] / history.length;
+      return x;
+    }
+    // Solve (YᵀY + λI + Σ_h (c−1) y_h y_hᵀ) x = Σ_h c y_h by CG from x = 0.
+    const c = this.foldInConfidence;
+    const G = this.itemGram;
+    const r = new Float64Array(f);
+    for (const i of history) for (let k = 0; k < f; k++) r[k] += c * Y[i * f + k];
+    const p = Float64Array.from(r);
+    const ap = new Float64Array(f);
+    let rsOld = dot64(r, r);
+    for (let step = 0; step < Math.min(f, 8) && rsOld > 1e-12; step++) {
+      for (let a = 0; a < f; a++) {
+        let s = this.regularization * p[a];
+        for (let b = 0; b < f; b++) s += G[a * f + b] * p[b];
+        ap[a] = s;
+      }
+      for (const i of history) {
+        let yp = 0;
+        for (let k = 0; k < f; k++) yp += Y[i * f + k] * p[k];
+        for (let k = 0; k < f; k++) ap[k] += (c - 1) * yp * Y[i * f + k];
+      }
+      const alpha = rsOld / dot64(p, ap);
+      for (let k = 0; k < f; k++) {
+        x[k] += alpha * p[k];
+        r[k] -= alpha * ap[k];
+      }
+      const rsNew = dot64(r, r);
+      for (let k = 0; k < f; k++) p[k] = r[k] + (rsNew / rsOld) * p[k];
+      rsOld = rsNew;
+    }
+    return x;
+  }
+}
+
+function dot64(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}

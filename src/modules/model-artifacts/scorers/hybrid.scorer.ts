@@ -1,0 +1,69 @@
+import { ArtifactContents, tensor } from '../artifact-format';
+import { ScoredItem, Scorer, UserContext } from '../scorer';
+import { ArtifactCatalog, scoreAllItems } from './catalog';
+import { userFeatureNames } from './demographics';
+
+/**
+ * LightFM-style hybrid (Kula 2015): a user is the sum of the embeddings of
+ * their features (id, age band, gender, occupation), an item the sum of its
+ * features' embeddings (id, genres, year bucket, language). The artifact holds
+ * the summed representations for known users and every catalog item, plus the
+ * user feature embeddings so a new user is scored from their profile alone.
+ */
+export class HybridScorer implements Scorer {
+  readonly modelType = 'hybrid';
+  private readonly catalog: ArtifactCatalog;
+  private readonly dim: number;
+  private readonly userRepr: Float32Array;
+  private readonly itemRepr: Float32Array;
+  private readonly itemBias: Float32Array;
+  private readonly userActive: Int32Array;
+  private readonly userFeatureEmbeddings: Float32Array;
+  private readonly userFeatureIndex: ReadonlyMap<string, number>;
+  private readonly scratch: Float32Array;
+  private readonly coldUser: Float32Array;
+
+  constructor(contents: ArtifactContents) {
+    this.catalog = new ArtifactCatalog(contents);
+    const entry = contents.manifest.tensors.find((t) => t.name === 'itemRepr');
+    this.dim = entry?.shape[1] ?? 0;
+    const names = (contents.manifest.extra?.userFeatures ?? []) as string[];
+    this.userRepr = tensor(contents, 'userRepr', Float32Array, [this.catalog.users, this.dim]);
+    this.itemRepr = tensor(contents, 'itemRepr', Float32Array, [this.catalog.items, this.dim]);
+    this.itemBias = tensor(contents, 'itemBias', Float32Array, [this.catalog.items]);
+    this.userActive = tensor(contents, 'userActive', Int32Array, [this.catalog.users]);
+    this.userFeatureEmbeddings = tensor(contents, 'userFeatureEmbeddings', Float32Array, [names.length, this.dim]);
+    this.userFeatureIndex = new Map(names.map((name, i) => [name, i]));
+    this.scratch = new Float32Array(this.catalog.items);
+    this.coldUser = new Float32Array(this.dim);
+  }
+
+  knowsUser(userId: number): boolean {
+    return this.indexOfKnownUser(userId) !== undefined;
+  }
+
+  private indexOfKnownUser(userId: number): number | undefined {
+    const u = this.catalog.userIndex.get(userId);
+    return u !== undefined && this.userActive[u] === 1 ? u : undefined;
+  }
+
+  recommend(userId: number, k: number, exclude: ReadonlySet<string>, context?: UserContext): ScoredItem[] {
+    const u = this.indexOfKnownUser(userId);
+    const d = this.dim;
+    let user: Float32Array;
+    if (u !== undefined) {
+      user = this.userRepr.subarray(u * d, (u + 1) * d);
+    } else {
+      // New user: sum of the embeddings of the profile features we know.
+      user = this.coldUser;
+      user.fill(0);
+      for (const name of userFeatureNames(context?.profile)) {
+        const f = this.userFeatureIndex.get(name);
+        if (f === undefined) continue;
+        for (let k = 0; k < d; k++) user[k] += this.userFeatureEmbeddings[f * d + k];
+      }
+    }
+    scoreAllItems(user, this.itemRepr, d, this.itemBias, this.scratch);
+    return this.catalog.topK(this.scratch, k, exclude);
+  }
+}

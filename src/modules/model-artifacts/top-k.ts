@@ -1,0 +1,81 @@
+/**
+ * Partial top-k selection with a fixed-size binary min-heap: O(n log k) over
+ * the catalog instead of a full sort, and no allocation per request (the
+ * buffers are reused; scorers are synchronous and single-threaded).
+ */
+export class TopK {
+  private readonly scores: Float32Array;
+  private readonly items: Int32Array;
+  private size = 0;
+
+  constructor(readonly capacity: number) {
+    this.scores = new Float32Array(Math.max(1, capacity));
+    this.items = new Int32Array(Math.max(1, capacity));
+  }
+
+  reset(): void {
+    this.size = 0;
+  }
+
+  /** Lowest score kept so far (−∞ until full): callers may skip work below it. */
+  threshold(k: number): number {
+    return this.size < k ? -Infinity : this.scores[0];
+  }
+
+  /** Offers an item; keeps the best `k` (k ≤ capacity). Ties keep the lower index. */
+  push(item: number, score: number, k: number): void {
+    const scores = this.scores;
+    const items = this.items;
+    if (this.size < k) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!worse(score, item, scores[parent], items[parent])) break;
+        scores[i] = scores[parent];
+        items[i] = items[parent];
+        i = parent;
+      }
+      scores[i] = score;
+      items[i] = item;
+      return;
+    }
+    if (!worse(scores[0], items[0], score, item)) return;
+    // Replace the root and sift down.
+    let i = 0;
+    const n = this.size;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      let child = left;
+      if (right < n && worse(scores[right], items[right], scores[left], items[left])) child = right;
+      if (!worse(scores[child], items[child], score, item)) break;
+      scores[i] = scores[child];
+      items[i] = items[child];
+      i = child;
+    }
+    scores[i] = score;
+    items[i] = item;
+  }
+
+  /** The kept items, best first; empties the heap. */
+  drain(): { items: Int32Array; scores: Float32Array } {
+    const n = this.size;
+    const outItems = new Int32Array(n);
+    const outScores = new Float32Array(n);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+      worse(this.scores[a], this.items[a], this.scores[b], this.items[b]) ? 1 : -1,
+    );
+    for (let i = 0; i < n; i++) {
+      outItems[i] = this.items[order[i]];
+      outScores[i] = this.scores[order[i]];
+    }
+    this.size = 0;
+    return { items: outItems, scores: outScores };
+  }
+}
+
+/** True when (s1, i1) ranks below (s2, i2): lower score, or equal score and higher index. */
+function worse(s1: number, i1: number, s2: number, i2: number): boolean {
+  return s1 < s2 || (s1 === s2 && i1 > i2);
+}
