@@ -10,6 +10,7 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
+const { Buffer } = require('node:buffer');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -53,7 +54,9 @@ function sourceHashes() {
 /** Builds into `outDir`; returns the manifest. */
 function build(outDir) {
   const opa = opaBinary();
-  const opaVersion = run(opa, ['version']).split('\n')[0].replace(/^Version:\s*/, '');
+  const opaVersion = run(opa, ['version'])
+    .split('\n')[0]
+    .replace(/^Version:\s*/, '');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'marquee-policies-'));
   try {
     const bundle = path.join(tmp, 'bundle.tar.gz');

@@ -3,6 +3,7 @@ import { CatalogModule } from './modules/catalog/catalog.module';
 import { AppConfig } from './modules/config/app-config';
 import { ConfigModule } from './modules/config/config.module';
 import { EventsModule } from './modules/events/events.module';
+import { GovernanceModule } from './modules/governance/governance.module';
 import { HealthModule } from './modules/health/health.module';
 import { StorageModule } from './modules/storage/storage.module';
 
@@ -11,7 +12,14 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), StorageModule, EventsModule, HealthModule, CatalogModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        StorageModule,
+        EventsModule,
+        HealthModule,
+        CatalogModule,
+        GovernanceModule,
+      ],
     };
   }
 }

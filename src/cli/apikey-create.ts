@@ -1,0 +1,36 @@
+/**
+ * `npm run apikey:create -- --name <name> --role <role>`: creates an admin API
+ * key and prints it once; only its sha256 is stored.
+ */
+import 'reflect-metadata';
+import * as os from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../modules/config/app-config';
+import { ApiKeyService } from '../modules/governance/access/api-key.service';
+import { ROLES } from '../modules/governance/access/roles';
+import { governanceCliContext } from '../modules/governance/governance-cli.module';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { name: { type: 'string' }, role: { type: 'string' } } });
+  if (!values.name || !values.role) {
+    console.error(`usage: npm run apikey:create -- --name <name> --role <${ROLES.join('|')}>`);
+    return 2;
+  }
+  const context = await governanceCliContext(loadConfig());
+  try {
+    const created = await context.get(ApiKeyService).create(values.name, values.role, `cli:${os.userInfo().username}`);
+    console.log(`API key for ${created.name} (${created.role}); store it now, it is not shown again:`);
+    console.log(created.key);
+    return 0;
+  } finally {
+    await context.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  },
+);

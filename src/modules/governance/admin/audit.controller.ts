@@ -1,0 +1,60 @@
+import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AdminAuthGuard } from '../access/admin-auth.guard';
+import { ApiKeyService } from '../access/api-key.service';
+import { CurrentPrincipal, RequirePermission } from '../access/require-permission';
+import { Principal } from '../access/roles';
+import { AuditService } from '../audit/audit.service';
+import { renderHtml, renderMarkdown } from '../reports/compliance-report';
+import { ComplianceReportService } from '../reports/compliance-report.service';
+import { AuditQuery, CreateApiKeyBody, parseInput } from './admin-dto';
+
+@Controller('admin')
+@UseGuards(AdminAuthGuard)
+export class AuditController {
+  constructor(
+    private readonly audit: AuditService,
+    private readonly reports: ComplianceReportService,
+    private readonly apiKeys: ApiKeyService,
+  ) {}
+
+  /** Walks the hash chain; `ok: false` names the first broken record. */
+  @Get('audit/verify')
+  @RequirePermission('audit', 'read')
+  verify() {
+    return this.audit.verify();
+  }
+
+  @Get('audit')
+  @RequirePermission('audit', 'read')
+  async latest(@Query() query: unknown) {
+    const { kind, limit } = parseInput(AuditQuery, query);
+    return { records: await this.audit.latest(limit ?? 100, kind) };
+  }
+
+  /** The compliance report, rendered on the fly (`npm run audit:report` writes it into audits/). */
+  @Get('reports/models/:id')
+  @RequirePermission('reports', 'read')
+  async report(
+    @Param('id') id: string,
+    @Query('format') format: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const data = await this.reports.gather(id, principal.name);
+    if (format === 'html') {
+      void reply.type('text/html; charset=utf-8');
+      return renderHtml(data);
+    }
+    void reply.type('text/markdown; charset=utf-8');
+    return renderMarkdown(data);
+  }
+
+  /** Creates an API key and returns it once; only its hash is stored. */
+  @Post('api-keys')
+  @RequirePermission('apikeys', 'manage')
+  async createKey(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    const { name, role } = parseInput(CreateApiKeyBody, body);
+    return this.apiKeys.create(name, role, principal.name);
+  }
+}

@@ -1,0 +1,91 @@
+import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AdminAuthGuard } from '../access/admin-auth.guard';
+import { CurrentPrincipal, RequirePermission } from '../access/require-permission';
+import { Principal } from '../access/roles';
+import { CanaryTelemetry } from '../policy/promotion-policy';
+import { LineageService } from '../registry/lineage.service';
+import { GateName, ModelRegistryService } from '../registry/model-registry.service';
+import { PromotionGate } from '../registry/promotion-gate.service';
+import { GateBody, ListModelsQuery, parseInput, PromotionBody, RegisterModelBody, RollbackBody } from './admin-dto';
+
+/** Model registry and lifecycle over HTTP. Every route needs an API key with the named permission. */
+@Controller('admin/models')
+@UseGuards(AdminAuthGuard)
+export class ModelsController {
+  constructor(
+    private readonly registry: ModelRegistryService,
+    private readonly gate: PromotionGate,
+    private readonly lineage: LineageService,
+  ) {}
+
+  @Post()
+  @RequirePermission('models', 'register')
+  async register(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.registry.register(parseInput(RegisterModelBody, body), principal.name);
+  }
+
+  @Get()
+  @RequirePermission('models', 'read')
+  async list(@Query() query: unknown) {
+    return { models: await this.registry.list(parseInput(ListModelsQuery, query)) };
+  }
+
+  @Get(':id')
+  @RequirePermission('models', 'read')
+  async get(@Param('id') id: string) {
+    const { model, decisions, snapshot, trainingRun } = await this.lineage.forModel(id);
+    return { ...model, decisions, snapshot, trainingRun };
+  }
+
+  @Post(':id/gates/:gate')
+  @RequirePermission('models', 'record-gate')
+  async recordGate(
+    @Param('id') id: string,
+    @Param('gate') gate: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    await this.registry.recordGateResult(id, gate as GateName, parseInput(GateBody, body), principal.name);
+    return this.registry.get(id);
+  }
+
+  /** 201 with the decision when allowed; 403 with every reason when the policy denies; 409 for an impossible transition. */
+  @Post(':id/promotions')
+  @RequirePermission('promotions', 'request')
+  async promote(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const input = parseInput(PromotionBody, body);
+    const { decision, model, retired } = await this.gate.requestTransition({
+      modelId: id,
+      to: input.to,
+      actor: principal.name,
+      role: principal.role,
+      justification: input.justification,
+      override: input.override,
+      canaryTelemetry: input.canaryTelemetry as CanaryTelemetry | undefined,
+      gates: input.gates,
+    });
+    void reply.status(decision.allowed ? 201 : 403);
+    return {
+      allowed: decision.allowed,
+      overridden: decision.overridden,
+      reasons: decision.reasons,
+      policyVersion: decision.policyVersion,
+      decisionId: decision.id,
+      transition: { from: decision.fromState, to: decision.toState },
+      model,
+      retired,
+    };
+  }
+
+  @Post(':slot/rollback')
+  @RequirePermission('models', 'rollback')
+  async rollback(@Param('slot') slot: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.gate.rollback(slot, principal.name, parseInput(RollbackBody, body).reason);
+  }
+}

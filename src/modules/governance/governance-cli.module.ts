@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { StorageModule } from '../storage/storage.module';
+import { AccessModule } from './access/access.module';
+import { AuditModule } from './audit/audit.module';
+import { ReportsModule } from './reports/reports.module';
+
+/** The slice of the application the governance CLIs need (no HTTP, no event bus). */
+@Module({})
+export class GovernanceCliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: GovernanceCliModule,
+      imports: [ConfigModule.forRoot(config), StorageModule, AuditModule, AccessModule, ReportsModule],
+    };
+  }
+}
+
+export async function governanceCliContext(config: AppConfig) {
+  const context = await NestFactory.createApplicationContext(GovernanceCliModule.forRoot(config), { logger: false });
+  await context.init();
+  return context;
+}

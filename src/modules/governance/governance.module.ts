@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { AccessModule } from './access/access.module';
+import { AdminApiModule } from './admin/admin-api.module';
+import { AuditModule } from './audit/audit.module';
+import { PolicyModule } from './policy/policy.module';
+import { RegistryModule } from './registry/registry.module';
+import { ReportsModule } from './reports/reports.module';
+
+/**
+ * Governance: model registry and lineage, OPA-gated promotion, casbin access
+ * control for the admin API, the hash-chained audit trail and compliance
+ * reports. Other modules import this and use the exported services:
+ * AuditService.append, PromotionGate.requestTransition,
+ * ModelRegistryService (recordGateResult, serving, …), LineageService.
+ */
+@Module({
+  imports: [AuditModule, AccessModule, PolicyModule, RegistryModule, ReportsModule, AdminApiModule],
+  exports: [AuditModule, AccessModule, PolicyModule, RegistryModule, ReportsModule],
+})
+export class GovernanceModule {}

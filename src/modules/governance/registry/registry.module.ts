@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { PolicyModule } from '../policy/policy.module';
+import { LineageRepository } from './lineage.repository';
+import { LineageService } from './lineage.service';
+import { ModelRegistryService } from './model-registry.service';
+import { ModelVersionRepository } from './model-version.repository';
+import { PromotionGate } from './promotion-gate.service';
+
+/** Model registry, lifecycle (through the PromotionGate) and lineage. */
+@Module({
+  imports: [AuditModule, PolicyModule],
+  providers: [ModelVersionRepository, LineageRepository, ModelRegistryService, PromotionGate, LineageService],
+  exports: [ModelRegistryService, PromotionGate, LineageService],
+})
+export class RegistryModule {}

@@ -1,0 +1,223 @@
+import { ChainVerification } from '../audit/audit-chain';
+import { ModelLineage } from '../registry/lineage.service';
+
+/** Everything an auditor needs about one model, gathered at `generatedAt`. */
+export interface ComplianceReportData {
+  readonly generatedAt: Date;
+  readonly generatedBy: string;
+  readonly lineage: ModelLineage;
+  readonly chain: ChainVerification;
+}
+
+interface Section {
+  readonly title: string;
+  readonly paragraphs?: readonly string[];
+  readonly table?: { readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] };
+}
+
+const iso = (d: Date | null | undefined): string => (d ? d.toISOString() : '—');
+const json = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
+
+function gateSummary(result: unknown): string {
+  if (!result || typeof result !== 'object') return 'not evaluated';
+  const { passed, ...rest } = result as { passed?: unknown };
+  const verdict = passed === true ? 'passed' : passed === false ? 'FAILED' : 'no verdict';
+  return Object.keys(rest).length ? `${verdict} ${JSON.stringify(rest)}` : verdict;
+}
+
+/** The report as titled sections, rendered to Markdown and HTML alike. */
+function sections(data: ComplianceReportData): Section[] {
+  const { model, snapshot, snapshotHashMatches, trainingRun, decisions, history } = data.lineage;
+  const approvals = decisions.filter((d) => d.allowed && (d.toState === 'canary' || d.toState === 'production'));
+  const overrides = decisions.filter((d) => d.overridden);
+  const deployments = history.filter((r) => r.kind === 'model.transition' || r.kind === 'model.rolled-back');
+  const policyVersions = [...new Set(decisions.map((d) => d.policyVersion))];
+  return [
+    {
+      title: 'Summary',
+      table: {
+        head: ['Field', 'Value'],
+        rows: [
+          ['Model', model.id],
+          ['Current state', model.state],
+          ['Serving slot', model.slot],
+          ['Model type', model.modelType],
+          ['Policy decisions', String(decisions.length)],
+          ['Policy versions used', policyVersions.join(', ') || '—'],
+          ['Overrides', String(overrides.length)],
+          [
+            'Audit chain',
+            data.chain.ok
+              ? `intact (${data.chain.checked} records verified, head ${data.chain.head})`
+              : `BROKEN at record ${data.chain.firstBroken?.seq}: ${data.chain.firstBroken?.detail}`,
+          ],
+        ],
+      },
+    },
+    {
+      title: 'Provenance and training run',
+      table: {
+        head: ['Field', 'Value'],
+        rows: [
+          ['Training run', trainingRun.id ?? '—'],
+          ['Trained by', trainingRun.trainedBy],
+          ['Trained at', iso(trainingRun.trainedAt)],
+          ['Hyper-parameters', json(trainingRun.params)],
+          ['Seed', String(trainingRun.seed)],
+          ['Code version', `${trainingRun.codeVersion.commit}${trainingRun.codeVersion.dirty ? ' (dirty tree)' : ''}`],
+          ['Artifact sha256', trainingRun.artifactSha256],
+          ['Registered by', `${model.registeredBy} at ${iso(model.registeredAt)}`],
+        ],
+      },
+    },
+    {
+      title: 'Data snapshot',
+      table: {
+        head: ['Field', 'Value'],
+        rows: [
+          ['Snapshot id', model.snapshotId],
+          ['Content hash (at training)', model.snapshotHash],
+          [
+            'Stored snapshot',
+            snapshot
+              ? `cutoff ${iso(snapshot.cutoff)}, rows ${json(snapshot.rowCounts)}, hash ${
+                  snapshotHashMatches ? 'matches' : `DIFFERS (${snapshot.contentHash})`
+                }`
+              : 'not found in dataset_snapshot',
+          ],
+        ],
+      },
+    },
+    {
+      title: 'Offline metrics',
+      table: { head: ['Metric', 'Value'], rows: Object.entries(model.metrics).map(([k, v]) => [k, json(v)]) },
+    },
+    {
+      title: 'Gate results',
+      table: {
+        head: ['Gate', 'Result'],
+        rows: ['fairness', 'drift', 'poisoning'].map((gate) => [gate, gateSummary(model.gates[gate])]),
+      },
+    },
+    {
+      title: 'Policy decisions',
+      paragraphs: decisions.length ? [] : ['No transition was ever requested.'],
+      table: {
+        head: ['#', 'Decided at', 'Transition', 'Actor (role)', 'Outcome', 'Policy version', 'Reasons'],
+        rows: decisions.map((d) => [
+          d.id,
+          iso(d.decidedAt),
+          `${d.fromState} → ${d.toState}`,
+          `${d.actor} (${d.role})`,
+          d.allowed ? (d.overridden ? 'ALLOWED BY OVERRIDE' : 'allowed') : 'denied',
+          d.policyVersion,
+          d.reasons.length ? d.reasons.join('; ') : 'none',
+        ]),
+      },
+    },
+    {
+      title: 'Approvals',
+      table: {
+        head: ['Decision', 'Transition', 'Approved by', 'At'],
+        rows: approvals.map((d) => [d.id, `${d.fromState} → ${d.toState}`, `${d.actor} (${d.role})`, iso(d.decidedAt)]),
+      },
+    },
+    {
+      title: 'Overrides',
+      paragraphs: overrides.length ? [] : ['None.'],
+      table: {
+        head: ['Decision', 'Transition', 'By', 'Justification', 'Overridden reasons'],
+        rows: overrides.map((d) => [
+          d.id,
+          `${d.fromState} → ${d.toState}`,
+          `${d.actor} (${d.role})`,
+          d.justification ?? '—',
+          d.reasons.join('; '),
+        ]),
+      },
+    },
+    {
+      title: 'Deployment history',
+      table: {
+        head: ['Audit seq', 'At', 'Event', 'By', 'Details'],
+        rows: deployments.map((r) => [r.seq, r.at, r.kind, r.actor, json(r.payload)]),
+      },
+    },
+    {
+      title: 'Audit records for this model',
+      table: {
+        head: ['Seq', 'At', 'Kind', 'Actor', 'Hash'],
+        rows: history.map((r) => [r.seq, r.at, r.kind, r.actor, r.hash]),
+      },
+    },
+  ];
+}
+
+const mdCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+export function renderMarkdown(data: ComplianceReportData): string {
+  const out = [
+    `# Compliance report: model ${data.lineage.model.id}`,
+    '',
+    `Generated ${iso(data.generatedAt)} by ${data.generatedBy}.`,
+    '',
+  ];
+  for (const section of sections(data)) {
+    out.push(`## ${section.title}`, '');
+    for (const p of section.paragraphs ?? []) out.push(p, '');
+    if (section.table && section.table.rows.length > 0) {
+      out.push(`| ${section.table.head.map(mdCell).join(' | ')} |`);
+      out.push(`| ${section.table.head.map(() => '---').join(' | ')} |`);
+      for (const row of section.table.rows) out.push(`| ${row.map(mdCell).join(' | ')} |`);
+      out.push('');
+    } else if (!section.paragraphs?.length) {
+      out.push('None.', '');
+    }
+  }
+  return out.join('\n');
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export function renderHtml(data: ComplianceReportData): string {
+  const title = `Compliance report: model ${data.lineage.model.id}`;
+  const body = sections(data)
+    .map((section) => {
+      const paragraphs = (section.paragraphs ?? []).map((p) => `<p>${escapeHtml(p)}</p>`).join('');
+      const table =
+        section.table && section.table.rows.length > 0
+          ? `<table><thead><tr>${section.table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` +
+            `<tbody>${section.table.rows
+              .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`)
+              .join('')}</tbody></table>`
+          : paragraphs
+            ? ''
+            : '<p>None.</p>';
+      return `<section><h2>${escapeHtml(section.title)}</h2>${paragraphs}${table}</section>`;
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(title)}</title>
+<style>
+  body { font: 11pt/1.4 system-ui, sans-serif; margin: 2rem; color: #111; }
+  h1 { font-size: 18pt; } h2 { font-size: 13pt; border-bottom: 1px solid #999; margin-top: 1.5rem; }
+  table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+  th, td { border: 1px solid #bbb; padding: .25rem .4rem; text-align: left; vertical-align: top;
+           font-size: 9pt; word-break: break-word; }
+  th { background: #eee; }
+  section { page-break-inside: avoid; }
+  @media print { body { margin: 1cm; } a { color: inherit; } }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p>Generated ${escapeHtml(iso(data.generatedAt))} by ${escapeHtml(data.generatedBy)}.</p>
+${body}
+</body>
+</html>
+`;
+}

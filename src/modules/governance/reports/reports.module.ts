@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { RegistryModule } from '../registry/registry.module';
+import { ComplianceReportService } from './compliance-report.service';
+
+/** Compliance reports for auditors. */
+@Module({
+  imports: [AuditModule, RegistryModule],
+  providers: [ComplianceReportService],
+  exports: [ComplianceReportService],
+})
+export class ReportsModule {}
