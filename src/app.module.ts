@@ -5,6 +5,7 @@ import { ConfigModule } from './modules/config/config.module';
 import { EventsModule } from './modules/events/events.module';
 import { GovernanceModule } from './modules/governance/governance.module';
 import { HealthModule } from './modules/health/health.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { StorageModule } from './modules/storage/storage.module';
 
 @Module({})
@@ -17,6 +18,7 @@ export class AppModule {
         StorageModule,
         EventsModule,
         HealthModule,
+        MetricsModule,
         CatalogModule,
         GovernanceModule,
       ],
