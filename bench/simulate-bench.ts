@@ -1,0 +1,83 @@
+/**
+ * `npm run bench:simulate [-- --users N --movies M --days D]`: full-scale world
+ * generation to a file under /usr/bin/time -v; records wall time, peak RSS and
+ * line counts in bench/results/simulate.json. The machine is shared with other
+ * engineers, so the load average at start is recorded next to the figures.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '1000000' },
+    movies: { type: 'string', default: '27000' },
+    days: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '42' },
+    out: { type: 'string', default: path.join(os.tmpdir(), 'marquee-world.log') },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const root = path.resolve(__dirname, '..');
+const args = [
+  path.join(root, 'scripts/run-ts.js'),
+  path.join(root, 'src/cli/simulate.ts'),
+  '--users',
+  values.users,
+  '--movies',
+  values.movies,
+  '--days',
+  values.days,
+  '--seed',
+  values.seed,
+  '--out',
+  values.out,
+];
+const command = `/usr/bin/time -v node ${args.map((a) => path.relative(root, a) || a).join(' ')}`;
+const loadBefore = os.loadavg();
+console.error(`running: ${command}`);
+const run = spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], {
+  cwd: root,
+  encoding: 'utf8',
+  maxBuffer: 1 << 26,
+});
+if (run.status !== 0) {
+  console.error(run.stderr);
+  process.exit(run.status ?? 1);
+}
+const err = run.stderr;
+const stats = JSON.parse(
+  err
+    .split(/[\r\n]/)
+    .filter((l) => l.startsWith('{"lines"'))
+    .pop() ?? '{}',
+);
+const field = (name: string): string => new RegExp(`${name}: (.*)`).exec(err)?.[1]?.trim() ?? '';
+const wall = field('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)')
+  .split(':')
+  .reduce((acc, part) => acc * 60 + Number(part), 0);
+const result = {
+  command,
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, totalMemGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  loadAverageAtStart: loadBefore.map((x) => Math.round(x * 100) / 100),
+  note: 'CPU shared with other engineers during the run; timings are noisy. Single-threaded simulator.',
+  wallSeconds: wall,
+  userSeconds: Number(field('User time \\(seconds\\)')),
+  systemSeconds: Number(field('System time \\(seconds\\)')),
+  peakRssMB: Math.round(Number(field('Maximum resident set size \\(kbytes\\)')) / 1024),
+  outputBytes: statSync(values.out).size,
+  lines: stats.lines,
+  watchLines: stats.watchLines,
+  rateLines: stats.rateLines,
+  watchAndRateLines: stats.watchLines + stats.rateLines,
+  accountLines: stats.accountLines,
+  sessions: stats.sessions,
+  linesPerSecond: Math.round(stats.lines / wall),
+};
+if (!values.keep) rmSync(values.out, { force: true });
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+writeFileSync(path.join(root, 'bench/results/simulate.json'), JSON.stringify(result, null, 2) + '\n');
+console.log(JSON.stringify(result, null, 2));
