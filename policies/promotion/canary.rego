@@ -8,14 +8,17 @@ canary := data.promotion.thresholds.canary
 
 to_production if input.transition.to == "production"
 
+# Callers send `"canary": null` when there is no telemetry; null counts as missing.
+has_telemetry if is_object(input.canary)
+
 deny contains "canary telemetry is missing" if {
 	to_production
-	not input.canary
+	not has_telemetry
 }
 
 deny contains msg if {
 	to_production
-	input.canary
+	has_telemetry
 	some field in canary.required_fields
 	not telemetry_has(field)
 	msg := sprintf("canary telemetry lacks %s", [field])

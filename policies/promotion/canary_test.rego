@@ -14,6 +14,11 @@ test_missing_telemetry_is_denied if {
 	promotion.deny == {"canary telemetry is missing"} with input as req
 }
 
+test_null_telemetry_is_missing if {
+	req := object.union(fixtures.good_production_request, {"canary": null})
+	promotion.deny == {"canary telemetry is missing"} with input as req
+}
+
 test_missing_field_is_denied if {
 	reasons := promotion.deny with input as with_canary(object.remove(fixtures.good_canary_telemetry, ["latencyP95Ms"]))
 	reasons == {"canary telemetry lacks latencyP95Ms"}

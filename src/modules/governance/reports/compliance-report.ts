@@ -25,6 +25,12 @@ function gateSummary(result: unknown): string {
   return Object.keys(rest).length ? `${verdict} ${JSON.stringify(rest)}` : verdict;
 }
 
+function deploymentEvent(kind: string, payload: unknown): string {
+  const p = (payload ?? {}) as { from?: string; to?: string; rollback?: boolean };
+  if (kind !== 'model.transition') return kind;
+  return `${p.from} → ${p.to}${p.rollback ? ' (rollback)' : ''}`;
+}
+
 /** The report as titled sections, rendered to Markdown and HTML alike. */
 function sections(data: ComplianceReportData): Section[] {
   const { model, snapshot, snapshotHashMatches, trainingRun, decisions, history } = data.lineage;
@@ -140,7 +146,7 @@ function sections(data: ComplianceReportData): Section[] {
       title: 'Deployment history',
       table: {
         head: ['Audit seq', 'At', 'Event', 'By', 'Details'],
-        rows: deployments.map((r) => [r.seq, r.at, r.kind, r.actor, json(r.payload)]),
+        rows: deployments.map((r) => [r.seq, r.at, deploymentEvent(r.kind, r.payload), r.actor, json(r.payload)]),
       },
     },
     {
