@@ -6,10 +6,10 @@ import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import pino from 'pino';
-import { Counter, register } from 'prom-client';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/modules/config/app-config';
 import { AuditService } from '../../src/modules/governance/audit/audit.service';
+import { MetricsRegistry } from '../../src/modules/metrics/metrics.registry';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
 
 /**
@@ -61,12 +61,6 @@ async function adminQuery(url: string, text: string): Promise<void> {
   }
 }
 
-async function deniedCount(route: string): Promise<number> {
-  const metric = register.getSingleMetric('marquee_access_denied_total') as Counter<string> | undefined;
-  const values = metric ? (await metric.get()).values : [];
-  return values.filter((v) => v.labels.route === route).reduce((sum, v) => sum + v.value, 0);
-}
-
 describe('governance on PostgreSQL', () => {
   let dbName: string;
   let dbUrl: string;
@@ -111,6 +105,12 @@ describe('governance on PostgreSQL', () => {
     expect(registered.status).toBe(201);
     return registered.body.id as string;
   }
+
+  /** marquee_access_denied_total{route} as GET /metrics would show it. */
+  const deniedCount = async (route: string): Promise<number> => {
+    const metric = await app.get(MetricsRegistry).registry.getSingleMetric('marquee_access_denied_total')?.get();
+    return (metric?.values ?? []).filter((v) => v.labels.route === route).reduce((sum, v) => sum + v.value, 0);
+  };
 
   const promote = (id: string, key: string, body: Record<string, unknown>) =>
     api('POST', `/admin/models/${id}/promotions`, key, body);

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { StorageModule } from '../storage/storage.module';
 import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
@@ -13,7 +14,7 @@ export class GovernanceCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: GovernanceCliModule,
-      imports: [ConfigModule.forRoot(config), StorageModule, AuditModule, AccessModule, ReportsModule],
+      imports: [ConfigModule.forRoot(config), StorageModule, MetricsModule, AuditModule, AccessModule, ReportsModule],
     };
   }
 }

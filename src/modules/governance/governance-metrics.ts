@@ -1,17 +1,23 @@
-import { Counter, register } from 'prom-client';
+import { Injectable } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { MetricsRegistry } from '../metrics/metrics.registry';
 
-/**
- * Governance counters, on prom-client's default registry (the one a /metrics
- * endpoint exposes). Looked up before creation so that several application
- * instances in one process (tests) share them instead of failing to register.
- */
-function counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
-  return (register.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames });
+/** Governance counters, on the service's one Prometheus registry (GET /metrics). */
+@Injectable()
+export class GovernanceMetrics {
+  readonly policyDecisions: Counter<'transition' | 'allowed'>;
+  readonly accessDenied: Counter<'route'>;
+
+  constructor(metrics: MetricsRegistry) {
+    this.policyDecisions = metrics.counter({
+      name: 'marquee_policy_decisions_total',
+      help: 'Promotion policy decisions, by requested transition and outcome.',
+      labelNames: ['transition', 'allowed'],
+    });
+    this.accessDenied = metrics.counter({
+      name: 'marquee_access_denied_total',
+      help: 'Admin API requests denied (401/403), by route.',
+      labelNames: ['route'],
+    });
+  }
 }
-
-export const policyDecisionsTotal = counter('marquee_policy_decisions_total', 'Promotion policy decisions.', [
-  'transition',
-  'allowed',
-]);
-
-export const accessDeniedTotal = counter('marquee_access_denied_total', 'Admin API requests denied.', ['route']);

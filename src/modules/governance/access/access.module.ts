@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { GovernanceMetrics } from '../governance-metrics';
 import { AccessControlService } from './access-control.service';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { ApiKeyRepository } from './api-key.repository';
@@ -8,7 +9,7 @@ import { ApiKeyService } from './api-key.service';
 /** Who may call the admin API: API keys (hashed) and casbin RBAC. */
 @Module({
   imports: [AuditModule],
-  providers: [ApiKeyRepository, ApiKeyService, AccessControlService, AdminAuthGuard],
-  exports: [ApiKeyService, AccessControlService, AdminAuthGuard],
+  providers: [GovernanceMetrics, ApiKeyRepository, ApiKeyService, AccessControlService, AdminAuthGuard],
+  exports: [ApiKeyService, AccessControlService, AdminAuthGuard, GovernanceMetrics],
 })
 export class AccessModule {}

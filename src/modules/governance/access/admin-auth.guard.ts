@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuditKind, AuditService } from '../audit/audit.service';
-import { accessDeniedTotal } from '../governance-metrics';
+import { GovernanceMetrics } from '../governance-metrics';
 import { AccessControlService } from './access-control.service';
 import { presentedApiKey } from './api-key';
 import { ApiKeyService } from './api-key.service';
@@ -29,6 +29,7 @@ export class AdminAuthGuard implements CanActivate {
     private readonly apiKeys: ApiKeyService,
     private readonly access: AccessControlService,
     private readonly audit: AuditService,
+    private readonly metrics: GovernanceMetrics,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -63,7 +64,7 @@ export class AdminAuthGuard implements CanActivate {
     permission: Permission | undefined,
   ): Promise<never> {
     const route = `${request.method} ${request.routeOptions?.url ?? request.url}`;
-    accessDeniedTotal.inc({ route });
+    this.metrics.accessDenied.inc({ route });
     const details = {
       route,
       url: request.url,

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { SqlConnection } from '../../storage/sql-connection';
 import { AuditKind, AuditService } from '../audit/audit.service';
-import { policyDecisionsTotal } from '../governance-metrics';
+import { GovernanceMetrics } from '../governance-metrics';
 import { CanaryTelemetry, PolicyInput } from '../policy/promotion-policy';
 import { PromotionPolicyService } from '../policy/promotion-policy.service';
 import { canTransition, InvalidTransitionError, isModelState, ModelState, TransitionTarget } from './lifecycle';
@@ -48,6 +48,7 @@ export class PromotionGate {
     private readonly repository: ModelVersionRepository,
     private readonly policy: PromotionPolicyService,
     private readonly audit: AuditService,
+    private readonly metrics: GovernanceMetrics,
   ) {}
 
   /**
@@ -155,7 +156,7 @@ export class PromotionGate {
       }
       return { decision, model: (await this.repository.findById(model.id, tx))!, retired };
     });
-    policyDecisionsTotal.inc({
+    this.metrics.policyDecisions.inc({
       transition: `${outcome.decision.fromState}->${outcome.decision.toState}`,
       allowed: String(outcome.decision.allowed),
     });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { GovernanceMetrics } from '../governance-metrics';
 import { PolicyModule } from '../policy/policy.module';
 import { LineageRepository } from './lineage.repository';
 import { LineageService } from './lineage.service';
@@ -10,7 +11,14 @@ import { PromotionGate } from './promotion-gate.service';
 /** Model registry, lifecycle (through the PromotionGate) and lineage. */
 @Module({
   imports: [AuditModule, PolicyModule],
-  providers: [ModelVersionRepository, LineageRepository, ModelRegistryService, PromotionGate, LineageService],
+  providers: [
+    GovernanceMetrics,
+    ModelVersionRepository,
+    LineageRepository,
+    ModelRegistryService,
+    PromotionGate,
+    LineageService,
+  ],
   exports: [ModelRegistryService, PromotionGate, LineageService],
 })
 export class RegistryModule {}
