@@ -35,7 +35,7 @@ const args = [
   '--out',
   values.out,
 ];
-const command = `/usr/bin/time -v node ${args.map((a) => path.relative(root, a) || a).join(' ')}`;
+const command = `/usr/bin/time -v node ${args.map((a) => (a.startsWith(root) ? path.relative(root, a) : a)).join(' ')}`;
 const loadBefore = os.loadavg();
 console.error(`running: ${command}`);
 const run = spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], {
@@ -64,7 +64,7 @@ const result = {
   machine: { cpus: os.cpus().length, totalMemGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   loadAverageAtStart: loadBefore.map((x) => Math.round(x * 100) / 100),
   note: 'CPU shared with other engineers during the run; timings are noisy. Single-threaded simulator.',
-  wallSeconds: wall,
+  wallSeconds: Math.round(wall * 10) / 10,
   userSeconds: Number(field('User time \\(seconds\\)')),
   systemSeconds: Number(field('System time \\(seconds\\)')),
   peakRssMB: Math.round(Number(field('Maximum resident set size \\(kbytes\\)')) / 1024),

@@ -7,7 +7,8 @@
  *   --service-url http://localhost:8082 [--timeout-ms 800] [--address host:port]   closed loop
  *   --drift 0.2 --activity 0.5 --rating-scale 5 --new-release-share 0.02 --new-user-share 0.01
  *   --attack random|average|bandwagon --attack-size 0.03 [--attack-target <movieid>]
- *   [--attack-start-minutes N] [--attack-burst-minutes N] --ground-truth <file>
+ *   [--attack-start-minutes N] [--attack-burst-minutes N] --ground-truth <file>   (attack labels, JSONL)
+ *   --truth-out <file>                                        hidden taste vectors (JSONL, for evaluation only)
  *   --realtime [--speed 1] | --rate <lines per second>      pacing (default: as fast as possible)
  *   --quiet                                                   no progress line
  */
@@ -18,7 +19,7 @@ import { HttpRecommender } from '../world/output/http-recommender';
 import { EventBusLineSink, fileLineSink, LineSink, StreamLineSink } from '../world/output/line-sink';
 import { ATTACK_MODELS, AttackModel, planAttack } from '../world/simulator/attack';
 import { Simulation } from '../world/simulator/engine';
-import { groundTruthRecords, writeGroundTruth } from '../world/simulator/ground-truth';
+import { groundTruthRecords, tasteRecords, writeGroundTruth } from '../world/simulator/ground-truth';
 import { createWorld } from '../world/world';
 import { progressBar } from './progress';
 
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       'attack-start-minutes': { type: 'string' },
       'attack-burst-minutes': { type: 'string' },
       'ground-truth': { type: 'string' },
+      'truth-out': { type: 'string' },
       realtime: { type: 'boolean', default: false },
       speed: { type: 'string', default: '1' },
       rate: { type: 'string' },

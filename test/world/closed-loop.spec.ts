@@ -96,7 +96,7 @@ describe('closed loop with the service', () => {
     expect(top5).toBeGreaterThan(bottom5);
   });
 
-  it('keeps going when the service is down: status 0, empty result, users browse on their own', async () => {
+  it('keeps going when the service is down: status 502, empty result, users browse on their own', async () => {
     const world = createWorld({ seed: 4, users: 500, movies: 300, activity: 2 });
     const recommender = new HttpRecommender('http://127.0.0.1:9', 200, 'team05.example.edu:8082');
     const sink = new MemoryLineSink();
@@ -105,6 +105,6 @@ describe('closed loop with the service', () => {
     expect(stats.requestLines).toBeGreaterThan(10);
     expect(stats.watches).toBeGreaterThan(10);
     const request = sink.lines.find((l) => l.includes('recommendation request'))!;
-    expect(request).toMatch(/, status 0, result: , \d+ ms$/);
+    expect(request).toMatch(/, status 502, result: , \d+ ms$/);
   });
 });

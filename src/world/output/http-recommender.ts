@@ -1,9 +1,15 @@
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
+const BAD_GATEWAY = 502;
+const GATEWAY_TIMEOUT = 504;
+
 /** What the platform got back when it asked for recommendations. */
 export interface RecommendationResponse {
-  /** HTTP status; 0 when no response arrived (refused connection, timeout). */
+  /**
+   * HTTP status. When no response arrives the platform logs a gateway status:
+   * 504 after the timeout, 502 when the connection failed.
+   */
   readonly status: number;
   readonly items: readonly string[];
   readonly latencyMs: number;
@@ -55,18 +61,18 @@ export class HttpRecommender implements Recommender {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
-            const status = res.statusCode ?? 0;
+            const status = res.statusCode ?? BAD_GATEWAY;
             const body = Buffer.concat(chunks).toString('utf8');
             done({ status, items: status === 200 ? parseItems(body) : [], latencyMs: elapsed() });
           });
-          res.on('error', () => done({ status: res.statusCode ?? 0, items: [], latencyMs: elapsed() }));
+          res.on('error', () => done({ status: BAD_GATEWAY, items: [], latencyMs: elapsed() }));
         },
       );
       req.on('timeout', () => {
+        done({ status: GATEWAY_TIMEOUT, items: [], latencyMs: elapsed() });
         req.destroy();
-        done({ status: 0, items: [], latencyMs: elapsed() });
       });
-      req.on('error', () => done({ status: 0, items: [], latencyMs: elapsed() }));
+      req.on('error', () => done({ status: BAD_GATEWAY, items: [], latencyMs: elapsed() }));
     });
   }
 

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { World } from '../world';
 import { AttackPlan } from './attack';
+import { TASTE_DIMS } from './taste-model';
 
 /**
  * The labels detection and evaluation are scored against, one JSON object per
@@ -48,4 +49,42 @@ export async function writeGroundTruth(path: string, records: Iterable<object>):
   }
   out.end();
   await once(out, 'finish');
+}
+
+/**
+ * The hidden taste model, for evaluation reports that need the truth itself
+ * (e.g. regret of a recommender against the ideal list): one `movie` record per
+ * movie and one `user` record per account, vectors rounded to 4 decimals.
+ * utility(u, m, t) = (user.vector + drift × (t − start)/30 days × user.drift) · movie.vector + movie.bias;
+ * a viewing is enjoyed when utility + N(0, 0.45²) > user.threshold.
+ */
+export function* tasteRecords(world: World): Generator<object> {
+  const { taste, catalog, population } = world;
+  const K = TASTE_DIMS;
+  const vec = (a: Float32Array, i: number): number[] =>
+    Array.from(a.subarray(i * K, (i + 1) * K), (x) => Math.round(x * 1e4) / 1e4);
+  yield {
+    kind: 'taste_model',
+    dims: K,
+    start: new Date(world.options.start).toISOString(),
+    drift: world.options.drift,
+  };
+  for (let m = 0; m < catalog.movies.length; m++)
+    yield {
+      kind: 'movie',
+      id: catalog.movies[m].id,
+      vector: vec(taste.movieVectors, m),
+      bias: Math.round(taste.movieBias[m] * 1e4) / 1e4,
+      available_from: new Date(catalog.traits.availableFrom[m]).toISOString(),
+    };
+  for (let u = 0; u < population.size; u++)
+    yield {
+      kind: 'user',
+      user_id: population.ids[u],
+      fake: population.isFake(u),
+      vector: vec(taste.userVectors, u),
+      drift: vec(taste.driftVectors, u),
+      threshold: Math.round(taste.userThreshold[u] * 1e4) / 1e4,
+      sessions_per_day: Math.round(taste.activity[u] * 1e4) / 1e4,
+    };
 }
