@@ -11,6 +11,13 @@ import { AppConfig, loadConfig } from '../../src/modules/config/app-config';
 import { AuditService } from '../../src/modules/governance/audit/audit.service';
 import { MetricsRegistry } from '../../src/modules/metrics/metrics.registry';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
+import { loadScorer } from '../../src/modules/model-artifacts/load-scorer';
+import { EvaluationContext, evaluateScorer } from '../../src/modules/training/evaluation/evaluator';
+import { temporalSplit } from '../../src/modules/training/evaluation/splits';
+import { itemKnnTrainer } from '../../src/modules/training/models/item-knn/item-knn.trainer';
+import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
+import { generateLatentWorld } from '../../src/modules/training/synthetic/latent-world';
+import { Trainer } from '../../src/modules/training/trainer';
 
 /**
  * Governance end to end on a real PostgreSQL (a fresh database per run):
@@ -396,6 +403,49 @@ describe('governance on PostgreSQL', () => {
     expect(viaApi.status).toBe(200);
     expect(String(viaApi.body)).toContain('<!doctype html>');
     expect((await api('GET', `/admin/reports/models/${challenger}`, KEYS.eve)).status).toBe(403);
+  });
+
+  it('trains two real models on synthetic data, then promotes the better one through canary to production', async () => {
+    const { dataset } = generateLatentWorld({ users: 240, movies: 80, interactions: 7_000, seed: 11 });
+    const split = temporalSplit(dataset, 0.8, 20);
+    const context = new EvaluationContext(split);
+    const trainers: [string, Trainer<object>][] = [
+      ['popularity', popularityTrainer as Trainer<object>],
+      ['item-knn', itemKnnTrainer as Trainer<object>],
+    ];
+    const models: { id: string; ndcg: number }[] = [];
+    for (const [name, trainer] of trainers) {
+      const dir = path.join(dataDir, 'artifacts', `sim-${name}`);
+      await writeArtifact(dir, await trainer.train(split.train, {}, 7, { workers: 1 }));
+      const evaluation = evaluateScorer(await loadScorer(dir), context);
+      const metrics = { 'ndcg@20': evaluation.warm.ndcg, coverage: evaluation.coverage };
+      const registered = await api('POST', '/admin/models', KEYS.ds, {
+        artifactDir: `artifacts/sim-${name}`,
+        slot: 'sim',
+        metrics,
+        gates: GOOD_GATES,
+      });
+      expect(registered.status).toBe(201);
+      expect(registered.body).toMatchObject({
+        modelType: trainer.modelType,
+        slot: 'sim',
+        snapshotId: split.train.snapshotId,
+      });
+      models.push({ id: registered.body.id, ndcg: evaluation.warm.ndcg });
+    }
+    const [better, weaker] = [...models].sort((a, b) => b.ndcg - a.ndcg);
+    expect((await promote(better.id, KEYS.rm, { to: 'canary' })).status).toBe(201);
+    const prod = await promote(better.id, KEYS.rm, { to: 'production', canaryTelemetry: GOOD_CANARY });
+    expect(prod.status).toBe(201);
+    expect(prod.body.model).toMatchObject({ slot: 'sim', state: 'production' });
+    // The weaker model is judged against the new champion by the tolerance in policies/promotion/data.json.
+    const challenge = await promote(weaker.id, KEYS.rm, { to: 'canary' });
+    const withinTolerance = weaker.ndcg >= better.ndcg - 0.005;
+    expect(challenge.body.allowed).toBe(withinTolerance);
+    if (!withinTolerance) expect(challenge.body.reasons[0]).toContain(`is worse than champion ${better.id}'s`);
+    // The default slot is untouched: one production model per slot.
+    const production = await api('GET', '/admin/models?state=production', KEYS.eve);
+    expect(production.body.models.map((m: { slot: string }) => m.slot).sort()).toEqual(['default', 'sim']);
   });
 
   it('serialises concurrent appends into one chain', async () => {
