@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   progress?.done();
   if (values['ground-truth'])
     await writeGroundTruth(values['ground-truth'], groundTruthRecords(world, attack, durationMs));
+  if (values['truth-out']) await writeGroundTruth(values['truth-out'], tasteRecords(world));
   if (!values.quiet) process.stderr.write(`${JSON.stringify({ ...stats, seconds: (Date.now() - t0) / 1000 })}\n`);
 }
 
