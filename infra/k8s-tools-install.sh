@@ -41,7 +41,7 @@ install_go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBEC
 # Schemas: kubeconform reads them from disk through a -schema-location template
 # ({{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json).
 stamp="$SCHEMAS/.installed"
-want="kubernetes-validate==$KUBERNETES_VALIDATE_VERSION $K8S_SCHEMA_VERSION"
+want="kubernetes-validate==$KUBERNETES_VALIDATE_VERSION $K8S_SCHEMA_VERSION relative-refs-no-id"
 if [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$want" ]]; then
   echo "k8s schemas $K8S_SCHEMA_VERSION already installed at $SCHEMAS"
 else
@@ -54,7 +54,7 @@ else
   wheel="$(ls "$tmp"/kubernetes_validate-*.whl)"
   rm -rf "$SCHEMAS" && mkdir -p "$SCHEMAS"
   python3 - "$wheel" "$SCHEMAS" "$K8S_SCHEMA_VERSION" <<'PY'
-import sys, zipfile, os
+import json, os, sys, zipfile
 wheel, dest, version = sys.argv[1:]
 prefix = "kubernetes_validate/kubernetes-json-schema/"
 wanted = (f"{version}-local/", f"{version}-local-strict/")
@@ -65,8 +65,16 @@ with zipfile.ZipFile(wheel) as z:
         if rel and rel.startswith(wanted) and not name.endswith("/"):
             target = os.path.join(dest, rel)
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            with z.open(name) as src, open(target, "wb") as out:
-                out.write(src.read())
+            # Each schema names itself https://kubernetes.io/api/… ($id) and points
+            # at "/api/_definitions.json"; the package maps that URL to its own
+            # file. kubeconform resolves $ref against the schema's location, so
+            # drop the $id and make the reference relative to the file.
+            schema = json.loads(z.open(name).read().decode("utf-8"))
+            if isinstance(schema, dict):
+                schema.pop("$id", None)
+            text = json.dumps(schema).replace('"/api/_definitions.json#', '"_definitions.json#')
+            with open(target, "w", encoding="utf-8") as out:
+                out.write(text)
             count += 1
 if count == 0:
     sys.exit(f"no schemas for {version} in {wheel}")
