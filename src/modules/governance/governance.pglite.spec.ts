@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Test, TestingModule } from '@nestjs/testing';
+import { loadConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { MetricsModule } from '../metrics/metrics.module';
+import { writeArtifact } from '../model-artifacts/artifact-format';
+import { StorageModule } from '../storage/storage.module';
+import { StorageService } from '../storage/storage.service';
+import { AuditModule } from './audit/audit.module';
+import { AuditService } from './audit/audit.service';
+import { ModelRegistryService } from './registry/model-registry.service';
+import { PromotionGate } from './registry/promotion-gate.service';
+import { RegistryModule } from './registry/registry.module';
+
+/**
+ * The same governance path on embedded PGlite (the default back end of
+ * `npm start`): plpgsql trigger, advisory locks, jsonb merges. The full API
+ * flow runs on PostgreSQL in test/integration/governance.pg.spec.ts.
+ */
+describe('governance on PGlite', () => {
+  let dataDir: string;
+  let moduleRef: TestingModule;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-gov-pglite-'));
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' })),
+        StorageModule,
+        MetricsModule,
+        AuditModule,
+        RegistryModule,
+      ],
+    }).compile();
+    await moduleRef.init();
+  }, 120_000);
+
+  afterAll(async () => {
+    await moduleRef?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function register(name: string, ndcg: number): Promise<string> {
+    await writeArtifact(path.join(dataDir, name), {
+      modelType: 'popularity',
+      params: {},
+      seed: ndcg * 1000,
+      snapshotId: 'snap-1',
+      snapshotHash: 'cd'.repeat(32),
+      codeVersion: { commit: 'deadbeef', dirty: true },
+      ids: { users: [], items: ['m1'] },
+      tensors: { scores: { data: Float32Array.of(ndcg), shape: [1] } },
+    });
+    const registry = moduleRef.get(ModelRegistryService);
+    const model = await registry.register({ artifactDir: name, metrics: { 'ndcg@20': ndcg, coverage: 0.5 } }, 'ds');
+    for (const gate of ['fairness', 'drift', 'poisoning'] as const) {
+      await registry.recordGateResult(model.id, gate, { passed: true }, 'gates');
+    }
+    return model.id;
+  }
+
+  it('promotes, denies a worse challenger with the reason, and keeps an intact chain', async () => {
+    const gate = moduleRef.get(PromotionGate);
+    const first = await register('a', 0.3);
+    const actor = { actor: 'rm', role: 'release-manager' };
+    expect((await gate.requestTransition({ modelId: first, to: 'canary', ...actor })).decision.allowed).toBe(true);
+    const telemetry = { requests: 900, errorRate: 0, latencyP95Ms: 20, onlineMetric: 0.1 };
+    const prod = await gate.requestTransition({
+      modelId: first,
+      to: 'production',
+      canaryTelemetry: telemetry,
+      ...actor,
+    });
+    expect(prod.model.state).toBe('production');
+
+    const worse = await register('b', 0.1);
+    const denied = await gate.requestTransition({ modelId: worse, to: 'canary', ...actor });
+    expect(denied.decision.allowed).toBe(false);
+    expect(denied.decision.reasons).toEqual([
+      `candidate ndcg@20 0.1 is worse than champion ${first}'s 0.3 by more than the tolerance 0.005`,
+    ]);
+    expect(denied.model.state).toBe('candidate');
+
+    await expect(moduleRef.get(AuditService).verify()).resolves.toMatchObject({ ok: true, firstBroken: null });
+  });
+
+  it('refuses UPDATE and DELETE on the audit table', async () => {
+    const sql = moduleRef.get(StorageService).sql;
+    await expect(sql.query(`UPDATE audit_record SET actor = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(sql.query('DELETE FROM audit_record')).rejects.toThrow(/append-only/);
+  });
+});
