@@ -23,6 +23,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
+    // Throw start-up errors to the caller (main exits non-zero; tests see the cause).
+    abortOnError: false,
   });
   app.useGlobalFilters(new JsonExceptionFilter());
   const fastify = app.getHttpAdapter().getInstance();

@@ -6,6 +6,7 @@ import { EventsModule } from './modules/events/events.module';
 import { GovernanceModule } from './modules/governance/governance.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { ServingModule } from './modules/serving/serving.module';
 import { StorageModule } from './modules/storage/storage.module';
 
 @Module({})
@@ -21,6 +22,7 @@ export class AppModule {
         MetricsModule,
         CatalogModule,
         GovernanceModule,
+        ServingModule,
       ],
     };
   }

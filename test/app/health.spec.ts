@@ -34,10 +34,10 @@ describe('service skeleton (embedded PGlite + in-process bus)', () => {
     expect(res.json()).toMatchObject({ status: 'ok' });
   });
 
-  it('is ready when the database and the event bus answer', async () => {
+  it('reports each dependency, and is not ready before a model is loaded', async () => {
     const res = await get('/readyz');
-    expect(res.statusCode).toBe(200);
-    expect(res.json().checks).toMatchObject({ database: true, eventBus: true, notDraining: true });
+    expect(res.json().checks).toMatchObject({ database: true, eventBus: true, model: false, notDraining: true });
+    expect(res.statusCode).toBe(503);
   });
 
   it('answers unknown routes with a JSON 404 carrying the request id', async () => {

@@ -63,6 +63,19 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   /** Bootstrap admin API keys `name:role:key,…`; hashed into the api_key table at start-up. */
   ADMIN_API_KEYS: adminApiKeys.optional(),
+  /** Serving slot whose production model answers /recommend. */
+  SERVING_SLOT: z.string().min(1).default('default'),
+  /** Serve this artifact directory instead of the registry's production model (operators, benchmarks). */
+  SERVING_MODEL_DIR: z.string().min(1).optional(),
+  /** Budget for one recommendation before the popularity fallback answers (the platform allows 600 ms). */
+  SERVING_TIMEOUT_MS: positiveInt.max(600).default(200),
+  /** How often serving asks the registry whether the production model changed. */
+  SERVING_MODEL_POLL_MS: positiveInt.default(5_000),
+  /** Per-user cache of what to exclude (watched/rated); invalidated by new watches on the stream. */
+  SERVING_HISTORY_CACHE_USERS: z.coerce.number().int().min(0).default(200_000),
+  SERVING_HISTORY_TTL_MS: positiveInt.default(300_000),
+  /** Write every response to the stream and the store (disable only in isolated benchmarks). */
+  SERVING_LOG_RESPONSES: z.enum(['true', 'false']).default('true'),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -87,6 +100,15 @@ export interface AppConfig {
   readonly topicPartitions: number;
   readonly ratingScaleMax: number;
   readonly shutdownGraceMs: number;
+  readonly serving: {
+    readonly slot: string;
+    readonly modelDir?: string;
+    readonly timeoutMs: number;
+    readonly modelPollMs: number;
+    readonly historyCacheUsers: number;
+    readonly historyTtlMs: number;
+    readonly logResponses: boolean;
+  };
   readonly adminApiKeys: readonly { readonly name: string; readonly role: string; readonly key: string }[];
 }
 
@@ -134,6 +156,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     topicPartitions: e.TOPIC_PARTITIONS,
     ratingScaleMax: e.RATING_SCALE_MAX,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    serving: {
+      slot: e.SERVING_SLOT,
+      modelDir: e.SERVING_MODEL_DIR ? path.resolve(e.SERVING_MODEL_DIR) : undefined,
+      timeoutMs: e.SERVING_TIMEOUT_MS,
+      modelPollMs: e.SERVING_MODEL_POLL_MS,
+      historyCacheUsers: e.SERVING_HISTORY_CACHE_USERS,
+      historyTtlMs: e.SERVING_HISTORY_TTL_MS,
+      logResponses: e.SERVING_LOG_RESPONSES === 'true',
+    },
     adminApiKeys: e.ADMIN_API_KEYS ?? [],
   });
 }

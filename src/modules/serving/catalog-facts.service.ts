@@ -1,0 +1,51 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ServingRepository } from './serving.repository';
+
+const REFRESH_MS = 60_000;
+const POPULAR_WINDOW_DAYS = 7;
+const POPULAR_SIZE = 200;
+
+/**
+ * Facts serving needs on every request but that change slowly: which titles
+ * are adult, and a recent-popularity list for the answer of last resort.
+ * Refreshed in the background; requests only read the current sets.
+ */
+@Injectable()
+export class CatalogFacts implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(CatalogFacts.name);
+  private adult: ReadonlySet<string> = new Set();
+  private popular: readonly string[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly repository: ServingRepository) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+    this.timer.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  isAdult = (movieId: string): boolean => this.adult.has(movieId);
+
+  get popularMovies(): readonly string[] {
+    return this.popular;
+  }
+
+  async refresh(now = new Date()): Promise<void> {
+    try {
+      const since = new Date(now.getTime() - POPULAR_WINDOW_DAYS * 86_400_000);
+      const [adult, popular] = await Promise.all([
+        this.repository.loadAdultMovieIds(),
+        this.repository.loadPopularMovies(since, POPULAR_SIZE),
+      ]);
+      this.adult = new Set(adult);
+      this.popular = popular;
+    } catch (error) {
+      this.logger.warn(`catalog facts not refreshed: ${(error as Error).message}`);
+    }
+  }
+}

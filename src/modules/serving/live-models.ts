@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { Scorer } from '../model-artifacts/scorer';
+
+/** A model loaded in memory and ready to rank. Immutable once built. */
+export interface LiveModel {
+  /** Registry model version id (or a content-derived id for a fixed artifact). */
+  readonly versionId: string;
+  readonly modelType: string;
+  readonly snapshotId: string;
+  readonly scorer: Scorer;
+  readonly loadedAt: Date;
+}
+
+/**
+ * The models serving holds: the production model of the slot plus any others
+ * that experiments route to. Installing replaces a reference in one
+ * assignment, so a swap is atomic: a request reads `production` once at its
+ * start and finishes on that model even if a new one is installed meanwhile;
+ * the old model is garbage once its last request is done.
+ */
+@Injectable()
+export class LiveModels {
+  private productionModel: LiveModel | null = null;
+  private others: ReadonlyMap<string, LiveModel> = new Map();
+
+  get production(): LiveModel | null {
+    return this.productionModel;
+  }
+
+  byVersion(versionId: string): LiveModel | undefined {
+    if (this.productionModel?.versionId === versionId) return this.productionModel;
+    return this.others.get(versionId);
+  }
+
+  installProduction(model: LiveModel): void {
+    this.productionModel = model;
+  }
+
+  /** Replaces the set of non-production models in one assignment. */
+  installOthers(models: readonly LiveModel[]): void {
+    this.others = new Map(models.map((m) => [m.versionId, m]));
+  }
+
+  loadedVersions(): string[] {
+    return [...(this.productionModel ? [this.productionModel.versionId] : []), ...this.others.keys()];
+  }
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ModelRegistryService } from '../governance/registry/model-registry.service';
+import { ModelVersion } from '../governance/registry/model-version';
+import { ReadinessRegistry } from '../health/readiness.registry';
+import { readManifest } from '../model-artifacts/artifact-format';
+import { loadScorer } from '../model-artifacts/load-scorer';
+import { LiveModel, LiveModels } from './live-models';
+import { ServingMetrics } from './serving.metrics';
+
+/**
+ * Keeps the in-memory models in step with the registry: the slot's
+ * production model, its canaries and the newest popularity model (cold
+ * start). Loading happens here, off the request path; installing is one
+ * reference swap (LiveModels). A model that fails to load is logged and
+ * skipped: serving keeps what it has.
+ */
+@Injectable()
+export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ModelLoaderService.name);
+  private timer?: NodeJS.Timeout;
+  private refreshing: Promise<void> | null = null;
+  private coldStartModel: LiveModel | null = null;
+  private readonly failed = new Set<string>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: ModelRegistryService,
+    private readonly live: LiveModels,
+    private readonly metrics: ServingMetrics,
+    private readonly readiness: ReadinessRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.readiness.register({ name: 'model', check: () => this.live.production !== null });
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.config.serving.modelPollMs);
+    this.timer.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The popularity model used for users the production model cannot place. */
+  get coldStart(): LiveModel | null {
+    return this.coldStartModel;
+  }
+
+  /** Loads and installs now (also used after a promotion, so the switch need not wait for the poll). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.sync()
+      .catch((error: unknown) => this.logger.error(`model refresh failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  /** Loads an artifact directory and makes it the production model (fixed-artifact mode, benchmarks, tests). */
+  async installFromDirectory(dir: string): Promise<LiveModel> {
+    const manifest = await readManifest(dir);
+    const versionId = `${manifest.modelType}-${manifest.files['model.bin'].slice(0, 12)}`;
+    const model = await this.load(versionId, dir, manifest.snapshotId);
+    this.installProduction(model);
+    return model;
+  }
+
+  private async sync(): Promise<void> {
+    if (this.config.serving.modelDir) {
+      if (!this.live.production) await this.installFromDirectory(this.config.serving.modelDir);
+      this.metrics.modelAgeSeconds.set(this.ageSeconds());
+      return;
+    }
+    const slot = this.config.serving.slot;
+    const { production, canaries } = await this.registry.serving(slot);
+    if (production && production.id !== this.live.production?.versionId) {
+      const model = await this.loadVersion(production);
+      if (model) this.installProduction(model);
+    }
+    const others: LiveModel[] = [];
+    for (const canary of canaries) {
+      const model = this.live.byVersion(canary.id) ?? (await this.loadVersion(canary));
+      if (model) others.push(model);
+    }
+    this.live.installOthers(others);
+    await this.syncColdStart(slot);
+    this.publishLoadedGauge();
+    this.metrics.modelAgeSeconds.set(this.ageSeconds());
+  }
+
+  private async syncColdStart(slot: string): Promise<void> {
+    const candidates = (await this.registry.list({ slot }))
+      .filter((m) => m.modelType === 'popularity' && m.state !== 'rejected' && m.state !== 'retired')
+      .sort((a, b) => b.registeredAt.getTime() - a.registeredAt.getTime());
+    const newest = candidates[0];
+    if (!newest || newest.id === this.coldStartModel?.versionId) return;
+    if (newest.id === this.live.production?.versionId) {
+      this.coldStartModel = this.live.production;
+      return;
+    }
+    this.coldStartModel = (await this.loadVersion(newest)) ?? this.coldStartModel;
+  }
+
+  private async loadVersion(version: ModelVersion): Promise<LiveModel | null> {
+    if (this.failed.has(version.id)) return null;
+    try {
+      // The registry pins the manifest's hash; the manifest pins the binary's.
+      const manifestHash = createHash('sha256')
+        .update(await fs.readFile(path.join(version.artifactDir, 'manifest.json')))
+        .digest('hex');
+      if (manifestHash !== version.artifactSha256) {
+        throw new Error(
+          `manifest sha256 ${manifestHash.slice(0, 12)}… differs from the registry's ${version.artifactSha256.slice(0, 12)}…`,
+        );
+      }
+      return await this.load(version.id, version.artifactDir, version.snapshotId);
+    } catch (error) {
+      this.failed.add(version.id);
+      this.logger.error(`cannot load model ${version.id} from ${version.artifactDir}: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  private async load(versionId: string, dir: string, snapshotId: string): Promise<LiveModel> {
+    const started = Date.now();
+    const scorer = await loadScorer(dir);
+    this.logger.log(`loaded model ${versionId} (${scorer.modelType}) in ${Date.now() - started} ms`);
+    return { versionId, modelType: scorer.modelType, snapshotId, scorer, loadedAt: new Date() };
+  }
+
+  private installProduction(model: LiveModel): void {
+    const previous = this.live.production;
+    this.live.installProduction(model);
+    this.metrics.modelSwaps.inc();
+    this.publishLoadedGauge();
+    this.logger.log(`serving ${model.versionId} (was ${previous?.versionId ?? 'nothing'})`);
+  }
+
+  private publishLoadedGauge(): void {
+    this.metrics.modelLoaded.reset();
+    const production = this.live.production;
+    if (production)
+      this.metrics.modelLoaded.set(
+        { model_version: production.versionId, model_type: production.modelType, role: 'production' },
+        1,
+      );
+    for (const versionId of this.live.loadedVersions()) {
+      const model = this.live.byVersion(versionId);
+      if (model && model !== production)
+        this.metrics.modelLoaded.set({ model_version: versionId, model_type: model.modelType, role: 'canary' }, 1);
+    }
+  }
+
+  private ageSeconds(): number {
+    const production = this.live.production;
+    return production ? (Date.now() - production.loadedAt.getTime()) / 1000 : 0;
+  }
+}

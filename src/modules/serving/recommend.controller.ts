@@ -1,0 +1,48 @@
+import { BadRequestException, Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RecommendationService } from './recommendation.service';
+
+/** Largest id the store holds (PostgreSQL integer). */
+const MAX_USER_ID = 2_147_483_647;
+
+export function parseUserId(raw: string): number {
+  if (!/^\d{1,10}$/.test(raw))
+    throw new BadRequestException(`user id must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 40))}`);
+  const userId = Number(raw);
+  if (userId > MAX_USER_ID) throw new BadRequestException(`user id must be at most ${MAX_USER_ID}`);
+  return userId;
+}
+
+@Controller('recommend')
+export class RecommendController {
+  constructor(private readonly recommendations: RecommendationService) {}
+
+  /**
+   * The platform's contract: text/plain, up to 20 movie ids, comma-separated,
+   * best first, one line. `?format=json` adds scores, model and experiment.
+   */
+  @Get(':userId')
+  async recommend(
+    @Param('userId') rawUserId: string,
+    @Query('format') format: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | object> {
+    if (format !== undefined && format !== 'json' && format !== 'text') {
+      throw new BadRequestException('format must be "json" or "text"');
+    }
+    const userId = parseUserId(rawUserId);
+    const result = await this.recommendations.recommend(userId, String(request.id));
+    if (format === 'json') {
+      return {
+        userId,
+        items: result.items.map((i) => ({ movieId: i.movieId, score: i.score })),
+        model: result.model,
+        experiment: result.experiment,
+        requestId: result.requestId,
+      };
+    }
+    reply.type('text/plain; charset=utf-8');
+    return result.items.map((i) => i.movieId).join(',');
+  }
+}

@@ -1,0 +1,200 @@
+import * as os from 'node:os';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { EVENT_BUS, EventBus, Subscription } from '../events/event-bus';
+import { ScoredItem } from '../model-artifacts/scorer';
+import { CatalogFacts } from './catalog-facts.service';
+import { enforceContentSafety } from './content-safety';
+import { HistoryCache } from './history-cache';
+import { LiveModel } from './live-models';
+import { ModelLoaderService } from './model-loader.service';
+import { ResponseLogWriter } from './response-log.writer';
+import { ServingRouter } from './serving-router';
+import { ServingMetrics } from './serving.metrics';
+import { ServingRepository } from './serving.repository';
+import { EMPTY_HISTORY, UserHistory } from './user-history';
+
+export const LIST_LENGTH = 20;
+/** Ask models for more than we show: content safety and padding may remove some. */
+const CANDIDATES = 40;
+
+export type AnswerPath = 'model' | 'cold_start' | 'fallback';
+
+export interface Recommendation {
+  readonly userId: number;
+  readonly requestId: string;
+  readonly items: readonly ScoredItem[];
+  readonly model: { readonly id: string; readonly version: string } | null;
+  readonly experiment: { readonly id: string; readonly arm: string } | null;
+  readonly path: AnswerPath;
+}
+
+class Timeout extends Error {}
+
+/**
+ * Answers one recommendation request: history (cached) → route → rank →
+ * content safety → pad → log. Every failure below the HTTP layer ends in
+ * the popularity fallback, never in an error: a low-quality answer beats a
+ * late or missing one.
+ */
+@Injectable()
+export class RecommendationService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RecommendationService.name);
+  private readonly cache: HistoryCache;
+  private invalidation?: Subscription;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly repository: ServingRepository,
+    private readonly router: ServingRouter,
+    private readonly loader: ModelLoaderService,
+    private readonly facts: CatalogFacts,
+    private readonly responses: ResponseLogWriter,
+    private readonly metrics: ServingMetrics,
+  ) {
+    this.cache = new HistoryCache(config.serving.historyCacheUsers, config.serving.historyTtlMs);
+  }
+
+  /** New watches and ratings on the stream make a user's cached history stale. */
+  async onApplicationBootstrap(): Promise<void> {
+    this.invalidation = await this.bus.subscribe({
+      groupId: `marquee-serving-cache-${os.hostname()}-${process.pid}`,
+      topics: [this.config.topics.movielog],
+      fromBeginning: false,
+      handleBatch: async (batch) => {
+        for (const record of batch.records) {
+          const userId = userWhoseHistoryChanged(record.value.toString('latin1'));
+          if (userId !== null) this.cache.invalidate(userId);
+        }
+      },
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.invalidation?.stop();
+  }
+
+  async recommend(userId: number, requestId: string): Promise<Recommendation> {
+    const started = performance.now();
+    const { model, experiment } = this.router.route(userId);
+    let path: AnswerPath = 'fallback';
+    let answeredBy: LiveModel | null = null;
+    let history = EMPTY_HISTORY;
+    let historyKnown = false;
+    let items: ScoredItem[] = [];
+    try {
+      history = await this.historyWithin(userId, this.config.serving.timeoutMs);
+      historyKnown = true;
+      if (!model) this.metrics.fallbacks.inc({ reason: 'no_model' });
+      else {
+        items = this.rank(model, userId, history);
+        if (items.length > 0) {
+          path = 'model';
+          answeredBy = model;
+        }
+      }
+      if (items.length === 0 && this.loader.coldStart) {
+        items = this.rank(this.loader.coldStart, userId, history);
+        if (items.length > 0) {
+          path = 'cold_start';
+          answeredBy = this.loader.coldStart;
+        }
+      }
+    } catch (error) {
+      const reason = error instanceof Timeout ? 'timeout' : 'model_error';
+      this.metrics.fallbacks.inc({ reason });
+      this.logger.warn({ requestId, userId, reason, err: (error as Error).message }, 'answering with the fallback');
+      items = [];
+      answeredBy = null;
+      path = 'fallback';
+    }
+    if (items.length === 0 && path === 'fallback' && model) this.metrics.fallbacks.inc({ reason: 'empty' });
+
+    // Without the user's profile we cannot rule out a minor, so adult titles stay out.
+    const age = historyKnown ? history.profile?.age : 0;
+    const safe = enforceContentSafety(items, age, this.facts.isAdult);
+    if (safe.length < items.length) this.metrics.contentSafetyRemoved.inc(items.length - safe.length);
+    const final = enforceContentSafety(this.padWithPopular(safe, history), age, this.facts.isAdult).slice(
+      0,
+      LIST_LENGTH,
+    );
+
+    const latencyMs = performance.now() - started;
+    const version = answeredBy?.versionId ?? 'fallback';
+    this.metrics.requests.inc({ status: '200', model_version: version, path });
+    this.metrics.latency.observe({ model_version: version }, latencyMs / 1000);
+    this.responses.record({
+      requestId,
+      userId,
+      at: new Date(),
+      modelVersion: answeredBy?.versionId ?? null,
+      status: 200,
+      items: final.map((i) => i.movieId),
+      latencyMs,
+    });
+    return {
+      userId,
+      requestId,
+      items: final,
+      model: answeredBy ? { id: answeredBy.modelType, version: answeredBy.versionId } : null,
+      experiment: answeredBy && answeredBy === model ? experiment : null,
+      path,
+    };
+  }
+
+  private rank(model: LiveModel, userId: number, history: UserHistory): ScoredItem[] {
+    return model.scorer.recommend(userId, CANDIDATES, history.exclude, {
+      profile: history.profile ?? undefined,
+      history: history.recent,
+    });
+  }
+
+  /** Fills a short list from recent popularity, skipping what the user has seen (safety runs after). */
+  private padWithPopular(items: ScoredItem[], history: UserHistory): ScoredItem[] {
+    if (items.length >= LIST_LENGTH) return items;
+    const present = new Set(items.map((i) => i.movieId));
+    const out = [...items];
+    for (const movieId of this.facts.popularMovies) {
+      if (out.length >= LIST_LENGTH + 10) break;
+      if (present.has(movieId) || history.exclude.has(movieId)) continue;
+      out.push({ movieId, score: 0 });
+      present.add(movieId);
+    }
+    return out;
+  }
+
+  private async historyWithin(userId: number, timeoutMs: number): Promise<UserHistory> {
+    const cached = this.cache.get(userId);
+    if (cached) {
+      this.metrics.historyCache.inc({ result: 'hit' });
+      return cached;
+    }
+    this.metrics.historyCache.inc({ result: 'miss' });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const history = await Promise.race([
+        this.repository.loadUserHistory(userId),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Timeout(`history lookup exceeded ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      this.cache.set(userId, history);
+      return history;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** The user id of a watch or rating line (the lines that change what to exclude), else null. */
+export function userWhoseHistoryChanged(line: string): number | null {
+  const first = line.indexOf(',');
+  const second = first < 0 ? -1 : line.indexOf(',', first + 1);
+  if (second < 0) return null;
+  const request = line.slice(second + 1, second + 13);
+  if (!request.startsWith('GET /data/m/') && !request.startsWith('GET /rate/')) return null;
+  const userId = Number(line.slice(first + 1, second));
+  return Number.isSafeInteger(userId) && userId >= 0 ? userId : null;
+}

@@ -1,0 +1,99 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { EVENT_BUS, EventBus } from '../events/event-bus';
+import { formatRecommendationLine, recommendationLineHash } from '../ingestion/log-line.format';
+import { ServingMetrics } from './serving.metrics';
+import { ServingRepository } from './serving.repository';
+
+export interface ServedResponse {
+  readonly requestId: string;
+  readonly userId: number;
+  readonly at: Date;
+  readonly modelVersion: string | null;
+  readonly status: number;
+  readonly items: readonly string[];
+  readonly latencyMs: number;
+}
+
+const FLUSH_EVERY_MS = 200;
+const FLUSH_AT = 1_000;
+/** Beyond this many unwritten responses, new ones are counted and dropped rather than exhausting memory. */
+const MAX_PENDING = 100_000;
+
+/**
+ * Writes every served response to the stream (as the platform's
+ * recommendation-request line) and to the store (with request id and model
+ * version, for lineage). Batched off the request path: a response is never
+ * delayed by logging, and a slow store costs memory up to a bound, then a
+ * counted loss — never a failed request.
+ */
+@Injectable()
+export class ResponseLogWriter implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ResponseLogWriter.name);
+  private pending: ServedResponse[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private readonly server: string;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly repository: ServingRepository,
+    private readonly metrics: ServingMetrics,
+  ) {
+    this.server =
+      config.http.publicAddress ??
+      `${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`;
+    this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  record(response: ServedResponse): void {
+    if (!this.config.serving.logResponses) return;
+    if (this.pending.length >= MAX_PENDING) {
+      this.metrics.responseLogDropped.inc();
+      return;
+    }
+    this.pending.push(response);
+    if (this.pending.length >= FLUSH_AT) void this.flush();
+  }
+
+  /**
+   * Writes what is pending now. A write already under way is awaited first,
+   * then whatever queued behind it is written too (one more round, not a
+   * loop, so a store that keeps failing cannot hold the caller forever).
+   */
+  async flush(): Promise<void> {
+    if (this.flushing) await this.flushing;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.write(batch).finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async write(batch: ServedResponse[]): Promise<void> {
+    try {
+      await this.bus.publish(
+        this.config.topics.movielog,
+        batch.map((r) => ({ key: String(r.userId), value: formatRecommendationLine({ ...r, server: this.server }) })),
+      );
+      await this.repository.insertServedRecommendations(
+        batch.map((r) => ({ ...r, lineHash: recommendationLineHash(r) })),
+      );
+    } catch (error) {
+      // Put the batch back (bounded) so a passing outage loses nothing.
+      this.logger.warn(`could not write ${batch.length} served responses: ${(error as Error).message}`);
+      this.pending = batch.concat(this.pending).slice(0, MAX_PENDING);
+    }
+  }
+
+  /** Before connections close (onApplicationShutdown), so the last responses still reach the stream and store. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

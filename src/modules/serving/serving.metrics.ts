@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { MetricsRegistry } from '../metrics/metrics.registry';
+
+@Injectable()
+export class ServingMetrics {
+  readonly requests;
+  readonly latency;
+  readonly fallbacks;
+  readonly historyCache;
+  readonly modelSwaps;
+  readonly modelLoaded;
+  readonly modelAgeSeconds;
+  readonly responseLogDropped;
+  readonly contentSafetyRemoved;
+
+  constructor(metrics: MetricsRegistry) {
+    this.requests = metrics.counter({
+      name: 'marquee_recommend_requests_total',
+      help: 'Recommendation requests by HTTP status, answering model version and path (model, cold_start, fallback).',
+      labelNames: ['status', 'model_version', 'path'] as const,
+    });
+    this.latency = metrics.histogram({
+      name: 'marquee_recommend_latency_seconds',
+      help: 'Time to answer /recommend, by model version.',
+      labelNames: ['model_version'] as const,
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.6, 1],
+    });
+    this.fallbacks = metrics.counter({
+      name: 'marquee_recommend_fallbacks_total',
+      help: 'Requests answered by the popularity fallback, by reason (no_model, model_error, timeout, empty).',
+      labelNames: ['reason'] as const,
+    });
+    this.historyCache = metrics.counter({
+      name: 'marquee_recommend_history_cache_total',
+      help: 'User-history cache lookups by result (hit, miss).',
+      labelNames: ['result'] as const,
+    });
+    this.modelSwaps = metrics.counter({
+      name: 'marquee_model_swaps_total',
+      help: 'Production models installed by serving (hot swaps).',
+    });
+    this.modelLoaded = metrics.gauge({
+      name: 'marquee_model_loaded',
+      help: '1 for each model version serving holds in memory, by role.',
+      labelNames: ['model_version', 'model_type', 'role'] as const,
+    });
+    this.modelAgeSeconds = metrics.gauge({
+      name: 'marquee_model_age_seconds',
+      help: 'Seconds since the production model was loaded.',
+    });
+    this.responseLogDropped = metrics.counter({
+      name: 'marquee_recommend_log_dropped_total',
+      help: 'Served responses not logged because the log backlog was full.',
+    });
+    this.contentSafetyRemoved = metrics.counter({
+      name: 'marquee_content_safety_removed_total',
+      help: 'Adult titles removed from lists for users under 18.',
+    });
+  }
+}

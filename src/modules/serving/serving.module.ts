@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { GovernanceModule } from '../governance/governance.module';
+import { CatalogFacts } from './catalog-facts.service';
+import { LiveModels } from './live-models';
+import { ModelLoaderService } from './model-loader.service';
+import { RecommendController } from './recommend.controller';
+import { RecommendationService } from './recommendation.service';
+import { ServingRouter } from './serving-router';
+import { ServingMetrics } from './serving.metrics';
+import { ServingRepository } from './serving.repository';
+import { ResponseLogWriter } from './response-log.writer';
+
+@Module({
+  imports: [GovernanceModule],
+  controllers: [RecommendController],
+  providers: [
+    LiveModels,
+    ServingRepository,
+    ServingMetrics,
+    ServingRouter,
+    ModelLoaderService,
+    CatalogFacts,
+    ResponseLogWriter,
+    RecommendationService,
+  ],
+  exports: [ServingRouter, ModelLoaderService, LiveModels, RecommendationService],
+})
+export class ServingModule {}

@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { StorageService } from '../storage/storage.service';
+import { UserHistory, watchedToTheEnd } from './user-history';
+
+export interface ServedRecommendationRow {
+  readonly lineHash: string;
+  readonly requestId: string;
+  readonly userId: number;
+  readonly at: Date;
+  readonly modelVersion: string | null;
+  readonly status: number;
+  readonly items: readonly string[];
+  readonly latencyMs: number;
+}
+
+/** Serving's reads and writes; the only serving file that speaks SQL. */
+@Injectable()
+export class ServingRepository {
+  constructor(private readonly storage: StorageService) {}
+
+  async loadUserHistory(userId: number): Promise<UserHistory> {
+    const [profiles, rows] = await Promise.all([
+      this.storage.sql.query<{ age: number | null; gender: string | null; occupation: string | null }>(
+        'SELECT age, gender, occupation FROM app_user WHERE id = $1',
+        [userId],
+      ),
+      this.storage.sql.query<{ movie_id: string; minutes: number | null; runtime: number | null; at: Date }>(
+        `SELECT w.movie_id, w.max_minute + 1 AS minutes, m.runtime, w.last_seen_at AS at
+           FROM watch_aggregate w LEFT JOIN movie m ON m.id = w.movie_id
+          WHERE w.user_id = $1
+         UNION ALL
+         SELECT movie_id, NULL, NULL, rated_at FROM rating WHERE user_id = $1`,
+        [userId],
+      ),
+    ]);
+    const exclude = new Set<string>();
+    for (const row of rows) {
+      if (row.minutes === null || watchedToTheEnd(row.minutes, row.runtime)) exclude.add(row.movie_id);
+    }
+    const recent = [...new Set(rows.sort((a, b) => b.at.getTime() - a.at.getTime()).map((r) => r.movie_id))];
+    const p = profiles[0];
+    const gender: 'M' | 'F' | null = p?.gender === 'M' || p?.gender === 'F' ? p.gender : null;
+    const profile = p ? { age: p.age, gender, occupation: p.occupation } : null;
+    return { profile, exclude, recent: recent.slice(0, 50) };
+  }
+
+  async loadAdultMovieIds(): Promise<string[]> {
+    const rows = await this.storage.sql.query<{ id: string }>('SELECT id FROM movie WHERE adult');
+    return rows.map((r) => r.id);
+  }
+
+  /** Most-watched movies of the recent past: the answer of last resort. */
+  async loadPopularMovies(since: Date, limit: number): Promise<string[]> {
+    const rows = await this.storage.sql.query<{ movie_id: string }>(
+      `SELECT movie_id FROM watch_aggregate WHERE last_seen_at >= $1
+        GROUP BY movie_id ORDER BY count(*) DESC, movie_id LIMIT $2`,
+      [since, limit],
+    );
+    if (rows.length > 0) return rows.map((r) => r.movie_id);
+    // No recent activity (fresh store): fall back to the catalog's own popularity.
+    const catalog = await this.storage.sql.query<{ id: string }>(
+      'SELECT id FROM movie ORDER BY popularity DESC NULLS LAST, id LIMIT $1',
+      [limit],
+    );
+    return catalog.map((r) => r.id);
+  }
+
+  /**
+   * Served responses, keyed by the same line hash ingestion uses, so the copy
+   * read back from the stream merges into this row instead of duplicating it.
+   */
+  async insertServedRecommendations(rows: readonly ServedRecommendationRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.storage.sql.query(
+      `INSERT INTO recommendation_log (line_hash, request_id, user_id, requested_at, model_version, status, items, latency_ms, source)
+       SELECT t.line_hash, t.request_id, t.user_id, t.requested_at, t.model_version, t.status,
+              CASE WHEN t.items = '' THEN ARRAY[]::text[] ELSE string_to_array(t.items, ',') END, t.latency_ms, 'served'
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp[], $5::text[], $6::int[], $7::text[], $8::int[])
+           AS t(line_hash, request_id, user_id, requested_at, model_version, status, items, latency_ms)
+       ON CONFLICT (line_hash) DO UPDATE
+          SET request_id = EXCLUDED.request_id, model_version = EXCLUDED.model_version, source = 'served'`,
+      [
+        rows.map((r) => r.lineHash),
+        rows.map((r) => r.requestId),
+        rows.map((r) => r.userId),
+        rows.map((r) => r.at.toISOString()),
+        rows.map((r) => r.modelVersion),
+        rows.map((r) => r.status),
+        rows.map((r) => r.items.join(',')),
+        rows.map((r) => Math.round(r.latencyMs)),
+      ],
+    );
+  }
+}

@@ -1,0 +1,208 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+import { createRootLogger } from '../../src/common/logger';
+import { loadConfig } from '../../src/modules/config/app-config';
+import { EVENT_BUS, EventBus } from '../../src/modules/events/event-bus';
+import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
+import { CatalogFacts } from '../../src/modules/serving/catalog-facts.service';
+import { LiveModels } from '../../src/modules/serving/live-models';
+import { ModelLoaderService } from '../../src/modules/serving/model-loader.service';
+import { ResponseLogWriter } from '../../src/modules/serving/response-log.writer';
+import { StorageService } from '../../src/modules/storage/storage.service';
+import { alsTrainer } from '../../src/modules/training/models/als/als.trainer';
+import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
+import { groupMovies, twoTasteGroups } from '../../src/modules/training/testing/two-taste-groups';
+import { waitFor } from '../support/services';
+
+const TEXT_LIST = /^[^,\s]+(,[^,\s]+)*$/;
+
+describe('GET /recommend/:userId', () => {
+  let app: NestFastifyApplication;
+  let dir: string;
+  let alsDir: string;
+  let alsDir2: string;
+  const data = twoTasteGroups(20, 3);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'marquee-serving-'));
+    alsDir = path.join(dir, 'artifacts/als-1');
+    alsDir2 = path.join(dir, 'artifacts/als-2');
+    await writeArtifact(alsDir, await alsTrainer.train(data, { factors: 8, iterations: 8 }, 1, { workers: 1 }));
+    await writeArtifact(alsDir2, await alsTrainer.train(data, { factors: 8, iterations: 8 }, 2, { workers: 1 }));
+
+    const config = loadConfig({ DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', SERVING_MODEL_DIR: alsDir });
+    app = await createApp(config, createRootLogger('silent'));
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+
+    // The catalog and user profiles the service knows; m15 is adult; user 2 is a minor (group A).
+    const sql = app.get(StorageService).sql;
+    for (const m of data.movies) {
+      await sql.query('INSERT INTO movie (id, title, adult, runtime, popularity) VALUES ($1, $1, $2, 100, $3)', [
+        m.id,
+        m.id === 'm3',
+        Number(m.id.slice(1)),
+      ]);
+    }
+    await sql.query(
+      `INSERT INTO app_user (id, age, gender, occupation) VALUES (1, 30, 'M', 'engineer'), (2, 15, 'M', 'K-12 student')`,
+    );
+    // User 1 finished m1 and rated m2: neither may come back.
+    await sql.query(`INSERT INTO watch_aggregate VALUES (1, 'm1', 95, now(), now()), (1, 'm4', 10, now(), now())`);
+    await sql.query(`INSERT INTO rating VALUES (1, 'm2', 4, now())`);
+    await app.get(CatalogFacts).refresh();
+    await waitFor(() => app.get(LiveModels).production !== null, 30_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = (url: string) => app.getHttpAdapter().getInstance().inject({ method: 'GET', url });
+
+  it('answers text/plain: up to 20 ids, comma-separated, one line, no spaces', async () => {
+    const res = await get('/recommend/5');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toMatch(TEXT_LIST);
+    expect(res.body.split(',').length).toBeLessThanOrEqual(20);
+  });
+
+  it('ranks the user’s own taste group first', async () => {
+    const ids = (await get('/recommend/5')).body.split(',');
+    const { own } = groupMovies(4);
+    expect(ids.slice(0, 4).every((id) => own.has(id))).toBe(true);
+  });
+
+  it('answers JSON with scores, model and request id', async () => {
+    const res = await get('/recommend/5?format=json');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({
+      userId: 5,
+      model: { id: 'als' },
+      experiment: null,
+      requestId: res.headers['x-request-id'],
+    });
+    expect(body.model.version).toMatch(/^als-/);
+    expect(body.items.length).toBeGreaterThan(0);
+    expect(body.items[0]).toEqual({ movieId: expect.any(String), score: expect.any(Number) });
+  });
+
+  it('never recommends a movie the user watched to the end or rated', async () => {
+    const ids = (await get('/recommend/1')).body.split(',');
+    expect(ids).not.toContain('m1');
+    expect(ids).not.toContain('m2');
+    // Abandoned after 10 of 100 minutes: may come back.
+    expect(ids).toContain('m4');
+  });
+
+  it('never shows an adult title to a user known to be under 18', async () => {
+    const minor = (await get('/recommend/2')).body.split(',');
+    expect(minor).not.toContain('m3');
+    const adult = (await get('/recommend/3')).body.split(',');
+    expect(adult).toContain('m3');
+  });
+
+  it('gives a never-seen user a cold-start list, not an error', async () => {
+    const res = await get('/recommend/987654');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(TEXT_LIST);
+  });
+
+  it.each(['abc', '-1', '1.5', '99999999999', '%27%20OR%201=1'])(
+    'rejects malformed id %s with a JSON 400',
+    async (id) => {
+      const res = await get(`/recommend/${id}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ status: 400, code: 'bad_request' });
+    },
+  );
+
+  it('rejects an unknown format with a JSON 400', async () => {
+    expect((await get('/recommend/5?format=xml')).statusCode).toBe(400);
+  });
+
+  it('falls back to popularity when the model throws, and counts it', async () => {
+    const live = app.get(LiveModels);
+    const model = live.production!;
+    live.installProduction({
+      ...model,
+      scorer: {
+        ...model.scorer,
+        modelType: 'als',
+        knowsUser: () => true,
+        recommend: () => {
+          throw new Error('corrupt factors');
+        },
+      },
+    });
+    try {
+      const res = await get('/recommend/5?format=json');
+      expect(res.statusCode).toBe(200);
+      expect(res.json().items.length).toBeGreaterThan(0);
+      expect(res.json().model).toBeNull();
+      const metrics = (await get('/metrics')).body;
+      expect(metrics).toMatch(/marquee_recommend_fallbacks_total\{reason="model_error"\} [1-9]/);
+    } finally {
+      live.installProduction(model);
+    }
+  });
+
+  it('swaps models under load without failing a request', async () => {
+    const loader = app.get(ModelLoaderService);
+    const versions = new Set<string>();
+    let swapping = true;
+    const swaps = (async () => {
+      for (let i = 0; swapping && i < 20; i++) await loader.installFromDirectory(i % 2 === 0 ? alsDir2 : alsDir);
+    })();
+    const responses = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => get(`/recommend/${(i % 40) + 1}?format=json`)),
+    );
+    swapping = false;
+    await swaps;
+    for (const res of responses) {
+      expect(res.statusCode).toBe(200);
+      versions.add(res.json().model?.version);
+    }
+    expect(versions.size).toBeGreaterThanOrEqual(1);
+    expect([...versions].every((v) => typeof v === 'string' && v.startsWith('als-'))).toBe(true);
+  });
+
+  it('logs every response to the stream and to the store with its model version', async () => {
+    const bus = app.get<EventBus>(EVENT_BUS);
+    const lines: string[] = [];
+    const sub = await bus.subscribe({
+      groupId: 'test-response-log',
+      topics: ['movielog'],
+      fromBeginning: false,
+      handleBatch: async (b) => b.records.forEach((r) => lines.push(r.value.toString())),
+    });
+    const res = await get('/recommend/7?format=json');
+    await app.get(ResponseLogWriter).flush();
+    await waitFor(() => lines.some((l) => /,7,recommendation request /.test(l)), 10_000);
+    const line = lines.find((l) => /,7,recommendation request /.test(l))!;
+    expect(line).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3},7,recommendation request [^,\s]+:\d+, status 200, result: [^,\s]+(,[^,\s]+)*, \d+ ms$/,
+    );
+    const rows = await app
+      .get(StorageService)
+      .sql.query<{ model_version: string; items: string[] }>(
+        'SELECT model_version, items FROM recommendation_log WHERE request_id = $1',
+        [res.json().requestId],
+      );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].model_version).toBe(res.json().model.version);
+    expect(rows[0].items).toEqual(res.json().items.map((i: { movieId: string }) => i.movieId));
+    await sub.stop();
+  });
+
+  it('loads a popularity model for cold start when the registry has one', async () => {
+    await writeArtifact(path.join(dir, 'artifacts/pop'), await popularityTrainer.train(data, {}, 1));
+    expect(app.get(ModelLoaderService).coldStart).toBeNull(); // only registered models are used
+  });
+});
