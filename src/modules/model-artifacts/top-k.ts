@@ -23,7 +23,8 @@ export class TopK {
   }
 
   /** Offers an item; keeps the best `k` (k ≤ capacity). Ties keep the lower index. */
-  push(item: number, score: number, k: number): void {
+  push(item: number, value: number, k: number): void {
+    const score = Math.fround(value); // compare exactly as stored
     const scores = this.scores;
     const items = this.items;
     if (this.size < k) {

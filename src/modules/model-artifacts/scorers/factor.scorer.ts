@@ -1,6 +1,7 @@
 import { ArtifactContents, tensor } from '../artifact-format';
 import { ScoredItem, Scorer, UserContext } from '../scorer';
-import { ArtifactCatalog, maskInactive, scoreAllItems } from './catalog';
+import { SimdItemScorer } from '../kernels/dot-scores';
+import { ArtifactCatalog, maskInactive } from './catalog';
 
 /**
  * Matrix-factorisation scorer shared by SVD (Koren 2009: r̂ = μ + b_u + b_i + p_u·q_i)
@@ -30,7 +31,8 @@ export class FactorScorer implements Scorer {
   readonly predictsRatings: boolean;
   private readonly foldInConfidence: number;
   private readonly regularization: number;
-  private readonly scratch: Float32Array;
+  /** All-items scoring runs in the WebAssembly SIMD kernel (the request path's hot loop). */
+  private readonly kernel: SimdItemScorer;
   private readonly userVector: Float32Array;
 
   constructor(contents: ArtifactContents) {
@@ -55,7 +57,7 @@ export class FactorScorer implements Scorer {
     this.predictsRatings = extra.predictsRatings === true;
     this.foldInConfidence = Number(extra.foldInConfidence ?? 1);
     this.regularization = Number(extra.regularization ?? 0.1);
-    this.scratch = new Float32Array(items);
+    this.kernel = new SimdItemScorer(this.itemFactors, f, this.rankingBias);
     this.userVector = new Float32Array(f);
   }
 
@@ -90,9 +92,9 @@ export class FactorScorer implements Scorer {
       if (history.length === 0) return [];
       user = this.foldIn(history);
     }
-    scoreAllItems(user, this.itemFactors, this.factors, this.rankingBias, this.scratch);
-    maskInactive(this.scratch, this.itemActive);
-    return this.catalog.topK(this.scratch, k, exclude);
+    const scores = this.kernel.score(user);
+    maskInactive(scores, this.itemActive);
+    return this.catalog.topK(scores, k, exclude);
   }
 
   private foldIn(history: number[]): Float32Array {

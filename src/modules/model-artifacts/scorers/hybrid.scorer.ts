@@ -1,6 +1,7 @@
 import { ArtifactContents, tensor } from '../artifact-format';
 import { ScoredItem, Scorer, UserContext } from '../scorer';
-import { ArtifactCatalog, scoreAllItems } from './catalog';
+import { SimdItemScorer } from '../kernels/dot-scores';
+import { ArtifactCatalog } from './catalog';
 import { userFeatureNames } from './demographics';
 
 /**
@@ -20,7 +21,7 @@ export class HybridScorer implements Scorer {
   private readonly userActive: Int32Array;
   private readonly userFeatureEmbeddings: Float32Array;
   private readonly userFeatureIndex: ReadonlyMap<string, number>;
-  private readonly scratch: Float32Array;
+  private readonly kernel: SimdItemScorer;
   private readonly coldUser: Float32Array;
 
   constructor(contents: ArtifactContents) {
@@ -34,7 +35,7 @@ export class HybridScorer implements Scorer {
     this.userActive = tensor(contents, 'userActive', Int32Array, [this.catalog.users]);
     this.userFeatureEmbeddings = tensor(contents, 'userFeatureEmbeddings', Float32Array, [names.length, this.dim]);
     this.userFeatureIndex = new Map(names.map((name, i) => [name, i]));
-    this.scratch = new Float32Array(this.catalog.items);
+    this.kernel = new SimdItemScorer(this.itemRepr, d, this.itemBias);
     this.coldUser = new Float32Array(this.dim);
   }
 
@@ -63,7 +64,6 @@ export class HybridScorer implements Scorer {
         for (let k = 0; k < d; k++) user[k] += this.userFeatureEmbeddings[f * d + k];
       }
     }
-    scoreAllItems(user, this.itemRepr, d, this.itemBias, this.scratch);
-    return this.catalog.topK(this.scratch, k, exclude);
+    return this.catalog.topK(this.kernel.score(user), k, exclude);
   }
 }
