@@ -174,6 +174,20 @@ describe('governance on PostgreSQL', () => {
     }
   });
 
+  it('records the configuration and the policy version in force at start-up, without secrets', async () => {
+    const { rows } = await client.query(
+      `SELECT kind, subject, payload FROM audit_record WHERE kind IN ('config.changed', 'policy.loaded') ORDER BY seq`,
+    );
+    expect(rows.map((r) => `${r.kind} ${r.subject}`)).toEqual(
+      expect.arrayContaining(['config.changed config:service', 'policy.loaded policy:promotion']),
+    );
+    const text = JSON.stringify(rows);
+    for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
+    expect(text).not.toContain('marquee:marquee@');
+    const policy = rows.find((r) => r.kind === 'policy.loaded');
+    expect(policy.payload.policyVersion).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   let champion: string; // A: first model, goes to production
   let challenger: string; // B: better, goes through canary to production
   let worse: string; // C: worse than the champion

@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module';
 import { PolicyModule } from './policy/policy.module';
 import { RegistryModule } from './registry/registry.module';
 import { ReportsModule } from './reports/reports.module';
+import { StartupAudit } from './startup-audit.service';
 
 /**
  * Governance: model registry and lineage, OPA-gated promotion, casbin access
@@ -15,6 +16,7 @@ import { ReportsModule } from './reports/reports.module';
  */
 @Module({
   imports: [AuditModule, AccessModule, PolicyModule, RegistryModule, ReportsModule, AdminApiModule],
+  providers: [StartupAudit],
   exports: [AuditModule, AccessModule, PolicyModule, RegistryModule, ReportsModule],
 })
 export class GovernanceModule {}

@@ -79,6 +79,29 @@ export class AuditRepository {
     return tx ? work(tx) : this.storage.sql.transaction(work);
   }
 
+  /**
+   * Appends unless the latest record of this kind and subject already carries
+   * the same `payload.fingerprint` (check and append under the append lock, so
+   * replicas starting together record a change once).
+   */
+  async appendIfChanged(
+    entry: NewAuditRecord & { payload: { fingerprint: string } },
+  ): Promise<StoredAuditRecord | null> {
+    return this.storage.sql.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+      const [last] = await tx.query<{ fingerprint: string | null }>(
+        `SELECT payload->>'fingerprint' AS fingerprint FROM audit_record
+          WHERE kind = $1 AND subject = $2 ORDER BY seq DESC LIMIT 1`,
+        [entry.kind, entry.subject],
+      );
+      if (last?.fingerprint === entry.payload.fingerprint) return null;
+      return this.append(
+        { ...entry, payload: { ...entry.payload, previousFingerprint: last?.fingerprint ?? null } },
+        tx,
+      );
+    });
+  }
+
   /** Records with seq > after, in seq order (keyset pagination). */
   async page(after: bigint | null, limit: number): Promise<StoredAuditRecord[]> {
     const rows = await this.storage.sql.query<AuditRow>(

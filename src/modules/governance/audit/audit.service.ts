@@ -14,6 +14,7 @@ export const AuditKind = {
   AccessDenied: 'access.denied',
   ApiKeyCreated: 'apikey.created',
   ConfigChanged: 'config.changed',
+  PolicyLoaded: 'policy.loaded',
   ExperimentDecision: 'experiment.decision',
 } as const;
 
@@ -55,6 +56,14 @@ export class AuditService {
   async append(entry: AuditEntry, tx?: SqlConnection): Promise<AuditRecordView> {
     const record = await this.repository.append({ ...entry, payload: entry.payload ?? {} }, tx);
     return viewAuditRecord(record);
+  }
+
+  /** Appends only when `payload.fingerprint` differs from the last record of this kind and subject. */
+  async appendIfChanged(
+    entry: AuditEntry & { payload: { fingerprint: string } & Record<string, unknown> },
+  ): Promise<AuditRecordView | null> {
+    const record = await this.repository.appendIfChanged(entry);
+    return record ? viewAuditRecord(record) : null;
   }
 
   /** Walks the whole chain in seq order and reports the first broken link. */
