@@ -35,7 +35,7 @@ export class HybridScorer implements Scorer {
     this.userActive = tensor(contents, 'userActive', Int32Array, [this.catalog.users]);
     this.userFeatureEmbeddings = tensor(contents, 'userFeatureEmbeddings', Float32Array, [names.length, this.dim]);
     this.userFeatureIndex = new Map(names.map((name, i) => [name, i]));
-    this.kernel = new SimdItemScorer(this.itemRepr, d, this.itemBias);
+    this.kernel = new SimdItemScorer(this.itemRepr, this.dim, this.itemBias);
     this.coldUser = new Float32Array(this.dim);
   }
 
