@@ -76,6 +76,24 @@ const envSchema = z.object({
   SERVING_HISTORY_TTL_MS: positiveInt.default(300_000),
   /** Write every response to the stream and the store (disable only in isolated benchmarks). */
   SERVING_LOG_RESPONSES: z.enum(['true', 'false']).default('true'),
+  /** Run the movielog → store ingestion consumer in this process. */
+  INGESTION_ENABLED: z.enum(['true', 'false']).default('true'),
+  INGEST_GROUP_ID: z.string().min(1).default('marquee-ingest'),
+  /** Consumers (group members) in this process; up to the topic's partition count run in parallel. */
+  INGEST_CONSUMERS: positiveInt.max(64).default(3),
+  /** Upper bound on records handed to one batch write. */
+  INGEST_BATCH_MAX_RECORDS: positiveInt.max(100_000).default(10_000),
+  /** Batch writes running at once (each holds one database connection). */
+  INGEST_WRITE_CONCURRENCY: positiveInt.max(32).default(3),
+  /** Back-pressure: pause fetching when this many batches wait for the store; resume at the low mark. */
+  INGEST_QUEUE_HIGH_WATER: positiveInt.default(6),
+  INGEST_QUEUE_LOW_WATER: z.coerce.number().int().min(0).default(2),
+  /** Longer lines are dead-lettered as too_long without being decoded. */
+  INGEST_MAX_LINE_BYTES: positiveInt.default(8_192),
+  /** Timestamps further ahead of the clock are dead-lettered as future_timestamp. */
+  INGEST_MAX_FUTURE_SKEW_MS: z.coerce.number().int().min(0).default(86_400_000),
+  /** How often consumer lag is sampled into the lag gauge. */
+  INGEST_LAG_POLL_MS: positiveInt.default(5_000),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -110,6 +128,18 @@ export interface AppConfig {
     readonly logResponses: boolean;
   };
   readonly adminApiKeys: readonly { readonly name: string; readonly role: string; readonly key: string }[];
+  readonly ingestion: {
+    readonly enabled: boolean;
+    readonly groupId: string;
+    readonly consumers: number;
+    readonly batchMaxRecords: number;
+    readonly writeConcurrency: number;
+    readonly queueHighWater: number;
+    readonly queueLowWater: number;
+    readonly maxLineBytes: number;
+    readonly maxFutureSkewMs: number;
+    readonly lagPollMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -166,5 +196,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logResponses: e.SERVING_LOG_RESPONSES === 'true',
     },
     adminApiKeys: e.ADMIN_API_KEYS ?? [],
+    ingestion: {
+      enabled: e.INGESTION_ENABLED === 'true',
+      groupId: e.INGEST_GROUP_ID,
+      consumers: e.INGEST_CONSUMERS,
+      batchMaxRecords: e.INGEST_BATCH_MAX_RECORDS,
+      writeConcurrency: e.INGEST_WRITE_CONCURRENCY,
+      queueHighWater: e.INGEST_QUEUE_HIGH_WATER,
+      queueLowWater: Math.min(e.INGEST_QUEUE_LOW_WATER, e.INGEST_QUEUE_HIGH_WATER - 1),
+      maxLineBytes: e.INGEST_MAX_LINE_BYTES,
+      maxFutureSkewMs: e.INGEST_MAX_FUTURE_SKEW_MS,
+      lagPollMs: e.INGEST_LAG_POLL_MS,
+    },
   });
 }
