@@ -188,6 +188,22 @@ describe('governance on PostgreSQL', () => {
     expect(policy.payload.policyVersion).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('lets an admin create and revoke API keys; a revoked key is refused', async () => {
+    expect((await api('POST', '/admin/api-keys', KEYS.rm, { name: 'temp', role: 'viewer' })).status).toBe(403);
+    const created = await api('POST', '/admin/api-keys', KEYS.root, { name: 'temp', role: 'viewer' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'temp', role: 'viewer' });
+    expect(created.body.key).toMatch(/^mq_[\w-]{43}$/);
+    expect((await api('GET', '/admin/models', created.body.key)).status).toBe(200);
+    const { rows } = await client.query(`SELECT key_hash FROM api_key WHERE name = 'temp'`);
+    expect(rows[0].key_hash).not.toBe(created.body.key);
+    expect(
+      (await app.inject({ method: 'DELETE', url: '/admin/api-keys/temp', headers: { 'x-api-key': KEYS.root } }))
+        .statusCode,
+    ).toBe(204);
+    expect((await api('GET', '/admin/models', created.body.key)).status).toBe(401);
+  });
+
   let champion: string; // A: first model, goes to production
   let challenger: string; // B: better, goes through canary to production
   let worse: string; // C: worse than the champion

@@ -27,6 +27,14 @@ export class ApiKeyRepository {
     return this.storage.prisma.apiKey.create({ data: { id: randomUUID(), name, role, keyHash } });
   }
 
+  async revoke(name: string): Promise<boolean> {
+    const { count } = await this.storage.prisma.apiKey.updateMany({
+      where: { name, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    return count > 0;
+  }
+
   /** Replaces the key (and role) of a named key, e.g. when ADMIN_API_KEYS rotates it. */
   async replace(name: string, role: string, keyHash: string): Promise<ApiKeyRow> {
     return this.storage.prisma.apiKey.update({ where: { name }, data: { role, keyHash, revokedAt: null } });

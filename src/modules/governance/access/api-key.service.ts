@@ -31,6 +31,11 @@ export class ApiKeyService implements OnApplicationBootstrap {
       const keyHash = hashApiKey(key);
       const existing = await this.repository.findByName(name);
       if (existing && existing.keyHash === keyHash && existing.role === role && !existing.revokedAt) continue;
+      if (existing?.revokedAt && existing.keyHash === keyHash) {
+        // A revoked key stays revoked; rotating it in ADMIN_API_KEYS (a new key) brings the name back.
+        this.logger.warn(`API key "${name}" from ADMIN_API_KEYS was revoked; ignoring it until it is rotated`);
+        continue;
+      }
       if (existing) await this.repository.replace(name, role, keyHash);
       else await this.repository.create(name, role, keyHash);
       await this.audit.append({
@@ -47,6 +52,11 @@ export class ApiKeyService implements OnApplicationBootstrap {
     const row = await this.repository.findActiveByHash(hashApiKey(key));
     if (!row || !isRole(row.role)) return null;
     return { name: row.name, role: row.role };
+  }
+
+  async revoke(name: string, actor: string): Promise<void> {
+    if (!(await this.repository.revoke(name))) throw new Error(`no active API key named "${name}"`);
+    await this.audit.append({ actor, kind: AuditKind.ApiKeyRevoked, subject: `apikey:${name}`, payload: {} });
   }
 
   /** Creates a named key and returns it; this is the only time the key exists in clear. */

@@ -1,4 +1,16 @@
-import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AdminAuthGuard } from '../access/admin-auth.guard';
 import { ApiKeyService } from '../access/api-key.service';
@@ -56,5 +68,16 @@ export class AuditController {
   async createKey(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const { name, role } = parseInput(CreateApiKeyBody, body);
     return this.apiKeys.create(name, role, principal.name);
+  }
+
+  @Delete('api-keys/:name')
+  @RequirePermission('apikeys', 'manage')
+  @HttpCode(204)
+  async revokeKey(@Param('name') name: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    try {
+      await this.apiKeys.revoke(name, principal.name);
+    } catch (error) {
+      throw new NotFoundException((error as Error).message);
+    }
   }
 }

@@ -13,6 +13,7 @@ export const AuditKind = {
   PolicyOverride: 'policy.override',
   AccessDenied: 'access.denied',
   ApiKeyCreated: 'apikey.created',
+  ApiKeyRevoked: 'apikey.revoked',
   ConfigChanged: 'config.changed',
   PolicyLoaded: 'policy.loaded',
   ExperimentDecision: 'experiment.decision',
