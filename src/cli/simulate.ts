@@ -3,7 +3,7 @@
  * and writes stream lines to a file, stdout, the in-process bus or Kafka.
  *
  *   --users 1000000 --movies 27000 --minutes 60 (or --days 1) --seed 42 --start 2026-11-01T00:00:00
- *   --out <file> | --kafka [--brokers host:port,…] [--topic movielog]   (default: stdout)
+ *   --out <file> | --bus / --kafka [--brokers host:port,…] [--topic movielog]   (default: stdout)
  *   --service-url http://localhost:8082 [--timeout-ms 800] [--address host:port]   closed loop
  *   --drift 0.2 --activity 0.5 --rating-scale 5 --new-release-share 0.02 --new-user-share 0.01
  *   --attack random|average|bandwagon --attack-size 0.03 [--attack-target <movieid>]
@@ -104,9 +104,14 @@ async function main(): Promise<void> {
   let sink: LineSink;
   let closeBus: (() => Promise<void>) | undefined;
   if (values.kafka || values.bus) {
+    // --bus means the service's configured bus. From a separate process that can only be Kafka: the
+    // in-process bus lives inside the service (use bootstrapWorld from start-up code for that).
     const config = loadConfig({ ...process.env, ...(values.brokers ? { KAFKA_BROKERS: values.brokers } : {}) });
-    if (values.kafka && config.events.kind !== 'kafka') throw new Error('--kafka needs --brokers or KAFKA_BROKERS');
-    const bus = createEventBus(values.kafka ? config : { events: { kind: 'in-process' } });
+    if (config.events.kind !== 'kafka')
+      throw new Error(
+        `--${values.kafka ? 'kafka' : 'bus'} needs --brokers or KAFKA_BROKERS (the in-process bus exists only inside the service; see bootstrapWorld)`,
+      );
+    const bus = createEventBus(config);
     await bus.connect();
     const topic = values.topic ?? config.topics.movielog;
     await bus.ensureTopics([topic], config.topicPartitions);
