@@ -40,11 +40,22 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
     void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.config.serving.modelPollMs);
     this.timer.unref();
+    // Fixed-artifact mode: operators point SERVING_MODEL_DIR (e.g. a symlink) elsewhere and send SIGHUP.
+    if (this.config.serving.modelDir) process.on('SIGHUP', this.reloadFixedArtifact);
   }
 
   beforeApplicationShutdown(): void {
     clearInterval(this.timer);
+    process.off('SIGHUP', this.reloadFixedArtifact);
   }
+
+  private readonly reloadFixedArtifact = (): void => {
+    const dir = this.config.serving.modelDir;
+    if (!dir) return;
+    this.installFromDirectory(dir).catch((error: unknown) =>
+      this.logger.error(`reload of ${dir} failed, keeping the current model: ${(error as Error).message}`),
+    );
+  };
 
   /** The popularity model used for users the production model cannot place. */
   get coldStart(): LiveModel | null {

@@ -18,30 +18,44 @@ export interface ServedRecommendationRow {
 export class ServingRepository {
   constructor(private readonly storage: StorageService) {}
 
+  /** Profile, watches and ratings of one user in a single round trip (it runs on the request path). */
   async loadUserHistory(userId: number): Promise<UserHistory> {
-    const [profiles, rows] = await Promise.all([
-      this.storage.sql.query<{ age: number | null; gender: string | null; occupation: string | null }>(
-        'SELECT age, gender, occupation FROM app_user WHERE id = $1',
-        [userId],
-      ),
-      this.storage.sql.query<{ movie_id: string; minutes: number | null; runtime: number | null; at: Date }>(
-        `SELECT w.movie_id, w.max_minute + 1 AS minutes, m.runtime, w.last_seen_at AS at
-           FROM watch_aggregate w LEFT JOIN movie m ON m.id = w.movie_id
-          WHERE w.user_id = $1
-         UNION ALL
-         SELECT movie_id, NULL, NULL, rated_at FROM rating WHERE user_id = $1`,
-        [userId],
-      ),
-    ]);
+    const rows = await this.storage.sql.query<{
+      kind: 'profile' | 'watch' | 'rating';
+      movie_id: string | null;
+      minutes: number | null;
+      runtime: number | null;
+      at: Date | null;
+      age: number | null;
+      gender: string | null;
+      occupation: string | null;
+    }>(
+      `SELECT 'profile' AS kind, NULL AS movie_id, NULL::int AS minutes, NULL::int AS runtime, NULL::timestamp AS at,
+              age, gender, occupation
+         FROM app_user WHERE id = $1
+       UNION ALL
+       SELECT 'watch', w.movie_id, w.max_minute + 1, m.runtime, w.last_seen_at, NULL, NULL, NULL
+         FROM watch_aggregate w LEFT JOIN movie m ON m.id = w.movie_id
+        WHERE w.user_id = $1
+       UNION ALL
+       SELECT 'rating', movie_id, NULL, NULL, rated_at, NULL, NULL, NULL FROM rating WHERE user_id = $1`,
+      [userId],
+    );
     const exclude = new Set<string>();
+    const seen: { movieId: string; at: number }[] = [];
+    let profile: UserHistory['profile'] = null;
     for (const row of rows) {
-      if (row.minutes === null || watchedToTheEnd(row.minutes, row.runtime)) exclude.add(row.movie_id);
+      if (row.kind === 'profile') {
+        const gender: 'M' | 'F' | null = row.gender === 'M' || row.gender === 'F' ? row.gender : null;
+        profile = { age: row.age, gender, occupation: row.occupation };
+        continue;
+      }
+      const movieId = row.movie_id as string;
+      if (row.kind === 'rating' || watchedToTheEnd(row.minutes ?? 0, row.runtime)) exclude.add(movieId);
+      seen.push({ movieId, at: row.at ? new Date(row.at).getTime() : 0 });
     }
-    const recent = [...new Set(rows.sort((a, b) => b.at.getTime() - a.at.getTime()).map((r) => r.movie_id))];
-    const p = profiles[0];
-    const gender: 'M' | 'F' | null = p?.gender === 'M' || p?.gender === 'F' ? p.gender : null;
-    const profile = p ? { age: p.age, gender, occupation: p.occupation } : null;
-    return { profile, exclude, recent: recent.slice(0, 50) };
+    const recent = [...new Set(seen.sort((a, b) => b.at - a.at).map((s) => s.movieId))].slice(0, 50);
+    return { profile, exclude, recent };
   }
 
   async loadAdultMovieIds(): Promise<string[]> {
