@@ -1,8 +1,15 @@
+import type { CatalogService } from '../../src/modules/catalog/catalog.service';
 import { InProcessEventBus } from '../../src/modules/events/in-process-event-bus';
 import { bootstrapWorld, CatalogImporter } from '../../src/world/bootstrap';
 import { parseLine } from './stream-format';
 
+// Compile-time check: the service's CatalogService is what bootstrapWorld expects (the world does not import it).
+export type CatalogServiceFitsBootstrap = CatalogService extends CatalogImporter ? true : never;
+const fits: CatalogServiceFitsBootstrap = true;
+
 describe('bootstrapWorld', () => {
+  it('accepts the service CatalogService', () => expect(fits).toBe(true));
+
   it('loads catalogue and users through the catalog service and publishes the history to the bus', async () => {
     const imported = { movies: [] as unknown[], users: [] as unknown[] };
     const catalogService: CatalogImporter = {
