@@ -29,6 +29,16 @@ function startService(script, variable) {
 startService('pg-start.sh', 'DATABASE_URL');
 startService('kafka-start.sh', 'KAFKA_BROKERS');
 
+// Tools some tests call (OPA for `opa test policies/`; kustomize and kubeconform
+// for the manifests). Installed once into .infra/bin from the Go module proxy.
+for (const installer of ['opa-install.sh', 'k8s-tools-install.sh']) {
+  const r = spawnSync('bash', [path.join(root, 'infra', installer)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    console.error(`infra/${installer} failed`);
+    process.exit(1);
+  }
+}
+
 const gen = spawnSync(process.execPath, [path.join(__dirname, 'prisma-generate.js')], {
   cwd: root,
   env,
