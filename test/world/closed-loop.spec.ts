@@ -80,6 +80,10 @@ describe('closed loop with the service', () => {
     );
     const goodShare = followedShare(good.lines);
     const poorShare = followedShare(poor.lines);
+    console.log(
+      `closed loop: followed within 30 min — taste-fit recs ${(goodShare.share * 100).toFixed(1)}% of ${goodShare.requests}, ` +
+        `unrelated recs ${(poorShare.share * 100).toFixed(1)}% of ${poorShare.requests}`,
+    );
     expect(goodShare.requests).toBeGreaterThan(200);
     expect(poorShare.requests).toBeGreaterThan(200);
     // Every request line carries the service's answer and the measured latency.
