@@ -1,19 +1,29 @@
 /**
- * `npm run audit:verify`: walks the audit hash chain in seq order and reports
- * the first broken link. Exit code 0 when intact, 1 when broken, 2 on error.
+ * `npm run audit:verify [-- --anchor <seq>:<hash> …]`: walks the audit hash
+ * chain in seq order and reports the first broken link. Anchors are earlier
+ * heads kept outside the database (print them with each run and store them);
+ * they also detect a truncated tail or a chain re-hashed after an edit.
+ * Exit code 0 when intact, 1 when broken, 2 on error.
  */
 import 'reflect-metadata';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../modules/config/app-config';
 import { AuditService } from '../modules/governance/audit/audit.service';
 import { governanceCliContext } from '../modules/governance/governance-cli.module';
 
 async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { anchor: { type: 'string', multiple: true } } });
+  const anchors = (values.anchor ?? []).map((text) => {
+    const match = /^(\d+):([0-9a-f]{64})$/.exec(text);
+    if (!match) throw new Error(`--anchor expects <seq>:<sha256 hex>, got ${text}`);
+    return { seq: match[1], hash: match[2] };
+  });
   const context = await governanceCliContext(loadConfig());
   try {
-    const result = await context.get(AuditService).verify();
+    const result = await context.get(AuditService).verify(anchors);
     if (result.ok) {
       console.log(
-        `audit chain intact: ${result.checked} records, last seq ${result.lastSeq ?? '-'}, head ${result.head}`,
+        `audit chain intact: ${result.checked} records; anchor for next time: --anchor ${result.lastSeq ?? 0}:${result.head}`,
       );
     } else {
       console.error(

@@ -529,7 +529,16 @@ describe('governance on PostgreSQL', () => {
     expect(cli.stderr).toContain(`audit chain BROKEN at seq ${seq} (hash-mismatch)`);
 
     await tamper(original); // put it back: the chain verifies again
-    expect((await api('GET', '/admin/audit/verify', KEYS.aud)).body.ok).toBe(true);
+    const intact = await api('GET', '/admin/audit/verify', KEYS.aud);
+    expect(intact.body.ok).toBe(true);
+    const anchor = `${intact.body.lastSeq}:${intact.body.head}`;
+    expect((await api('GET', `/admin/audit/verify?anchor=${anchor}`, KEYS.aud)).body.ok).toBe(true);
+    // A chain re-hashed after an edit is self-consistent; a head kept elsewhere still exposes it.
+    const rewritten = await api('GET', `/admin/audit/verify?anchor=${intact.body.lastSeq}:${'a'.repeat(64)}`, KEYS.aud);
+    expect(rewritten.body).toMatchObject({
+      ok: false,
+      firstBroken: { seq: intact.body.lastSeq, problem: 'anchor-mismatch' },
+    });
   });
 
   it('detects a deleted record and a forged one at the first broken seq', async () => {

@@ -61,3 +61,14 @@ export const AuditQuery = z.object({
 });
 
 export const CreateApiKeyBody = z.object({ name, role: z.enum(ROLES) });
+
+export const VerifyQuery = z.object({
+  anchor: z
+    .string()
+    .regex(/^\d+:[0-9a-f]{64}$/, 'expected <seq>:<sha256 hex>')
+    .transform((text) => {
+      const [seq, hash] = text.split(':');
+      return { seq, hash };
+    })
+    .optional(),
+});

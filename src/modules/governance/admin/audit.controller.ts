@@ -19,7 +19,7 @@ import { Principal } from '../access/roles';
 import { AuditService } from '../audit/audit.service';
 import { renderHtml, renderMarkdown } from '../reports/compliance-report';
 import { ComplianceReportService } from '../reports/compliance-report.service';
-import { AuditQuery, CreateApiKeyBody, parseInput } from './admin-dto';
+import { AuditQuery, CreateApiKeyBody, parseInput, VerifyQuery } from './admin-dto';
 
 @Controller('admin')
 @UseGuards(AdminAuthGuard)
@@ -30,11 +30,12 @@ export class AuditController {
     private readonly apiKeys: ApiKeyService,
   ) {}
 
-  /** Walks the hash chain; `ok: false` names the first broken record. */
+  /** Walks the hash chain; `ok: false` names the first broken record. `?anchor=<seq>:<hash>` checks a kept head too. */
   @Get('audit/verify')
   @RequirePermission('audit', 'read')
-  verify() {
-    return this.audit.verify();
+  verify(@Query() query: unknown) {
+    const { anchor } = parseInput(VerifyQuery, query);
+    return this.audit.verify(anchor ? [anchor] : []);
   }
 
   @Get('audit')

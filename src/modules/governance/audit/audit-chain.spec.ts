@@ -72,4 +72,23 @@ describe('verifyChain', () => {
     records[0] = { ...records[0], at: new Date(records[0].at.getTime() + 1) };
     expect(verifyChain(records).firstBroken).toMatchObject({ seq: '1', problem: 'hash-mismatch' });
   });
+
+  it('uses anchors to detect a truncated tail and a rewritten chain', () => {
+    const records = chain(5);
+    const anchor = { seq: '5', hash: records[4].hash };
+    expect(verifyChain(records, [anchor]).ok).toBe(true);
+    expect(verifyChain(records.slice(0, 4), [anchor]).firstBroken).toMatchObject({
+      seq: '5',
+      problem: 'anchor-missing',
+    });
+    // Rewrite record 3 and re-hash everything after it: the chain is consistent, the anchor is not.
+    const rewritten = records.slice(0, 2);
+    for (const original of records.slice(2)) {
+      const prevHash = rewritten[rewritten.length - 1].hash;
+      const content = { ...original, payload: { n: -1 }, prevHash };
+      rewritten.push({ ...content, hash: hashAuditRecord(content) });
+    }
+    expect(verifyChain(rewritten).ok).toBe(true);
+    expect(verifyChain(rewritten, [anchor]).firstBroken).toMatchObject({ seq: '5', problem: 'anchor-mismatch' });
+  });
 });

@@ -39,7 +39,7 @@ export function hashAuditRecord(record: AuditRecordContent): string {
 
 export interface ChainBreak {
   readonly seq: string;
-  readonly problem: 'hash-mismatch' | 'broken-link';
+  readonly problem: 'hash-mismatch' | 'broken-link' | 'anchor-mismatch' | 'anchor-missing';
   readonly detail: string;
 }
 
@@ -52,12 +52,27 @@ export interface ChainVerification {
   readonly firstBroken: ChainBreak | null;
 }
 
+/**
+ * A (seq, hash) pair kept outside the database (e.g. the head printed by an
+ * earlier verify). Anchors catch what the chain alone cannot: a truncated tail
+ * or a chain rewritten from some record on with recomputed hashes.
+ */
+export interface ChainAnchor {
+  readonly seq: string;
+  readonly hash: string;
+}
+
 /** Incremental verifier: feed records in seq order, read the result at the end. */
 export class ChainVerifier {
+  private readonly anchors: Map<string, string>;
   private expectedPrev = GENESIS_HASH;
   private checked = 0;
   private lastSeq: string | null = null;
   private firstBroken: ChainBreak | null = null;
+
+  constructor(anchors: readonly ChainAnchor[] = []) {
+    this.anchors = new Map(anchors.map((a) => [a.seq, a.hash]));
+  }
 
   /** Returns false once the chain is broken (the caller may stop early). */
   push(record: StoredAuditRecord): boolean {
@@ -84,12 +99,30 @@ export class ChainVerifier {
       };
       return false;
     }
+    const anchored = this.anchors.get(seq);
+    if (anchored !== undefined && anchored !== record.hash) {
+      this.firstBroken = {
+        seq,
+        problem: 'anchor-mismatch',
+        detail: `record ${seq} hashes to ${record.hash.slice(0, 12)}… but was anchored as ${anchored.slice(0, 12)}… (the chain was rewritten)`,
+      };
+      return false;
+    }
+    this.anchors.delete(seq);
     this.expectedPrev = record.hash;
     this.lastSeq = seq;
     return true;
   }
 
   result(): ChainVerification {
+    if (!this.firstBroken && this.anchors.size > 0) {
+      const [seq] = [...this.anchors.keys()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      this.firstBroken = {
+        seq,
+        problem: 'anchor-missing',
+        detail: `anchored record ${seq} is no longer in the chain (records were deleted)`,
+      };
+    }
     return {
       ok: this.firstBroken === null,
       checked: this.checked,
@@ -100,8 +133,11 @@ export class ChainVerifier {
   }
 }
 
-export function verifyChain(records: Iterable<StoredAuditRecord>): ChainVerification {
-  const verifier = new ChainVerifier();
+export function verifyChain(
+  records: Iterable<StoredAuditRecord>,
+  anchors: readonly ChainAnchor[] = [],
+): ChainVerification {
+  const verifier = new ChainVerifier(anchors);
   for (const record of records) if (!verifier.push(record)) break;
   return verifier.result();
 }

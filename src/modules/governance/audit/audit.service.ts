@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlConnection } from '../../storage/sql-connection';
-import { ChainVerification, ChainVerifier, StoredAuditRecord } from './audit-chain';
+import { ChainAnchor, ChainVerification, ChainVerifier, StoredAuditRecord } from './audit-chain';
 import { AuditRepository } from './audit.repository';
 
 /** What kinds of event the trail holds (free-form strings are allowed; these are the ones Marquee writes). */
@@ -67,9 +67,13 @@ export class AuditService {
     return record ? viewAuditRecord(record) : null;
   }
 
-  /** Walks the whole chain in seq order and reports the first broken link. */
-  async verify(): Promise<ChainVerification> {
-    const verifier = new ChainVerifier();
+  /**
+   * Walks the whole chain in seq order and reports the first broken link.
+   * Anchors (seq and hash kept elsewhere, e.g. an earlier result's lastSeq/head)
+   * also catch truncation and wholesale rewrites.
+   */
+  async verify(anchors: readonly ChainAnchor[] = []): Promise<ChainVerification> {
+    const verifier = new ChainVerifier(anchors);
     let after: bigint | null = null;
     for (;;) {
       const page = await this.repository.page(after, 1000);
