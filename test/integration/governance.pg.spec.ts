@@ -11,13 +11,8 @@ import { AppConfig, loadConfig } from '../../src/modules/config/app-config';
 import { AuditService } from '../../src/modules/governance/audit/audit.service';
 import { MetricsRegistry } from '../../src/modules/metrics/metrics.registry';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
-import { loadScorer } from '../../src/modules/model-artifacts/load-scorer';
-import { EvaluationContext, evaluateScorer } from '../../src/modules/training/evaluation/evaluator';
-import { temporalSplit } from '../../src/modules/training/evaluation/splits';
-import { itemKnnTrainer } from '../../src/modules/training/models/item-knn/item-knn.trainer';
-import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
+import { trainAndEvaluate } from '../../src/modules/training/pipeline/train-and-evaluate';
 import { generateLatentWorld } from '../../src/modules/training/synthetic/latent-world';
-import { Trainer } from '../../src/modules/training/trainer';
 
 /**
  * Governance end to end on a real PostgreSQL (a fresh database per run):
@@ -436,32 +431,24 @@ describe('governance on PostgreSQL', () => {
   });
 
   it('trains two real models on synthetic data, then promotes the better one through canary to production', async () => {
+    // The training pipeline's own step: temporal-holdout evaluation, then the deployable model on the whole snapshot.
     const { dataset } = generateLatentWorld({ users: 240, movies: 80, interactions: 7_000, seed: 11 });
-    const split = temporalSplit(dataset, 0.8, 20);
-    const context = new EvaluationContext(split);
-    const trainers: [string, Trainer<object>][] = [
-      ['popularity', popularityTrainer as Trainer<object>],
-      ['item-knn', itemKnnTrainer as Trainer<object>],
-    ];
     const models: { id: string; ndcg: number }[] = [];
-    for (const [name, trainer] of trainers) {
-      const dir = path.join(dataDir, 'artifacts', `sim-${name}`);
-      await writeArtifact(dir, await trainer.train(split.train, {}, 7, { workers: 1 }));
-      const evaluation = evaluateScorer(await loadScorer(dir), context);
-      const metrics = { 'ndcg@20': evaluation.warm.ndcg, coverage: evaluation.coverage };
+    for (const modelType of ['popularity', 'item-knn']) {
+      const candidate = await trainAndEvaluate(
+        dataset,
+        { modelType, params: {}, seed: 7, artifactDir: path.join(dataDir, 'artifacts', `sim-${modelType}`) },
+        { workers: 1 },
+      );
       const registered = await api('POST', '/admin/models', KEYS.ds, {
-        artifactDir: `artifacts/sim-${name}`,
+        artifactDir: `artifacts/sim-${modelType}`,
         slot: 'sim',
-        metrics,
+        metrics: candidate.metrics,
         gates: GOOD_GATES,
       });
       expect(registered.status).toBe(201);
-      expect(registered.body).toMatchObject({
-        modelType: trainer.modelType,
-        slot: 'sim',
-        snapshotId: split.train.snapshotId,
-      });
-      models.push({ id: registered.body.id, ndcg: evaluation.warm.ndcg });
+      expect(registered.body).toMatchObject({ modelType, slot: 'sim', snapshotId: dataset.snapshotId });
+      models.push({ id: registered.body.id, ndcg: candidate.metrics['ndcg@20'] as number });
     }
     const [better, weaker] = [...models].sort((a, b) => b.ndcg - a.ndcg);
     expect((await promote(better.id, KEYS.rm, { to: 'canary' })).status).toBe(201);
