@@ -181,6 +181,7 @@ describe('governance on PostgreSQL', () => {
     expect(text).not.toContain('marquee:marquee@');
     const policy = rows.find((r) => r.kind === 'policy.loaded');
     expect(policy.payload.policyVersion).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows.find((r) => r.subject === 'config:service').payload.rbacVersion).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('lets an admin create and revoke API keys; a revoked key is refused', async () => {

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { RBAC_DIR } from './access/access-control.service';
 import { canonicalJson } from './audit/canonical-json';
 import { AuditKind, AuditService } from './audit/audit.service';
 import { PromotionPolicyService } from './policy/promotion-policy.service';
@@ -20,8 +23,8 @@ export function redactConfig(value: unknown, key = ''): unknown {
 }
 
 /**
- * At start-up, records a configuration change (the redacted configuration
- * differs from the last one recorded) and a policy change (the promotion
+ * At start-up, records a configuration change (the redacted configuration or
+ * the RBAC files differ from the last ones recorded) and a policy change (the promotion
  * policy version differs), so an auditor can tell what was in force when.
  */
 @Injectable()
@@ -40,12 +43,16 @@ export class StartupAudit implements OnApplicationBootstrap {
     const keyHashes = this.config.adminApiKeys.map(
       ({ name, key }) => `${name}:${createHash('sha256').update(key).digest('hex')}`,
     );
-    const fingerprint = createHash('sha256').update(canonicalJson({ config, keyHashes })).digest('hex');
+    // Who may do what is configuration too: the casbin model and policy files.
+    const rbac = createHash('sha256');
+    for (const file of ['model.conf', 'policy.csv']) rbac.update(await fs.readFile(path.join(RBAC_DIR, file)));
+    const rbacVersion = rbac.digest('hex');
+    const fingerprint = createHash('sha256').update(canonicalJson({ config, keyHashes, rbacVersion })).digest('hex');
     const configChange = await this.audit.appendIfChanged({
       actor: 'system',
       kind: AuditKind.ConfigChanged,
       subject: 'config:service',
-      payload: { fingerprint, config },
+      payload: { fingerprint, config, rbacVersion },
     });
     const policyChange = await this.audit.appendIfChanged({
       actor: 'system',
