@@ -180,4 +180,20 @@ export const MODEL_FIXTURES: Record<string, ModelFixture> = {
       hash: 'cd'.repeat(32),
     },
   },
+  TrainingRun: {
+    where: { id: 'run-20261126080000-abcdef12' },
+    data: {
+      id: 'run-20261126080000-abcdef12',
+      slot: 'default',
+      trigger: 'schedule',
+      modelType: 'als',
+      status: 'succeeded',
+      startedAt: new Date('2026-11-26T08:00:00.000Z'),
+      finishedAt: new Date('2026-11-26T08:04:10.250Z'),
+      snapshotId: 'snap-20261126000000-0123abcd',
+      modelId: 'als-1a2b3c4d5e6f',
+      outcome: { transitions: [{ to: 'canary', allowed: true }] },
+      error: null,
+    },
+  },
 };
