@@ -1,0 +1,169 @@
+import type { BusRecord } from '../events/event-bus';
+import { recommendationLineHash } from './log-line.format';
+import { LineType, LogLine, ParseOptions, parseLogLine, RejectionReason } from './log-line.parser';
+
+/**
+ * Collapses one batch of stream records into the set-based writes that store
+ * it, in memory and without I/O. What the store keeps (the deduplication
+ * definition, see README.md) is decided here and in the SQL of
+ * IngestionRepository, which applies the same rules across batches:
+ *
+ * - watch: one row per (user, movie); max minute, earliest and latest time.
+ * - rating_event: one row per (user, movie, time); the first line seen wins.
+ * - rating: the latest rating_event per (user, movie); a tie keeps the first.
+ * - recommendation_log: one row per line hash (recommendationLineHash).
+ * - users / movies: registered once, on first sight.
+ * - dead letters: one per (topic, partition, offset).
+ *
+ * Every write is a max/min/first-wins merge, so applying a batch twice, or
+ * two overlapping batches, leaves the store as applying each line once would.
+ * Rows are sorted by key so concurrent writers lock rows in the same order
+ * (no deadlocks between partitions that share users or movies).
+ */
+export interface WatchRow {
+  readonly userId: number;
+  readonly movieId: string;
+  maxMinute: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+export interface RatingRow {
+  readonly userId: number;
+  readonly movieId: string;
+  readonly ratedAt: number;
+  readonly rating: number;
+}
+export interface RecommendationRow {
+  readonly lineHash: string;
+  readonly userId: number;
+  readonly requestedAt: number;
+  readonly status: number;
+  readonly items: readonly string[];
+  readonly latencyMs: number;
+}
+export interface DeadLetterRow {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly raw: Buffer;
+  readonly reason: RejectionReason;
+  readonly detail: string;
+}
+export interface FirstSeen<K> {
+  readonly id: K;
+  readonly firstSeenAt: number;
+}
+
+export interface CollapsedBatch {
+  readonly watches: WatchRow[];
+  readonly ratingEvents: RatingRow[];
+  readonly latestRatings: RatingRow[];
+  readonly recommendations: RecommendationRow[];
+  readonly users: FirstSeen<number>[];
+  readonly movies: FirstSeen<string>[];
+  readonly deadLetters: DeadLetterRow[];
+  /** Accepted lines per type (before deduplication), for metrics. */
+  readonly accepted: Record<LineType, number>;
+}
+
+export function collapseRecords(records: readonly BusRecord[], options: ParseOptions): CollapsedBatch {
+  const lines: LogLine[] = [];
+  const deadLetters: DeadLetterRow[] = [];
+  for (const record of records) {
+    const parsed = parseLogLine(record.value, options);
+    if (parsed.type === 'rejected') {
+      deadLetters.push({
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        raw: record.value,
+        reason: parsed.reason,
+        detail: parsed.detail,
+      });
+    } else {
+      lines.push(parsed);
+    }
+  }
+  return { ...collapseLines(lines), deadLetters };
+}
+
+export function collapseLines(lines: readonly LogLine[]): Omit<CollapsedBatch, 'deadLetters'> {
+  const watches = new Map<string, WatchRow>();
+  const ratingEvents = new Map<string, RatingRow>();
+  const latest = new Map<string, RatingRow>();
+  const recommendations = new Map<string, RecommendationRow>();
+  const users = new Map<number, number>();
+  const movies = new Map<string, number>();
+  const accepted: Record<LineType, number> = { watch: 0, rating: 0, recommendation: 0, account: 0 };
+
+  const see = <K>(map: Map<K, number>, id: K, at: number): void => {
+    const seen = map.get(id);
+    if (seen === undefined || at < seen) map.set(id, at);
+  };
+
+  for (const line of lines) {
+    accepted[line.type]++;
+    see(users, line.userId, line.at);
+    switch (line.type) {
+      case 'watch': {
+        see(movies, line.movieId, line.at);
+        const key = `${line.userId}\u0000${line.movieId}`;
+        const row = watches.get(key);
+        if (!row) {
+          watches.set(key, {
+            userId: line.userId,
+            movieId: line.movieId,
+            maxMinute: line.minute,
+            firstSeenAt: line.at,
+            lastSeenAt: line.at,
+          });
+        } else {
+          if (line.minute > row.maxMinute) row.maxMinute = line.minute;
+          if (line.at < row.firstSeenAt) row.firstSeenAt = line.at;
+          if (line.at > row.lastSeenAt) row.lastSeenAt = line.at;
+        }
+        break;
+      }
+      case 'rating': {
+        see(movies, line.movieId, line.at);
+        const pair = `${line.userId}\u0000${line.movieId}`;
+        const key = `${pair}\u0000${line.at}`;
+        if (ratingEvents.has(key)) break; // first line for (user, movie, time) wins
+        const row = { userId: line.userId, movieId: line.movieId, ratedAt: line.at, rating: line.rating };
+        ratingEvents.set(key, row);
+        const current = latest.get(pair);
+        if (!current || row.ratedAt > current.ratedAt) latest.set(pair, row);
+        break;
+      }
+      case 'recommendation': {
+        const lineHash = recommendationLineHash(line);
+        if (recommendations.has(lineHash)) break;
+        recommendations.set(lineHash, {
+          lineHash,
+          userId: line.userId,
+          requestedAt: line.at,
+          status: line.status,
+          items: line.items,
+          latencyMs: line.latencyMs,
+        });
+        break;
+      }
+      case 'account':
+        break;
+    }
+  }
+
+  const byPair = (a: { userId: number; movieId: string }, b: { userId: number; movieId: string }): number =>
+    a.userId - b.userId || (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0);
+  return {
+    watches: [...watches.values()].sort(byPair),
+    ratingEvents: [...ratingEvents.values()].sort((a, b) => byPair(a, b) || a.ratedAt - b.ratedAt),
+    latestRatings: [...latest.values()].sort(byPair),
+    recommendations: [...recommendations.values()].sort((a, b) => (a.lineHash < b.lineHash ? -1 : 1)),
+    users: [...users].map(([id, firstSeenAt]) => ({ id, firstSeenAt })).sort((a, b) => a.id - b.id),
+    movies: [...movies]
+      .map(([id, firstSeenAt]) => ({ id, firstSeenAt }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    accepted,
+  };
+}

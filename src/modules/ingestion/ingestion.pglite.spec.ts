@@ -1,0 +1,210 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../app.factory';
+import { createRootLogger } from '../../common/logger';
+import { loadConfig } from '../config/app-config';
+import { EVENT_BUS, EventBus, BusRecord } from '../events/event-bus';
+import { MetricsRegistry } from '../metrics/metrics.registry';
+import { StorageService } from '../storage/storage.service';
+import { IngestionRepository } from './ingestion.repository';
+import { DeadLetterEnvelope, IngestionService } from './ingestion.service';
+import {
+  formatAccountLine,
+  formatRatingLine,
+  formatRecommendationLine,
+  formatWatchLine,
+  recommendationLineHash,
+} from './log-line.format';
+
+const T = Date.UTC(2026, 10, 25, 12, 0, 0);
+
+/** The in-process bus and PGlite, end to end through the real application. */
+describe('ingestion (in-process bus, PGlite)', () => {
+  let dir: string;
+  let app: NestFastifyApplication;
+  let bus: EventBus;
+  let sql: StorageService['sql'];
+  let ingestion: IngestionService;
+  const dlq: DeadLetterEnvelope[] = [];
+
+  const count = async (table: string): Promise<number> =>
+    Number((await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`))[0].n);
+  const drained = async (): Promise<boolean> => (await ingestion.lag()).every((p) => p.lag === 0);
+  const waitUntil = async (condition: () => Promise<boolean>): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'marquee-ingest-'));
+    const config = loadConfig({
+      DATA_DIR: dir,
+      LOG_LEVEL: 'silent',
+      INGEST_BATCH_MAX_RECORDS: '50',
+      INGEST_WRITE_CONCURRENCY: '1',
+      INGEST_QUEUE_HIGH_WATER: '2',
+      INGEST_QUEUE_LOW_WATER: '0',
+      SERVING_LOG_RESPONSES: 'false',
+    });
+    app = await createApp(config, createRootLogger('silent'));
+    await app.init();
+    bus = app.get(EVENT_BUS);
+    sql = app.get(StorageService).sql;
+    ingestion = app.get(IngestionService);
+    await bus.subscribe({
+      groupId: 'dlq-reader',
+      topics: [config.topics.deadLetter],
+      fromBeginning: true,
+      handleBatch: async (batch) => {
+        for (const r of batch.records) dlq.push(JSON.parse(r.value.toString('utf8')) as DeadLetterEnvelope);
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const valid = [
+    formatAccountLine({ at: T, userId: 1 }),
+    ...Array.from({ length: 90 }, (_, m) =>
+      formatWatchLine({ at: T + m * 60_000, userId: 1, movieId: 'heat+1995', minute: m }),
+    ),
+    formatWatchLine({ at: T + 1000, userId: 2, movieId: 'heat+1995', minute: 4 }),
+    formatWatchLine({ at: T + 2000, userId: 2, movieId: 'untitled+', minute: 0 }),
+    formatRatingLine({ at: T + 10, userId: 1, movieId: 'heat+1995', rating: 3 }),
+    formatRatingLine({ at: T + 20, userId: 1, movieId: 'heat+1995', rating: 5 }),
+    formatRatingLine({ at: T + 5, userId: 3, movieId: 'alien+1979', rating: 1 }),
+    formatRecommendationLine({ at: T, userId: 1, server: 'h:8082', status: 200, items: ['a+1', 'b+2'], latencyMs: 12 }),
+    formatRecommendationLine({
+      at: T,
+      userId: 4,
+      server: 'h:8082',
+      status: 504,
+      items: [],
+      latencyMs: 600,
+      errorText: 'timeout',
+    }),
+  ];
+  const malformed: Array<string | Buffer> = [
+    '2026-11-25T12:00:00,1,GET /data/m/heat+1995/',
+    '2026-11-25T12:00:00,abc,GET /rate/heat+1995=4',
+    "2026-11-25T12:00:00,1,GET /rate/'; DROP TABLE movie; --=4",
+    '2026-11-25T12:00:00,1,GET /data/m/<script>alert(1)</script>/1.mpg',
+    Buffer.from([0x32, 0x30, 0xc3, 0x28, 0x2c]),
+    Buffer.alloc(100_000, 0x61),
+  ];
+
+  it('stores each valid line once, dead-letters the rest with reason and offset, and survives', async () => {
+    // Every valid line twice (duplicates), malformed ones interleaved.
+    await bus.publish(
+      'movielog',
+      [...valid, ...malformed, ...valid].map((value) => ({ value })),
+    );
+    await waitUntil(drained);
+    await waitUntil(async () => dlq.length >= malformed.length);
+
+    expect(await count('watch_aggregate')).toBe(3);
+    const heat = await sql.query<{ max_minute: number }>(
+      `SELECT max_minute FROM watch_aggregate WHERE user_id = 1 AND movie_id = 'heat+1995'`,
+    );
+    expect(heat[0].max_minute).toBe(89);
+    expect(await count('rating_event')).toBe(3);
+    const latest = await sql.query<{ rating: number }>(
+      `SELECT rating FROM rating WHERE user_id = 1 AND movie_id = 'heat+1995'`,
+    );
+    expect(latest[0].rating).toBe(5);
+    expect(await count('rating')).toBe(2);
+    expect(await count('recommendation_log')).toBe(2);
+    const failed = await sql.query<{ items: string[]; status: number }>(
+      `SELECT items, status FROM recommendation_log WHERE user_id = 4`,
+    );
+    expect(failed[0]).toEqual({ items: [], status: 504 });
+    expect(await count('app_user')).toBe(4);
+    const movies = await sql.query<{ id: string; title: string }>(`SELECT id, title FROM movie ORDER BY id`);
+    expect(movies).toEqual([
+      { id: 'alien+1979', title: 'alien+1979' },
+      { id: 'heat+1995', title: 'heat+1995' },
+      { id: 'untitled+', title: 'untitled+' },
+    ]);
+
+    const letters = await sql.query<{ reason: string; offset: string; raw: Uint8Array; published: boolean }>(
+      `SELECT reason, "offset", raw, published_at IS NOT NULL AS published FROM dead_letter ORDER BY id`,
+    );
+    expect(letters.map((l) => l.reason).sort()).toEqual(
+      ['truncated', 'bad_movie_id', 'bad_movie_id', 'bad_user_id', 'invalid_utf8', 'too_long'].sort(),
+    );
+    expect(letters.every((l) => l.published)).toBe(true);
+    expect(Buffer.from(letters.find((l) => l.reason === 'too_long')!.raw).length).toBe(100_000);
+    expect(dlq).toHaveLength(malformed.length);
+    expect(dlq.find((d) => d.reason === 'too_long')).toMatchObject({ rawBytes: 100_000, rawTruncated: true });
+    expect(Buffer.from(dlq.find((d) => d.reason === 'invalid_utf8')!.rawBase64, 'base64')).toEqual(malformed[4]);
+    // The movie table survived the injection attempt, unchanged.
+    expect(await count('movie')).toBe(3);
+
+    const metrics = await app.get(MetricsRegistry).text();
+    expect(metrics).toMatch(/marquee_ingest_events_total\{type="watch"\} 184/);
+    expect(metrics).toMatch(/marquee_ingest_dead_letters_total\{reason="bad_movie_id"\} 2/);
+    expect(metrics).toMatch(/marquee_ingest_batch_seconds_count \d+/);
+
+    // Still consuming after all that.
+    await bus.publish('movielog', [{ value: formatWatchLine({ at: T, userId: 5, movieId: 'heat+1995', minute: 1 }) }]);
+    await waitUntil(async () => (await count('watch_aggregate')) === 4);
+  });
+
+  it('a redelivered batch (same offsets) changes nothing and publishes no dead letter twice', async () => {
+    const state = async (): Promise<string> =>
+      JSON.stringify(
+        await Promise.all(
+          ['watch_aggregate', 'rating_event', 'rating', 'recommendation_log', 'app_user', 'movie'].map((t) =>
+            sql.query(`SELECT * FROM ${t} ORDER BY 1, 2`),
+          ),
+        ),
+      ) + JSON.stringify(await sql.query('SELECT id, reason, "offset", published_at FROM dead_letter ORDER BY id'));
+    // A batch as the bus would deliver it from another topic-partition, handled twice.
+    const records: BusRecord[] = [...valid, ...malformed].map((value, i) => ({
+      topic: 'movielog-replay',
+      partition: 1,
+      offset: String(1000 + i),
+      key: null,
+      value: Buffer.isBuffer(value) ? value : Buffer.from(value),
+      timestamp: T,
+    }));
+    const dlqBefore = dlq.length;
+    await ingestion.handleBatch({ topic: 'movielog-replay', partition: 1, records });
+    const once = await state();
+    await waitUntil(async () => dlq.length === dlqBefore + malformed.length);
+    await ingestion.handleBatch({ topic: 'movielog-replay', partition: 1, records });
+    expect(await state()).toBe(once);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(dlq.length).toBe(dlqBefore + malformed.length);
+    expect(await count('dead_letter')).toBe(2 * malformed.length);
+  });
+
+  it('merges a served response with its copy read back from the stream', async () => {
+    const served = {
+      requestId: 'req-1',
+      userId: 77,
+      at: new Date(T + 123),
+      modelVersion: 'als-7',
+      items: ['heat+1995', 'alien+1979'],
+      latencyMs: 31,
+      status: 200,
+    };
+    await app.get(IngestionRepository).recordServedRecommendation(served);
+    await bus.publish('movielog', [{ value: formatRecommendationLine({ ...served, server: 'marquee:8082' }) }]);
+    await waitUntil(drained);
+    const rows = await sql.query<{ request_id: string; model_version: string; source: string; line_hash: string }>(
+      `SELECT request_id, model_version, source, line_hash FROM recommendation_log WHERE user_id = 77`,
+    );
+    expect(rows).toEqual([
+      { request_id: 'req-1', model_version: 'als-7', source: 'served', line_hash: recommendationLineHash(served) },
+    ]);
+  });
+});
