@@ -5,6 +5,7 @@ import { ConfigModule } from './modules/config/config.module';
 import { EventsModule } from './modules/events/events.module';
 import { GovernanceModule } from './modules/governance/governance.module';
 import { HealthModule } from './modules/health/health.module';
+import { IngestionModule } from './modules/ingestion/ingestion.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { ServingModule } from './modules/serving/serving.module';
 import { StorageModule } from './modules/storage/storage.module';
@@ -23,6 +24,7 @@ export class AppModule {
         CatalogModule,
         GovernanceModule,
         ServingModule,
+        IngestionModule,
       ],
     };
   }
