@@ -7,6 +7,7 @@ import { GovernanceModule } from './modules/governance/governance.module';
 import { HealthModule } from './modules/health/health.module';
 import { IngestionModule } from './modules/ingestion/ingestion.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { SecurityModule } from './modules/security/security.module';
 import { ServingModule } from './modules/serving/serving.module';
 import { StorageModule } from './modules/storage/storage.module';
 
@@ -21,6 +22,7 @@ export class AppModule {
         EventsModule,
         HealthModule,
         MetricsModule,
+        SecurityModule,
         CatalogModule,
         GovernanceModule,
         ServingModule,

@@ -94,6 +94,24 @@ const envSchema = z.object({
   INGEST_MAX_FUTURE_SKEW_MS: z.coerce.number().int().min(0).default(86_400_000),
   /** How often consumer lag is sampled into the lag gauge. */
   INGEST_LAG_POLL_MS: positiveInt.default(5_000),
+  /** Rate limiting (fixed windows): per client IP and per user id on /recommend, stricter per client on /admin. */
+  RATE_LIMIT_ENABLED: z.enum(['true', 'false']).default('true'),
+  RATE_LIMIT_WINDOW_MS: positiveInt.max(3_600_000).default(10_000),
+  /** Requests per window from one client IP to public routes (a platform gateway may send for many users). */
+  RATE_LIMIT_CLIENT_MAX: positiveInt.default(20_000),
+  /** Requests per window for one user id on /recommend/:userId, whichever client sends them. */
+  RATE_LIMIT_USER_MAX: positiveInt.default(50),
+  /** Requests per window from one client IP to /admin/*. */
+  RATE_LIMIT_ADMIN_MAX: positiveInt.default(100),
+  /** Client IPs exempt from the per-client limit (the per-user limit still applies), comma-separated. */
+  RATE_LIMIT_ALLOWLIST: z.string().optional(),
+  /** Bound on the in-memory store's keys (oldest windows are evicted first). */
+  RATE_LIMIT_MEMORY_MAX_KEYS: positiveInt.default(100_000),
+  /** redis://host:port selects a Redis store so replicas share limits; unset = in-memory per process. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -139,6 +157,16 @@ export interface AppConfig {
     readonly maxLineBytes: number;
     readonly maxFutureSkewMs: number;
     readonly lagPollMs: number;
+  };
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    readonly windowMs: number;
+    readonly clientMax: number;
+    readonly userMax: number;
+    readonly adminMax: number;
+    readonly allowlist: readonly string[];
+    readonly memoryMaxKeys: number;
+    readonly redisUrl?: string;
   };
 }
 
@@ -207,6 +235,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxLineBytes: e.INGEST_MAX_LINE_BYTES,
       maxFutureSkewMs: e.INGEST_MAX_FUTURE_SKEW_MS,
       lagPollMs: e.INGEST_LAG_POLL_MS,
+    },
+    rateLimit: {
+      enabled: e.RATE_LIMIT_ENABLED === 'true',
+      windowMs: e.RATE_LIMIT_WINDOW_MS,
+      clientMax: e.RATE_LIMIT_CLIENT_MAX,
+      userMax: e.RATE_LIMIT_USER_MAX,
+      adminMax: e.RATE_LIMIT_ADMIN_MAX,
+      allowlist: (e.RATE_LIMIT_ALLOWLIST ?? '')
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+      memoryMaxKeys: e.RATE_LIMIT_MEMORY_MAX_KEYS,
+      redisUrl: e.REDIS_URL,
     },
   });
 }
