@@ -20,7 +20,8 @@ import {
  *       anomaly (mostly unwatched ratings, RDMA or DegSim outlier); or
  *   (b) without a burst, their profile is anomalous on two counts: enough
  *       ratings, mostly for unwatched movies, and an RDMA or DegSim outlier
- *       (a slow campaign spread over many windows).
+ *       (a slow campaign spread over many windows); without watch evidence,
+ *       RDMA and DegSim must both be outliers.
  * Requiring two independent kinds of evidence keeps genuine enthusiasts who
  * rate a new release on its first evening out of quarantine.
  */
@@ -124,12 +125,12 @@ export function detectShilling(t: ActivityTable, partial: Partial<ShillingThresh
     if (degSimZ[u] >= th.degSimZ) anomalies.push('degsim_outlier');
     let flagged = false;
     if (burstParticipant[u] && anomalies.length > 0) flagged = true;
-    else if (
-      ratings[u] >= th.profileMinRatings &&
-      (!th.useWatchEvidence || unwatchedShare[u] >= th.profileUnwatchedShare) &&
-      (rdmaZ[u] >= th.profileZ || degSimZ[u] >= th.profileZ)
-    )
-      flagged = true;
+    else if (ratings[u] >= th.profileMinRatings) {
+      // Without the watch evidence both rating-based outliers must agree.
+      flagged = th.useWatchEvidence
+        ? unwatchedShare[u] >= th.profileUnwatchedShare && (rdmaZ[u] >= th.profileZ || degSimZ[u] >= th.profileZ)
+        : rdmaZ[u] >= th.profileZ && degSimZ[u] >= th.profileZ;
+    }
     if (!flagged) continue;
     suspects.push({
       userIndex: u,
