@@ -7,6 +7,7 @@ import { GovernanceModule } from './modules/governance/governance.module';
 import { HealthModule } from './modules/health/health.module';
 import { IngestionModule } from './modules/ingestion/ingestion.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { MonitoringModule } from './modules/monitoring/monitoring.module';
 import { SecurityModule } from './modules/security/security.module';
 import { ServingModule } from './modules/serving/serving.module';
 import { StorageModule } from './modules/storage/storage.module';
@@ -22,6 +23,7 @@ export class AppModule {
         EventsModule,
         HealthModule,
         MetricsModule,
+        MonitoringModule,
         SecurityModule,
         CatalogModule,
         GovernanceModule,

@@ -112,6 +112,19 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
     .optional(),
+  /** How often the audit chain is verified into marquee_audit_chain_ok (0 = never). */
+  MONITORING_AUDIT_VERIFY_MS: z.coerce.number().int().min(0).default(300_000),
+  /** Drift: length of the recent window, and of the snapshot's last stretch it is compared with. */
+  DRIFT_WINDOW_HOURS: positiveInt.max(24 * 90).default(24),
+  /** Drift thresholds: PSI and KS per feature, share of users / watched movies unknown to the snapshot. */
+  DRIFT_PSI_THRESHOLD: z.coerce.number().positive().default(0.2),
+  DRIFT_KS_THRESHOLD: z.coerce.number().positive().max(1).default(0.2),
+  DRIFT_NEW_USER_SHARE_MAX: z.coerce.number().positive().max(1).default(0.3),
+  DRIFT_NEW_MOVIE_SHARE_MAX: z.coerce.number().positive().max(1).default(0.2),
+  /** Features with fewer observations in either window are reported but never block. */
+  DRIFT_MIN_SAMPLES: positiveInt.default(100),
+  /** How often drift gauges are refreshed for the production model (0 = only when evaluated on demand). */
+  DRIFT_EVALUATE_MS: z.coerce.number().int().min(0).default(3_600_000),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -167,6 +180,18 @@ export interface AppConfig {
     readonly allowlist: readonly string[];
     readonly memoryMaxKeys: number;
     readonly redisUrl?: string;
+  };
+  readonly monitoring: {
+    readonly auditVerifyMs: number;
+    readonly drift: {
+      readonly windowHours: number;
+      readonly psiThreshold: number;
+      readonly ksThreshold: number;
+      readonly newUserShareMax: number;
+      readonly newMovieShareMax: number;
+      readonly minSamples: number;
+      readonly evaluateMs: number;
+    };
   };
 }
 
@@ -248,6 +273,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .filter((part) => part.length > 0),
       memoryMaxKeys: e.RATE_LIMIT_MEMORY_MAX_KEYS,
       redisUrl: e.REDIS_URL,
+    },
+    monitoring: {
+      auditVerifyMs: e.MONITORING_AUDIT_VERIFY_MS,
+      drift: {
+        windowHours: e.DRIFT_WINDOW_HOURS,
+        psiThreshold: e.DRIFT_PSI_THRESHOLD,
+        ksThreshold: e.DRIFT_KS_THRESHOLD,
+        newUserShareMax: e.DRIFT_NEW_USER_SHARE_MAX,
+        newMovieShareMax: e.DRIFT_NEW_MOVIE_SHARE_MAX,
+        minSamples: e.DRIFT_MIN_SAMPLES,
+        evaluateMs: e.DRIFT_EVALUATE_MS,
+      },
     },
   });
 }

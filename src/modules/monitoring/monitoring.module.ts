@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { GovernanceModule } from '../governance/governance.module';
+import { AuditChainMonitor } from './audit-chain.monitor';
+import { DriftRepository } from './drift/drift.repository';
+import { DriftService } from './drift/drift.service';
+import { HttpMetricsHook } from './http-metrics.hook';
+import { MonitoringMetrics } from './monitoring.metrics';
+
+/**
+ * Monitoring: generic HTTP metrics, the audit-chain health gauge, and data /
+ * prediction drift (gauges, the `drift` promotion gate, audit records when it
+ * blocks). Prometheus config, alert rules and Grafana dashboards live in
+ * monitoring/ and grafana/ at the repository root.
+ */
+@Module({
+  imports: [GovernanceModule],
+  providers: [MonitoringMetrics, HttpMetricsHook, AuditChainMonitor, DriftRepository, DriftService],
+  exports: [DriftService, AuditChainMonitor],
+})
+export class MonitoringModule {}
