@@ -28,8 +28,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   });
   app.useGlobalFilters(new JsonExceptionFilter());
   const fastify = app.getHttpAdapter().getInstance();
+  const readiness = app.get(ReadinessRegistry);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // While draining, close each keep-alive connection after its response: the
+    // server closes only idle connections when it stops, and one that finishes a
+    // request later would otherwise hold shutdown until keepAliveTimeout (72 s).
+    if (readiness.isDraining()) reply.header('connection', 'close');
   });
   return app;
 }
