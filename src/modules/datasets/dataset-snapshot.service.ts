@@ -1,0 +1,269 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { InteractionDataset, MovieProfile, UserProfile } from './interaction-dataset';
+import {
+  contentHashOf,
+  loadSnapshotDir,
+  SNAPSHOT_SCHEMA_VERSION,
+  SnapshotContent,
+  SnapshotManifest,
+  writeSnapshotFiles,
+} from './snapshot-format';
+import { SnapshotRecord, SnapshotRepository } from './snapshot.repository';
+
+export interface CreateSnapshotRequest {
+  /** Interactions after this instant are left out. */
+  readonly cutoff: Date;
+  /** Interactions before this instant are left out (default: from the beginning). */
+  readonly rangeStart?: Date | null;
+}
+
+/** What training, releases and audits refer to. */
+export interface DatasetSnapshotRef {
+  readonly id: string;
+  readonly contentHash: string;
+  readonly cutoff: Date;
+  readonly rangeStart: Date | null;
+  readonly rowCounts: Record<string, number>;
+  readonly schemaVersion: number;
+  readonly location: string;
+}
+
+/** Users per read page (by whole users); bounds memory per query, not the snapshot. */
+const PAGE_ROWS = 200_000;
+
+/**
+ * Freezes interactions up to a cutoff into a versioned, content-hashed
+ * snapshot directory plus a dataset_snapshot row, and loads snapshots back as
+ * InteractionDataset. The id is `snap-<cutoff yyyymmddhhmmss>-<hash[0..8]>`:
+ * taking the same cutoff over the same data again yields the same id (the
+ * row and directory are reused), so a snapshot is reproducible by name.
+ */
+@Injectable()
+export class DatasetSnapshotService {
+  private readonly logger = new Logger(DatasetSnapshotService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: SnapshotRepository,
+  ) {}
+
+  get snapshotsDir(): string {
+    return path.join(this.config.dataDir, 'snapshots');
+  }
+
+  async createSnapshot(request: CreateSnapshotRequest): Promise<DatasetSnapshotRef> {
+    const started = Date.now();
+    const cutoff = new Date(request.cutoff.getTime());
+    const rangeStart = request.rangeStart ? new Date(request.rangeStart.getTime()) : null;
+    if (Number.isNaN(cutoff.getTime())) throw new Error('snapshot cutoff is not a valid time');
+    if (rangeStart && rangeStart > cutoff) throw new Error('snapshot rangeStart is after its cutoff');
+    const quarantineApplied = await this.repository.quarantineExists();
+    const content = await this.collect(cutoff, rangeStart, quarantineApplied);
+    const hash = contentHashOf(content);
+    const id = `snap-${compactTime(cutoff)}-${hash.slice(0, 8)}`;
+    const dir = path.join(this.snapshotsDir, id);
+
+    const existing = await this.repository.find(id);
+    if (existing && existing.contentHash === hash && (await exists(path.join(existing.location, 'manifest.json'))))
+      return toRef(existing);
+
+    const manifest = await writeSnapshotFiles(dir, content, {
+      id,
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      cutoff: cutoff.toISOString(),
+      rangeStart: rangeStart?.toISOString() ?? null,
+      ratingScaleMax: this.config.ratingScaleMax,
+      semantics: {
+        watchMinutes:
+          'pairs whose first watch is at or before the cutoff; minutes as aggregated when the snapshot was taken; ' +
+          'ratings recomputed from history as of the cutoff; timestamps capped at the cutoff',
+        quarantineApplied,
+      },
+      createdAt: new Date().toISOString(),
+    });
+    await this.repository.record(manifest, dir);
+    this.logger.log(
+      `snapshot ${id}: ${manifest.rowCounts.interactions} interactions, ${manifest.rowCounts.users} users, ` +
+        `${manifest.rowCounts.movies} movies in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    return fromManifest(manifest, dir);
+  }
+
+  /** SnapshotSource-shaped alias: freezes everything up to `cutoff`. */
+  async create(cutoff: Date): Promise<DatasetSnapshotRef> {
+    return this.createSnapshot({ cutoff });
+  }
+
+  async find(id: string): Promise<DatasetSnapshotRef | null> {
+    const record = await this.repository.find(id);
+    return record ? toRef(record) : null;
+  }
+
+  /** Loads by snapshot id (looked up in dataset_snapshot) or by directory path; verifies the content hash. */
+  async load(idOrDir: string): Promise<InteractionDataset> {
+    return loadSnapshot(idOrDir, this.snapshotsDir, (id) => this.repository.find(id));
+  }
+
+  private async collect(cutoff: Date, rangeStart: Date | null, excludeQuarantined: boolean): Promise<SnapshotContent> {
+    const userIds: number[] = [];
+    const movieSlot = new Map<string, number>();
+    const movieIds: string[] = [];
+    let n = 0;
+    let capacity = 1 << 16;
+    let users = new Int32Array(capacity);
+    let items = new Int32Array(capacity);
+    let minutes = new Float32Array(capacity);
+    let ratings = new Float32Array(capacity);
+    let times = new Float64Array(capacity);
+    const grow = (): void => {
+      capacity *= 2;
+      const g = <T extends Int32Array | Float32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(capacity);
+        b.set(a);
+        return b;
+      };
+      users = g(users);
+      items = g(items);
+      minutes = g(minutes);
+      ratings = g(ratings);
+      times = g(times);
+    };
+
+    let after = -1;
+    for (;;) {
+      const upTo = await this.repository.nextUserBound(after, PAGE_ROWS, cutoff);
+      if (upTo === null) break;
+      const rows = await this.repository.pairs(after, upTo, cutoff, rangeStart, excludeQuarantined);
+      // Deterministic order: user id, then movie id by UTF-16 code units (the
+      // same on every database, unlike ORDER BY under a locale collation).
+      rows.sort((a, b) => a.userId - b.userId || (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0));
+      for (const row of rows) {
+        if (n === capacity) grow();
+        if (userIds.length === 0 || userIds[userIds.length - 1] !== row.userId) userIds.push(row.userId);
+        let slot = movieSlot.get(row.movieId);
+        if (slot === undefined) {
+          slot = movieIds.length;
+          movieSlot.set(row.movieId, slot);
+          movieIds.push(row.movieId);
+        }
+        users[n] = userIds.length - 1;
+        items[n] = slot;
+        minutes[n] = row.minutes;
+        ratings[n] = row.rating;
+        times[n] = row.ts;
+        n++;
+      }
+      after = upTo;
+    }
+
+    // Movies indexed in id order, so the index does not depend on which user saw a movie first.
+    const sortedMovies = [...movieIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const remap = new Int32Array(movieIds.length);
+    sortedMovies.forEach((id, index) => (remap[movieSlot.get(id)!] = index));
+    const itemIndex = new Int32Array(n);
+    for (let i = 0; i < n; i++) itemIndex[i] = remap[items[i]];
+
+    const userProfiles = await this.repository.userProfiles(userIds);
+    const movieProfiles = await this.repository.movieProfiles(sortedMovies);
+    return {
+      users: userIds.map((id): UserProfile => {
+        const p = userProfiles.get(id);
+        const gender = p?.gender === 'M' || p?.gender === 'F' ? p.gender : null;
+        return { id, age: p?.age ?? null, gender, occupation: p?.occupation ?? null };
+      }),
+      movies: sortedMovies.map((id): MovieProfile => {
+        const p = movieProfiles.get(id);
+        return {
+          id,
+          genres: genreNames(p?.genres),
+          year: yearOf(p?.releaseDate ?? null),
+          language: p?.language ?? null,
+          adult: p?.adult ?? false,
+          runtime: p?.runtime ?? null,
+        };
+      }),
+      userIndex: users.slice(0, n),
+      itemIndex,
+      watchMinutes: minutes.slice(0, n),
+      rating: ratings.slice(0, n),
+      timestamp: times.slice(0, n),
+      ratingScaleMax: this.config.ratingScaleMax,
+    };
+  }
+}
+
+/**
+ * Loads a snapshot by directory or id. `snapshotsDir/<id>` is tried first, then
+ * the location recorded in dataset_snapshot (when a lookup is given).
+ */
+export async function loadSnapshot(
+  idOrDir: string,
+  snapshotsDir: string,
+  lookup?: (id: string) => Promise<SnapshotRecord | null>,
+): Promise<InteractionDataset> {
+  if (await exists(path.join(idOrDir, 'manifest.json'))) return loadSnapshotDir(idOrDir);
+  if (/^[A-Za-z0-9_.-]+$/.test(idOrDir)) {
+    const local = path.join(snapshotsDir, idOrDir);
+    if (await exists(path.join(local, 'manifest.json'))) return loadSnapshotDir(local);
+    const record = lookup ? await lookup(idOrDir) : null;
+    if (record && (await exists(path.join(record.location, 'manifest.json')))) return loadSnapshotDir(record.location);
+  }
+  throw new Error(`unknown dataset snapshot ${idOrDir} (looked in ${snapshotsDir} and dataset_snapshot)`);
+}
+
+function genreNames(genres: unknown): string[] {
+  if (!Array.isArray(genres)) return [];
+  return genres
+    .map((g: unknown) =>
+      typeof g === 'string'
+        ? g
+        : g && typeof g === 'object' && 'name' in g
+          ? String((g as { name: unknown }).name)
+          : '',
+    )
+    .filter((g) => g.length > 0);
+}
+
+function yearOf(releaseDate: string | null): number | null {
+  const m = releaseDate ? /^(\d{4})/.exec(releaseDate) : null;
+  return m ? Number(m[1]) : null;
+}
+
+function compactTime(at: Date): string {
+  return at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs
+    .access(file)
+    .then(() => true)
+    .catch(() => false);
+}
+
+function toRef(record: SnapshotRecord): DatasetSnapshotRef {
+  return {
+    id: record.id,
+    contentHash: record.contentHash,
+    cutoff: record.cutoff,
+    rangeStart: record.rangeStart,
+    rowCounts: record.rowCounts,
+    schemaVersion: record.schemaVersion,
+    location: record.location,
+  };
+}
+
+function fromManifest(manifest: SnapshotManifest, location: string): DatasetSnapshotRef {
+  return {
+    id: manifest.id,
+    contentHash: manifest.contentHash,
+    cutoff: new Date(manifest.cutoff),
+    rangeStart: manifest.rangeStart ? new Date(manifest.rangeStart) : null,
+    rowCounts: { ...manifest.rowCounts },
+    schemaVersion: manifest.schemaVersion,
+    location,
+  };
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { DatasetSnapshotService } from './dataset-snapshot.service';
+import { SnapshotRepository } from './snapshot.repository';
+
+/**
+ * Dataset snapshots: freeze ingested interactions up to a cutoff into a
+ * content-hashed snapshot (files under DATA_DIR/snapshots + a dataset_snapshot
+ * row) and load them back as the InteractionDataset training consumes.
+ * `DatasetSnapshotService` is the internal API (createSnapshot / create / find
+ * / load); `npm run snapshot` is its CLI.
+ */
+@Module({
+  providers: [SnapshotRepository, DatasetSnapshotService],
+  exports: [DatasetSnapshotService],
+})
+export class DatasetsModule {}
