@@ -5,7 +5,7 @@
  * engineers, so the load average at start is recorded next to the figures.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -78,6 +78,16 @@ const result = {
   linesPerSecond: Math.round(stats.lines / wall),
 };
 if (!values.keep) rmSync(values.out, { force: true });
-mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-writeFileSync(path.join(root, 'bench/results/simulate.json'), JSON.stringify(result, null, 2) + '\n');
+// Keep earlier runs: on a shared machine one figure alone says little.
+const resultFile = path.join(root, 'bench/results/simulate.json');
+const earlier: unknown[] = [];
+if (existsSync(resultFile)) {
+  const previous = JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown> & {
+    earlierRuns?: unknown[];
+  };
+  const { earlierRuns, ...last } = previous;
+  earlier.push(...(earlierRuns ?? []), last);
+}
+mkdirSync(path.dirname(resultFile), { recursive: true });
+writeFileSync(resultFile, JSON.stringify({ ...result, earlierRuns: earlier.slice(-10) }, null, 2) + '\n');
 console.log(JSON.stringify(result, null, 2));
