@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CatalogModule } from './modules/catalog/catalog.module';
 import { AppConfig } from './modules/config/app-config';
 import { ConfigModule } from './modules/config/config.module';
+import { DatasetsModule } from './modules/datasets/datasets.module';
 import { EventsModule } from './modules/events/events.module';
 import { GovernanceModule } from './modules/governance/governance.module';
 import { HealthModule } from './modules/health/health.module';
@@ -29,6 +30,7 @@ export class AppModule {
         GovernanceModule,
         ServingModule,
         IngestionModule,
+        DatasetsModule,
       ],
     };
   }
