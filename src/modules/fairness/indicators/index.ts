@@ -1,0 +1,3 @@
+export * from './exposure';
+export * from './group-quality';
+export * from './popularity-bias';
