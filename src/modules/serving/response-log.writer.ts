@@ -60,12 +60,12 @@ export class ResponseLogWriter implements BeforeApplicationShutdown {
   }
 
   /**
-   * Writes what is pending now. A write already under way is awaited first,
-   * then whatever queued behind it is written too (one more round, not a
-   * loop, so a store that keeps failing cannot hold the caller forever).
+   * Writes what is pending now. Writes already under way (possibly carrying
+   * this caller's entries, taken by another caller) are awaited first; each
+   * write finishes or fails, so the wait is bounded.
    */
   async flush(): Promise<void> {
-    if (this.flushing) await this.flushing;
+    while (this.flushing) await this.flushing;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
