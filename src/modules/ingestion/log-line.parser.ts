@@ -95,7 +95,6 @@ const MAX_INT4 = 2_147_483_647;
  */
 const MOVIE_ID = /^[a-z0-9+%.'&:_!()-]+$/;
 const HAS_ALNUM = /[a-z0-9]/;
-const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 const USER_ID = /^\d{1,10}$/;
 const INTEGER = /^-?\d{1,12}$/;
 const RECOMMENDATION = /^recommendation request (\S+), status (\S*), result: (.*), (\S+?) ?ms$/s;
@@ -225,13 +224,56 @@ function checkMovieId(id: string): Rejection | null {
 
 /** `YYYY-MM-DDTHH:MM:SS[.f…]` as UTC epoch ms; null unless it names a real calendar instant. */
 export function parseLogTime(text: string): number | null {
-  const m = TIME.exec(text);
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  // Hot path (every line): no regex, and consecutive lines mostly share their
+  // second, so the calendar arithmetic for the `YYYY-MM-DDTHH:MM:SS` prefix is
+  // cached; only the fraction is parsed per line.
+  const length = text.length;
+  if (length !== 19 && (length < 21 || length > 26 || text.charCodeAt(19) !== 46) /* . */) return null;
+  const prefix = length === 19 ? text : text.slice(0, 19);
+  let second: number | null;
+  if (prefix === lastPrefix) second = lastSecond;
+  else {
+    second = parseSecond(prefix);
+    if (second === null) return null;
+    lastPrefix = prefix;
+    lastSecond = second;
+  }
+  if (length === 19) return second;
   // Fractions beyond milliseconds are truncated (the store keeps milliseconds).
-  const millis = m[7] ? Number(m[7].padEnd(3, '0').slice(0, 3)) : 0;
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  let millis = 0;
+  for (let i = 20; i < length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    if (i < 23) millis = millis * 10 + d;
+  }
+  for (let i = length; i < 23; i++) millis *= 10;
+  return second + millis;
+}
+
+let lastPrefix = '';
+let lastSecond = 0;
+
+function parseSecond(text: string): number | null {
+  const digits = (from: number, to: number): number => {
+    let value = 0;
+    for (let i = from; i < to; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      value = value * 10 + d;
+    }
+    return value;
+  };
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return null;
+  const year = digits(0, 4);
+  const month = digits(5, 7);
+  const day = digits(8, 10);
+  const hour = digits(11, 13);
+  const minute = digits(14, 16);
+  const second = digits(17, 19);
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59)
+    return null;
+  if (second < 0 || second > 59) return null;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   // Date.UTC rolls 2026-02-30 over to March; a real date survives the round trip.
   if (new Date(ms).getUTCDate() !== day) return null;
   return ms;
