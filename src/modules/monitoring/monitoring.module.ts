@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DatasetsModule } from '../datasets/datasets.module';
 import { GovernanceModule } from '../governance/governance.module';
 import { AuditChainMonitor } from './audit-chain.monitor';
 import { DriftRepository } from './drift/drift.repository';
@@ -13,7 +14,7 @@ import { MonitoringMetrics } from './monitoring.metrics';
  * monitoring/ and grafana/ at the repository root.
  */
 @Module({
-  imports: [GovernanceModule],
+  imports: [GovernanceModule, DatasetsModule],
   providers: [MonitoringMetrics, HttpMetricsHook, AuditChainMonitor, DriftRepository, DriftService],
   exports: [DriftService, AuditChainMonitor],
 })

@@ -15,15 +15,6 @@ export class DriftRepository {
     return row?.at ? new Date(row.at) : null;
   }
 
-  /** The cut-off recorded for a dataset snapshot (null when the snapshot is not in the store). */
-  async snapshotCutoff(snapshotId: string): Promise<Date | null> {
-    const [row] = await this.storage.sql.query<{ cutoff: Date | string }>(
-      'SELECT cutoff FROM dataset_snapshot WHERE id = $1',
-      [snapshotId],
-    );
-    return row ? new Date(row.cutoff) : null;
-  }
-
   /**
    * Aggregates of [start, end]: a (user, movie) pair is in the window when it was
    * watched (watch_aggregate.last_seen_at) or rated (rating.rated_at) in it —

@@ -1,12 +1,5 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationShutdown,
-  OnModuleInit,
-  Optional,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DatasetSnapshotService } from '../../datasets/dataset-snapshot.service';
 import type { InteractionDataset } from '../../datasets/interaction-dataset';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -22,7 +15,6 @@ import {
   ReferenceProfile,
 } from './drift-profile';
 import { DriftRepository } from './drift.repository';
-import { SNAPSHOT_DATASET_READER, SnapshotDatasetReader } from './snapshot-reader';
 
 const HOUR_MS = 3_600_000;
 
@@ -66,7 +58,7 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
     private readonly registry: ModelRegistryService,
     private readonly audit: AuditService,
     private readonly metrics: MonitoringMetrics,
-    @Optional() @Inject(SNAPSHOT_DATASET_READER) private reader?: SnapshotDatasetReader,
+    private readonly snapshots: DatasetSnapshotService,
   ) {}
 
   onModuleInit(): void {
@@ -81,11 +73,6 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Lets start-up code plug in the snapshot reader when it is not a Nest provider. */
-  useSnapshotReader(reader: SnapshotDatasetReader): void {
-    this.reader = reader;
-  }
-
   get thresholds(): DriftThresholds {
     const d = this.config.monitoring.drift;
     return {
@@ -97,21 +84,19 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  /** Profiles a training snapshot (and remembers it for later evaluations of the same snapshot). */
+  /**
+   * Profiles a training snapshot (a dataset in hand, or a snapshot id loaded through the
+   * datasets module) and remembers the profile, so later evaluations of the same snapshot
+   * need no reload. The reference window ends at the snapshot's recorded cutoff.
+   */
   async reference(snapshot: InteractionDataset | string): Promise<ReferenceProfile> {
     const snapshotId = typeof snapshot === 'string' ? snapshot : snapshot.snapshotId;
     const cached = this.references.get(snapshotId);
     if (cached) return cached;
-    let dataset: InteractionDataset;
-    if (typeof snapshot !== 'string') dataset = snapshot;
-    else if (this.reader) dataset = await this.reader.read(snapshotId);
-    else
-      throw new ServiceUnavailableException(
-        `no snapshot reader is registered: pass the training dataset of snapshot ${snapshotId} to the drift service`,
-      );
-    const cutoff = await this.repository.snapshotCutoff(snapshotId);
+    const dataset = typeof snapshot === 'string' ? await this.snapshots.load(snapshotId) : snapshot;
+    const ref = await this.snapshots.find(snapshotId);
     const profile = profileDataset(dataset, this.config.monitoring.drift.windowHours * HOUR_MS, {
-      dataEnd: cutoff?.getTime(),
+      dataEnd: ref?.cutoff.getTime(),
     });
     this.references.set(snapshotId, profile);
     while (this.references.size > 4) this.references.delete(this.references.keys().next().value as string);
@@ -148,7 +133,7 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
    * The drift gate for a candidate model: evaluates its training snapshot against the
    * recent window and records the result on the model (`registry.recordGateResult`,
    * which the promotion policy reads). When drift blocks, an audit record says why.
-   * Pass the training dataset when no snapshot reader is registered.
+   * Pass the training dataset when it is at hand (saves loading the snapshot again).
    */
   async evaluateDriftGate(
     modelId: string,
@@ -171,14 +156,13 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
     return { result, evaluation };
   }
 
-  /** Periodic: keep the gauges current for the production model, when its snapshot profile is at hand. */
+  /** Periodic: keep the gauges current for the production model (its snapshot profile is loaded once, then cached). */
   async refreshProductionGauges(): Promise<DriftEvaluation | null> {
     if (this.running) return null;
     this.running = true;
     try {
       const { production } = await this.registry.serving(this.config.serving.slot);
       if (!production) return null;
-      if (!this.references.has(production.snapshotId) && !this.reader) return null;
       return await this.evaluate(production.snapshotId);
     } catch (error) {
       this.logger.warn(`drift evaluation failed: ${error instanceof Error ? error.message : String(error)}`);
