@@ -125,6 +125,25 @@ const envSchema = z.object({
   DRIFT_MIN_SAMPLES: positiveInt.default(100),
   /** How often drift gauges are refreshed for the production model (0 = only when evaluated on demand). */
   DRIFT_EVALUATE_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** Fairness gate: largest allowed NDCG@20 gap between user groups (same number as policies/promotion/data.json). */
+  FAIRNESS_MAX_QUALITY_GAP: z.coerce.number().positive().max(1).default(0.1),
+  /** User-group dimensions whose gap the gate bounds (gender, age, occupation, activity); the others are reported. */
+  FAIRNESS_GATE_DIMENSIONS: z
+    .string()
+    .default('gender,age,occupation')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    )
+    .pipe(z.array(z.enum(['gender', 'age', 'occupation', 'activity'])).min(1)),
+  /** Holdout users ranked per fairness audit (sampled with the seed when there are more). */
+  FAIRNESS_AUDIT_MAX_USERS: positiveInt.default(5_000),
+  /** Serving re-rank stage after ranking, before content safety: none, exposure-aware, or an exploration share. */
+  SERVING_RERANK: z.enum(['none', 'exposure', 'explore']).default('none'),
+  /** exposure: penalty weight of an item's recent exposure share; explore: share of slots from the long tail. */
+  SERVING_RERANK_STRENGTH: z.coerce.number().min(0).max(1).default(0.2),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -193,6 +212,12 @@ export interface AppConfig {
       readonly evaluateMs: number;
     };
   };
+  readonly fairness: {
+    readonly maxQualityGap: number;
+    readonly gateDimensions: readonly ('gender' | 'age' | 'occupation' | 'activity')[];
+    readonly auditMaxUsers: number;
+  };
+  readonly rerank: { readonly mode: 'none' | 'exposure' | 'explore'; readonly strength: number };
 }
 
 export class ConfigError extends Error {
@@ -286,5 +311,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         evaluateMs: e.DRIFT_EVALUATE_MS,
       },
     },
+    fairness: {
+      maxQualityGap: e.FAIRNESS_MAX_QUALITY_GAP,
+      gateDimensions: e.FAIRNESS_GATE_DIMENSIONS,
+      auditMaxUsers: e.FAIRNESS_AUDIT_MAX_USERS,
+    },
+    rerank: { mode: e.SERVING_RERANK, strength: e.SERVING_RERANK_STRENGTH },
   });
 }
