@@ -196,4 +196,20 @@ export const MODEL_FIXTURES: Record<string, ModelFixture> = {
       error: null,
     },
   },
+  Quarantine: {
+    where: { userId: 3051 },
+    data: {
+      userId: 3051,
+      detector: 'shilling/v1',
+      reasons: ['rating_burst', 'unwatched_ratings'],
+      scores: { ratings: 11, rdma: 0.0123, degSim: 0.41, unwatchedShare: 1 },
+      targetMovies: ['the+carnival+2013'],
+      heldEvents: 11,
+      flaggedAt: new Date('2026-11-26T05:00:00.123Z'),
+      status: 'malicious',
+      reviewedBy: 'apikey:alice',
+      reviewedAt: new Date('2026-11-26T06:30:00.456Z'),
+      reviewNote: 'burst of 90 new accounts',
+    },
+  },
 };

@@ -1,7 +1,12 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions } from '../datasets/snapshot-exclusions';
+import { GovernanceModule } from '../governance/governance.module';
 import { securityHeadersFor } from './hardening/security-headers';
+import { PoisoningScanService } from './poisoning/poisoning-scan.service';
+import { QuarantineController } from './poisoning/quarantine.controller';
+import { QuarantineRepository } from './poisoning/quarantine.repository';
 import { RateLimiter } from './rate-limit/rate-limiter.service';
 
 /**
@@ -48,5 +53,27 @@ export class HttpProtections implements OnModuleInit {
   }
 }
 
-@Module({ providers: [RateLimiter, HttpProtections], exports: [RateLimiter] })
+/**
+ * Security: HTTP protections (rate limits, headers) and the data-poisoning
+ * defence (shilling detectors, quarantine, review API, poisoning gate). Provides
+ * SNAPSHOT_EXCLUSIONS so snapshot builders leave quarantined accounts out.
+ */
+@Module({
+  imports: [GovernanceModule],
+  controllers: [QuarantineController],
+  providers: [
+    RateLimiter,
+    HttpProtections,
+    QuarantineRepository,
+    PoisoningScanService,
+    {
+      provide: SNAPSHOT_EXCLUSIONS,
+      useFactory: (poisoning: PoisoningScanService): SnapshotExclusions => ({
+        excludedUserIds: () => poisoning.excludedUserIds(),
+      }),
+      inject: [PoisoningScanService],
+    },
+  ],
+  exports: [RateLimiter, PoisoningScanService, SNAPSHOT_EXCLUSIONS],
+})
 export class SecurityModule {}

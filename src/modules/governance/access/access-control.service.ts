@@ -6,8 +6,18 @@ import { Enforcer, newEnforcer } from 'casbin';
 export const RBAC_DIR = path.resolve(__dirname, '../../../../policies/rbac');
 
 /** Resources and actions of the admin API, as named in policies/rbac/policy.csv. */
-export type Resource = 'models' | 'promotions' | 'lineage' | 'audit' | 'reports' | 'apikeys' | 'training';
-export type Action = 'read' | 'register' | 'record-gate' | 'request' | 'rollback' | 'override' | 'manage';
+export type Resource =
+  | 'models'
+  | 'promotions'
+  | 'lineage'
+  | 'audit'
+  | 'reports'
+  | 'apikeys'
+  | 'training'
+  | 'quarantine'
+  | 'experiments'
+  | 'canaries';
+export type Action = 'read' | 'register' | 'record-gate' | 'request' | 'rollback' | 'override' | 'manage' | 'review';
 
 /** casbin RBAC: may a role perform an action on a resource? */
 @Injectable()

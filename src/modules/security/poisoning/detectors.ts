@@ -218,6 +218,8 @@ export interface RatingBurst {
  * extreme ratings arrive as a Poisson process at its own average rate (all
  * accounts, whole span; at least one per span). A window whose extreme ratings
  * from young accounts reach count c is a burst when P(X ≥ c | λ) < α / tests.
+ * Windows slide (one starts at each young extreme rating) and overlapping
+ * significant windows merge, so a campaign straddling a boundary stays whole.
  * Young accounts only: a campaign needs fresh accounts, and a popular release
  * rated by established users is not a burst.
  */
@@ -235,9 +237,9 @@ export function ratingBursts(
   }
   const windows = Math.max(1, Math.ceil((last - first + 1) / o.windowMs));
   const top = t.ratingScaleMax;
-  // item*2+dir → all extreme ratings (for the base rate) and young ones per window.
+  // item*2+dir → how many extreme ratings overall (the base rate), and the young accounts' ones.
   const extremeTotal = new Map<number, number>();
-  const young = new Map<number, Map<number, number[]>>();
+  const young = new Map<number, number[]>();
   for (let k = 0; k < t.ratingAt.length; k++) {
     const v = t.ratingValue[k];
     const dir = v >= top ? 0 : v <= 1 ? 1 : -1;
@@ -246,34 +248,53 @@ export function ratingBursts(
     extremeTotal.set(key, (extremeTotal.get(key) ?? 0) + 1);
     const created = t.accountCreatedAt[t.ratingUser[k]];
     if (!(t.ratingAt[k] - created < o.youngAccountMs)) continue;
-    const w = Math.floor((t.ratingAt[k] - first) / o.windowMs);
-    let perWindow = young.get(key);
-    if (!perWindow) young.set(key, (perWindow = new Map()));
-    let rows = perWindow.get(w);
-    if (!rows) perWindow.set(w, (rows = []));
+    let rows = young.get(key);
+    if (!rows) young.set(key, (rows = []));
     rows.push(k);
   }
   const tests = Math.max(1, extremeTotal.size * windows);
   const bursts: RatingBurst[] = [];
-  for (const [key, perWindow] of young) {
+  for (const [key, rows] of young) {
+    if (rows.length < o.minCount) continue;
+    rows.sort((a, b) => t.ratingAt[a] - t.ratingAt[b]);
     const lambda = Math.max(1, extremeTotal.get(key)!) / windows;
-    for (const [w, rows] of perWindow) {
-      if (rows.length < o.minCount) continue;
-      const p = poissonUpperTail(rows.length, lambda);
-      if (p >= o.alpha / tests) continue;
+    // Sliding windows starting at each rating (a campaign straddling a fixed boundary is still one
+    // burst); overlapping significant windows merge into one burst.
+    let segment: { from: number; to: number; pValue: number } | null = null;
+    const close = (): void => {
+      if (!segment) return;
       const item = Math.floor(key / 2);
+      const members = rows.slice(segment.from, segment.to);
       bursts.push({
         item,
         movieId: t.movieIds[item],
         direction: key % 2 === 0 ? 'push' : 'nuke',
-        windowStart: first + w * o.windowMs,
-        windowEnd: first + (w + 1) * o.windowMs,
-        count: rows.length,
+        windowStart: t.ratingAt[members[0]],
+        windowEnd: t.ratingAt[members[members.length - 1]] + 1,
+        count: members.length,
         expected: lambda,
-        pValue: p,
-        ratings: rows,
+        pValue: segment.pValue,
+        ratings: members,
       });
+      segment = null;
+    };
+    let j = 0;
+    for (let i = 0; i < rows.length; i++) {
+      if (j < i) j = i;
+      while (j < rows.length && t.ratingAt[rows[j]] < t.ratingAt[rows[i]] + o.windowMs) j++;
+      const count = j - i;
+      if (count < o.minCount) continue;
+      const p = poissonUpperTail(count, lambda);
+      if (p >= o.alpha / tests) continue;
+      if (segment && i < segment.to) {
+        segment.to = Math.max(segment.to, j);
+        segment.pValue = Math.min(segment.pValue, p);
+      } else {
+        close();
+        segment = { from: i, to: j, pValue: p };
+      }
     }
+    close();
   }
   bursts.sort((a, b) => a.pValue - b.pValue || a.item - b.item);
   return { bursts, tests };
