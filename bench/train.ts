@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { writeArtifact } from '../src/modules/model-artifacts/artifact-format';
 import { InteractionDataset } from '../src/modules/datasets/interaction-dataset';
 import { trainerFor } from '../src/modules/training/model-registry';
-import { generateLatentWorld } from '../src/modules/training/synthetic/latent-world';
+import { generateLatentWorld, LATENT_WORLD_VERSION } from '../src/modules/training/synthetic/latent-world';
 import { stderrProgress, TrainingProgress } from '../src/modules/training/trainer';
 import { codeVersion } from '../src/modules/training/code-version';
 
@@ -59,7 +59,7 @@ function benchParams(model: string): Record<string, unknown> {
 
 const cacheDir = path.join(
   os.tmpdir(),
-  `marquee-bench-${scale.users}x${scale.movies}x${scale.interactions}-s${scale.seed}`,
+  `marquee-bench-v${LATENT_WORLD_VERSION}-${scale.users}x${scale.movies}x${scale.interactions}-s${scale.seed}`,
 );
 const COLUMNS = ['userIndex', 'itemIndex', 'watchMinutes', 'rating', 'timestamp'] as const;
 

@@ -61,6 +61,8 @@ const DAY_MS = 86_400_000;
 const NEW_RELEASE_SHARE = 0.12;
 const RELEASE_SPREAD_DAYS = 120;
 export const WORLD_START_MS = Date.UTC(2025, 0, 1);
+/** Bumped whenever generation changes, so cached datasets are not reused across versions. */
+export const LATENT_WORLD_VERSION = 4;
 
 export interface LatentWorld {
   readonly dataset: InteractionDataset;
@@ -145,7 +147,7 @@ export function generateLatentWorld(params: LatentWorldParams): LatentWorld {
     users[u] = { id: u + 1, age, gender, occupation: OCCUPATIONS[rng.int(OCCUPATIONS.length)] };
     const cell = ageCell * 3 + genderCell;
     for (let k = 0; k < rank; k++) {
-      userVectors[u * rank + k] = (0.9 * cellCentroid[cell * rank + k] + 0.7 * rng.normal()) / Math.sqrt(rank);
+      userVectors[u * rank + k] = (0.55 * cellCentroid[cell * rank + k] + 0.85 * rng.normal()) / Math.sqrt(rank);
     }
     userStart[u] = WORLD_START_MS + rng.next() * 0.97 * spanMs;
     counts[u] = Math.min(cap, Math.max(3, Math.round(Math.exp(mu + sigma * rng.normal()))));
@@ -161,6 +163,8 @@ export function generateLatentWorld(params: LatentWorldParams): LatentWorld {
   const seen = new Int32Array(nI).fill(-1);
   const candItem = new Int32Array(cap * 8 + 16);
   const candScore = new Float64Array(cap * 8 + 16);
+  const candAff = new Float64Array(cap * 8 + 16);
+  const sorted = new Float64Array(cap * 8 + 16);
   const order: number[] = [];
   const times: number[] = [];
   let row = 0;
@@ -177,13 +181,25 @@ export function generateLatentWorld(params: LatentWorldParams): LatentWorld {
       let a = 0;
       for (let k = 0; k < rank; k++) a += userVectors[uv + k] * itemVectors[i * rank + k];
       candItem[m] = i;
+      candAff[m] = a;
       candScore[m] = beta * a * 2.5 - Math.log(-Math.log(rng.next() + 1e-12));
       m++;
     }
+    // The n best candidates: threshold from a native numeric sort (much faster than a comparator sort).
+    const keepCount = Math.min(n, m);
+    sorted.set(candScore.subarray(0, m));
+    const threshold = m > 0 ? sorted.subarray(0, m).sort()[m - keepCount] : 0;
     order.length = 0;
-    for (let c = 0; c < m; c++) order.push(c);
-    order.sort((x, y) => candScore[y] - candScore[x] || x - y);
-    const keep = Math.min(n, m);
+    let affSum = 0;
+    let affSq = 0;
+    for (let c = 0; c < m; c++) {
+      if (candScore[c] >= threshold && order.length < keepCount) order.push(c);
+      affSum += candAff[c];
+      affSq += candAff[c] * candAff[c];
+    }
+    const affMean = m > 0 ? affSum / m : 0;
+    const affStd = m > 1 ? Math.sqrt(Math.max(1e-9, affSq / m - affMean * affMean)) : 1;
+    const keep = order.length;
     // Watch order is random, not by preference: otherwise the latest rows would be the least liked.
     for (let c = keep - 1; c > 0; c--) {
       const j = rng.int(c + 1);
@@ -209,7 +225,9 @@ export function generateLatentWorld(params: LatentWorldParams): LatentWorld {
       timestamp[row] = Math.floor(t);
       watchMinutes[row] = Math.max(1, Math.round(runtime * completion));
       if (rng.next() < ratedShare) {
-        const r = 3.2 + 2.2 * a + itemQuality[i] + 0.6 * rng.normal();
+        // Ratings follow the user's relative taste (affinity z-scored over the movies they considered).
+        const z = (a - affMean) / affStd;
+        const r = 2.6 + 0.9 * z + 0.6 * itemQuality[i] + 0.5 * rng.normal();
         rating[row] = Math.min(5, Math.max(1, Math.round(r)));
         if (rng.next() < 0.15) watchMinutes[row] = 0; // rated without a recorded watch
       }
@@ -221,7 +239,7 @@ export function generateLatentWorld(params: LatentWorldParams): LatentWorld {
   return {
     dataset: {
       snapshotId: `latent-world-${nU}x${nI}-s${params.seed}`,
-      contentHash: `latent-world:${nU}:${nI}:${params.interactions}:${params.seed}:${rank}:${zipf}:${beta}`,
+      contentHash: `latent-world-v${LATENT_WORLD_VERSION}:${nU}:${nI}:${params.interactions}:${params.seed}:${rank}:${zipf}:${beta}`,
       users,
       movies,
       userIndex: trim(userIndex),

@@ -41,9 +41,9 @@ export const alsTrainer: Trainer<AlsParams> = {
   modelType: 'als',
   defaults: {
     factors: 64,
-    iterations: 12,
-    regularization: 0.05,
-    alpha: 2,
+    iterations: 10,
+    regularization: 0.5,
+    alpha: 5,
     minutesScale: 10,
     ratingWeight: 1,
     cgSteps: 3,

@@ -34,6 +34,10 @@ export interface SvdParams {
   readonly rankingPopularityWeight: number;
   /** Half-life (days) of the interaction counts n_i in the ranking prior; 0 = plain counts. */
   readonly rankingHalfLifeDays: number;
+  /** Steck (2010) imputation of missing ratings: value r_m, weight w_m, samples per observed rating (0 = off). */
+  readonly imputedRating: number;
+  readonly imputedWeight: number;
+  readonly imputedPerRating: number;
 }
 
 /**
@@ -44,15 +48,18 @@ export const svdTrainer: Trainer<SvdParams> = {
   modelType: 'svd',
   defaults: {
     factors: 32,
-    epochs: 25,
-    learningRate: 0.01,
+    epochs: 15,
+    learningRate: 0.02,
     learningRateDecay: 0.95,
-    regularization: 0.04,
+    regularization: 0.05,
     biasRegularization: 0.01,
-    initStd: 0.05,
+    initStd: 0.1,
     minItemRatings: 5,
     rankingPopularityWeight: 1,
     rankingHalfLifeDays: 0,
+    imputedRating: 1,
+    imputedWeight: 0.5,
+    imputedPerRating: 0,
   },
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
@@ -95,7 +102,7 @@ export const svdTrainer: Trainer<SvdParams> = {
     let trainRmse = NaN;
     for (let epoch = 1; epoch <= params.epochs; epoch++) {
       shuffleInPlace(order, rng);
-      trainRmse = sgdEpoch(model, users, items, ratings, order, { ...params, learningRate });
+      trainRmse = sgdEpoch(model, users, items, ratings, order, { ...params, learningRate }, rng.next);
       learningRate *= params.learningRateDecay;
       opts.onProgress?.({
         model: 'svd',
