@@ -4,6 +4,7 @@ import { AppConfig } from './modules/config/app-config';
 import { ConfigModule } from './modules/config/config.module';
 import { DatasetsModule } from './modules/datasets/datasets.module';
 import { EventsModule } from './modules/events/events.module';
+import { ExperimentsModule } from './modules/experiments/experiments.module';
 import { GovernanceModule } from './modules/governance/governance.module';
 import { HealthModule } from './modules/health/health.module';
 import { IngestionModule } from './modules/ingestion/ingestion.module';
@@ -29,6 +30,7 @@ export class AppModule {
         CatalogModule,
         GovernanceModule,
         ServingModule,
+        ExperimentsModule,
         IngestionModule,
         DatasetsModule,
       ],

@@ -144,6 +144,18 @@ const envSchema = z.object({
   SERVING_RERANK: z.enum(['none', 'exposure', 'explore']).default('none'),
   /** exposure: penalty weight of an item's recent exposure share; explore: share of slots from the long tail. */
   SERVING_RERANK_STRENGTH: z.coerce.number().min(0).max(1).default(0.2),
+  /** Experiments and canaries: stream join, assignment routing and the canary controller in this process. */
+  EXPERIMENTS_ENABLED: z.enum(['true', 'false']).default('true'),
+  /** Consumer group of the online-quality join (shared by replicas: the stream is keyed by user). */
+  EXPERIMENTS_GROUP_ID: z.string().min(1).default('marquee-experiments'),
+  /** A recommendation converts when a recommended movie starts within this window. */
+  EXPERIMENT_CONVERSION_WINDOW_MS: positiveInt.default(1_800_000),
+  /** Users whose open responses the join holds at most (least recently active evicted first). */
+  EXPERIMENT_JOIN_MAX_USERS: positiveInt.default(200_000),
+  /** How often finalised outcomes are written to the store. */
+  EXPERIMENT_FLUSH_MS: positiveInt.default(5_000),
+  /** How often running canaries are evaluated against their guardrails. */
+  CANARY_TICK_MS: positiveInt.default(30_000),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -176,6 +188,14 @@ export interface AppConfig {
     readonly historyCacheUsers: number;
     readonly historyTtlMs: number;
     readonly logResponses: boolean;
+  };
+  readonly experiments: {
+    readonly enabled: boolean;
+    readonly groupId: string;
+    readonly conversionWindowMs: number;
+    readonly joinMaxUsers: number;
+    readonly flushMs: number;
+    readonly canaryTickMs: number;
   };
   readonly adminApiKeys: readonly { readonly name: string; readonly role: string; readonly key: string }[];
   readonly ingestion: {
@@ -272,6 +292,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       historyCacheUsers: e.SERVING_HISTORY_CACHE_USERS,
       historyTtlMs: e.SERVING_HISTORY_TTL_MS,
       logResponses: e.SERVING_LOG_RESPONSES === 'true',
+    },
+    experiments: {
+      enabled: e.EXPERIMENTS_ENABLED === 'true',
+      groupId: e.EXPERIMENTS_GROUP_ID,
+      conversionWindowMs: e.EXPERIMENT_CONVERSION_WINDOW_MS,
+      joinMaxUsers: e.EXPERIMENT_JOIN_MAX_USERS,
+      flushMs: e.EXPERIMENT_FLUSH_MS,
+      canaryTickMs: e.CANARY_TICK_MS,
     },
     adminApiKeys: e.ADMIN_API_KEYS ?? [],
     ingestion: {

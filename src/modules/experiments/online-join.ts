@@ -35,6 +35,8 @@ export interface Attribution {
   readonly experimentId: string | null;
   readonly arm: string;
   readonly modelVersion: string;
+  /** False when the arm a user is in can change (canary steps): no per-user outcome row is kept. */
+  readonly perUser?: boolean;
 }
 
 export interface RecommendationOutcome {

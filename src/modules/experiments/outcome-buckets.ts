@@ -96,6 +96,7 @@ export class OutcomeAccumulator {
     b.ratingCount += outcome.ratingCount;
     b.latencySumMs += outcome.latencyMs;
     b.latencyHistogram[latencyBucket(outcome.latencyMs)]++;
+    if (outcome.attribution.perUser === false) return;
 
     const userKey = `${experimentId}\u0000${outcome.userId}`;
     let u = this.users.get(userKey);

@@ -26,6 +26,8 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
   private refreshing: Promise<void> | null = null;
   private coldStartModel: LiveModel | null = null;
   private readonly failed = new Set<string>();
+  /** Registry versions other modules need in memory besides production and canaries (experiment arms). */
+  private extraVersions: () => readonly string[] = () => [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -62,6 +64,14 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
     return this.coldStartModel;
   }
 
+  /**
+   * Hook for experiments: keep these registry versions loaded too (an A/B arm
+   * may name a model that is neither production nor canary). Read at every refresh.
+   */
+  keepLoaded(versions: () => readonly string[]): void {
+    this.extraVersions = versions;
+  }
+
   /** Loads and installs now (also used after a promotion, so the switch need not wait for the poll). */
   refresh(): Promise<void> {
     this.refreshing ??= this.sync()
@@ -96,6 +106,12 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
     const others: LiveModel[] = [];
     for (const canary of canaries) {
       const model = this.live.byVersion(canary.id) ?? (await this.loadVersion(canary));
+      if (model) others.push(model);
+    }
+    for (const id of new Set(this.extraVersions())) {
+      if (id === this.live.production?.versionId || others.some((m) => m.versionId === id)) continue;
+      const version = this.live.byVersion(id) ? null : await this.registry.find(id);
+      const model = this.live.byVersion(id) ?? (version ? await this.loadVersion(version) : null);
       if (model) others.push(model);
     }
     this.live.installOthers(others);

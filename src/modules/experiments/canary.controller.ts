@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { AdminAuthGuard } from '../governance/access/admin-auth.guard';
+import { CurrentPrincipal, RequirePermission } from '../governance/access/require-permission';
+import { Principal } from '../governance/access/roles';
+import { parseInput } from '../governance/admin/admin-dto';
+import { CanaryService } from './canary.service';
+import { ReasonBody, StartCanaryBody } from './experiments-dto';
+import { ExperimentsService } from './experiments.service';
+
+/** Canary releases over HTTP (start, watch, evaluate now, abort); access-controlled and audited. */
+@Controller('admin/canaries')
+@UseGuards(AdminAuthGuard)
+export class CanaryController {
+  constructor(
+    private readonly canaries: CanaryService,
+    private readonly experiments: ExperimentsService,
+  ) {}
+
+  @Post()
+  @RequirePermission('canaries', 'manage')
+  start(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.canaries.start(parseInput(StartCanaryBody, body), principal.name, principal.role);
+  }
+
+  @Get()
+  @RequirePermission('canaries', 'read')
+  async list() {
+    return { canaries: await this.experiments.list({ kind: 'canary' }) };
+  }
+
+  @Get(':id')
+  @RequirePermission('canaries', 'read')
+  async get(@Param('id') id: string) {
+    const canary = await this.experiments.get(id);
+    return { ...canary, guardrails: canary.status === 'running' ? this.canaries.report(canary) : null };
+  }
+
+  @Post('evaluate')
+  @HttpCode(200)
+  @RequirePermission('canaries', 'manage')
+  async evaluate() {
+    return { decisions: await this.canaries.evaluateAll() };
+  }
+
+  @Post(':id/abort')
+  @HttpCode(200)
+  @RequirePermission('canaries', 'manage')
+  abort(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.canaries.abort(
+      id,
+      principal.name,
+      parseInput(ReasonBody, body).reason ?? `aborted by ${principal.name}`,
+    );
+  }
+}
