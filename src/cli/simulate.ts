@@ -10,6 +10,7 @@
  *   [--attack-start-minutes N] [--attack-burst-minutes N] --ground-truth <file>   (attack labels, JSONL)
  *   --truth-out <file>                                        hidden taste vectors (JSONL, for evaluation only)
  *   --realtime [--speed 1] | --rate <lines per second>      pacing (default: as fast as possible)
+ *   --workers 2                                               split users across worker threads (batch mode only)
  *   --quiet                                                   no progress line
  */
 import { parseArgs } from 'node:util';
@@ -18,9 +19,10 @@ import { createEventBus } from '../modules/events/event-bus.factory';
 import { HttpRecommender } from '../world/output/http-recommender';
 import { EventBusLineSink, fileLineSink, LineSink, StreamLineSink } from '../world/output/line-sink';
 import { ATTACK_MODELS, AttackModel, planAttack } from '../world/simulator/attack';
-import { Simulation } from '../world/simulator/engine';
+import { Simulation, SimulationStats } from '../world/simulator/engine';
+import { runParallelSimulation } from '../world/simulator/parallel-simulation';
 import { groundTruthRecords, tasteRecords, writeGroundTruth } from '../world/simulator/ground-truth';
-import { createWorld } from '../world/world';
+import { createWorld, WorldOptions } from '../world/world';
 import { progressBar } from './progress';
 
 async function main(): Promise<void> {
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       speed: { type: 'string', default: '1' },
       rate: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      workers: { type: 'string', default: '1' },
     },
     strict: true,
   });
@@ -72,7 +75,13 @@ async function main(): Promise<void> {
   const start = values.realtime ? Math.floor(Date.now() / 1000) * 1000 : parseUtc(values.start);
 
   const t0 = Date.now();
-  const world = createWorld({
+  const workers = num('workers', values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new Error('--workers must be 1..16');
+  if (workers > 1 && (values['service-url'] || values.realtime || values.rate))
+    throw new Error(
+      '--workers > 1 is for batch generation; it cannot be combined with --service-url, --realtime or --rate',
+    );
+  const worldOptions: WorldOptions = {
     seed: num('seed', values.seed),
     users: num('users', values.users),
     movies: num('movies', values.movies),
@@ -82,7 +91,8 @@ async function main(): Promise<void> {
     newReleaseShare: num('new-release-share', values['new-release-share']),
     newUserShare: num('new-user-share', values['new-user-share']),
     attackSize: attackModel ? num('attack-size', values['attack-size']) : 0,
-  });
+  };
+  const world = createWorld(worldOptions);
   if (!values.quiet) process.stderr.write(`world ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
   let attack;
@@ -124,17 +134,36 @@ async function main(): Promise<void> {
     ? new HttpRecommender(values['service-url'], num('timeout-ms', values['timeout-ms']), values.address)
     : undefined;
   const progress = values.quiet ? undefined : progressBar();
-  const simulation = new Simulation(world, sink, {
-    durationMs,
-    ratingScaleMax: num('rating-scale', values['rating-scale']),
-    recommender,
-    attack,
-    realtime: values.realtime,
-    speed: num('speed', values.speed),
-    maxLinesPerSecond: values.rate ? num('rate', values.rate) : 0,
-    onProgress: progress?.update,
-  });
-  const stats = await simulation.run();
+  const ratingScaleMax = num('rating-scale', values['rating-scale']);
+  const run = (): Promise<SimulationStats> =>
+    workers > 1
+      ? runParallelSimulation(
+          {
+            world: world.options,
+            durationMs,
+            ratingScaleMax,
+            attack: attack && {
+              model: attack.model,
+              target: attack.target,
+              start: attack.start,
+              burstMs: attack.end - attack.start,
+            },
+          },
+          workers,
+          sink,
+          progress?.update,
+        )
+      : new Simulation(world, sink, {
+          durationMs,
+          ratingScaleMax,
+          recommender,
+          attack,
+          realtime: values.realtime,
+          speed: num('speed', values.speed),
+          maxLinesPerSecond: values.rate ? num('rate', values.rate) : 0,
+          onProgress: progress?.update,
+        }).run();
+  const stats = await run();
   await sink.close();
   recommender?.close();
   await closeBus?.();

@@ -5,7 +5,8 @@ import type { EventBus } from '../../modules/events/event-bus';
 
 /** Where simulated stream lines go. Batches arrive in time order. */
 export interface LineSink {
-  write(lines: readonly string[]): Promise<void> | void;
+  /** `times` (epoch ms per line) is given by the simulator; sinks that only write text ignore it. */
+  write(lines: readonly string[], times?: readonly number[]): Promise<void> | void;
   close(): Promise<void>;
 }
 

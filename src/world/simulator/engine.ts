@@ -21,6 +21,11 @@ export interface SimulationOptions {
   readonly maxLinesPerSecond?: number;
   /** Lines per sink.write call. */
   readonly batchLines?: number;
+  /**
+   * Simulate only the users with index % count === index (each shard draws its own random stream).
+   * Shards of one world can run in parallel (worker threads) and be merged by time.
+   */
+  readonly shard?: { readonly index: number; readonly count: number };
   onProgress?(progress: SimulationProgress): void;
   /** Observes every followed recommendation (closed-loop bookkeeping for tests and reports). */
   onRecommendationFollowed?(
@@ -101,6 +106,7 @@ export class Simulation {
     fakeRatings: 0,
   };
   private readonly rng: Rng;
+  private readonly inShard: (user: number) => boolean;
   private readonly queue = new EventQueue();
   private readonly sessions: Session[] = [];
   private readonly free: number[] = [];
@@ -120,6 +126,9 @@ export class Simulation {
   private readonly candidateScores = new Float64Array(256);
   private readonly candidateRank = new Int32Array(256);
   private buffer: string[] = [];
+  private bufferTimes: number[] = [];
+  /** Time of the event being processed (every line carries it). */
+  private now = 0;
   private pacingStartedAt = 0;
   private lastProgressAt = 0;
 
@@ -129,7 +138,12 @@ export class Simulation {
     private readonly options: SimulationOptions,
   ) {
     const { catalog, population, taste } = world;
-    this.rng = Rng.for(world.options.seed, 'simulation');
+    const shard = options.shard ?? { index: 0, count: 1 };
+    this.inShard = (u: number): boolean => shard.count === 1 || u % shard.count === shard.index;
+    this.rng =
+      shard.count === 1
+        ? Rng.for(world.options.seed, 'simulation')
+        : Rng.for(world.options.seed, 'simulation', shard.index, shard.count);
     this.scale = options.ratingScaleMax ?? 5;
     this.start = world.options.start;
     this.end = this.start + options.durationMs;
@@ -143,9 +157,15 @@ export class Simulation {
       return { table: new AliasTable(movies.map((m) => catalog.traits.appeal[m])), movies: Int32Array.from(movies) };
     });
     let total = 0;
-    for (let u = 0; u < population.size; u++) total += taste.activity[u];
+    let activity: ArrayLike<number> = taste.activity;
+    if (shard.count > 1) {
+      const own = new Float64Array(population.size);
+      for (let u = shard.index; u < population.size; u += shard.count) own[u] = taste.activity[u];
+      activity = own;
+    }
+    for (let u = 0; u < population.size; u++) total += activity[u];
     this.totalRate = total / 86_400_000; // sessions per ms
-    this.arrivals = total > 0 ? new AliasTable(taste.activity) : null;
+    this.arrivals = total > 0 ? new AliasTable(activity) : null;
     this.popularMovies = Array.from({ length: catalog.movies.length }, (_, i) => i)
       .sort((a, b) => catalog.traits.appeal[b] - catalog.traits.appeal[a] || a - b)
       .slice(0, 100);
@@ -156,6 +176,7 @@ export class Simulation {
     this.pacingStartedAt = Date.now();
     // Accounts created during the window.
     for (let u = 0; u < population.realUsers; u++) {
+      if (!this.inShard(u)) continue;
       const t = population.createdAt[u];
       if (t >= this.start && t < this.end) this.schedule(t, this.newSession(Step.Account, u));
     }
@@ -163,6 +184,7 @@ export class Simulation {
     if (attack) {
       const span = attack.end - attack.start;
       for (const f of attack.fakes) {
+        if (!this.inShard(f)) continue;
         const t = attack.start + this.rng.float() * span;
         if (t < this.end) this.schedule(t, this.newSession(Step.Account, f));
       }
@@ -176,6 +198,7 @@ export class Simulation {
       if (this.options.realtime || this.options.maxLinesPerSecond) await this.pace(t);
       if (nextArrival <= heapTime) {
         const user = this.arrivals!.sample(this.rng);
+        this.now = t;
         if (population.createdAt[user] <= t) {
           this.stats.sessions++;
           const pending = this.choose(this.newSession(Step.Choose, user), t);
@@ -184,6 +207,7 @@ export class Simulation {
         nextArrival = this.drawArrival(t);
       } else {
         const slot = this.queue.pop();
+        this.now = t;
         // Only recommendation requests wait (HTTP); everything else stays synchronous, which keeps
         // ~40M events free of a promise and a microtask each.
         const pending = this.step(slot, t);
@@ -445,14 +469,17 @@ export class Simulation {
 
   private emit(line: string): void {
     this.buffer.push(line);
+    this.bufferTimes.push(this.now);
     this.stats.lines++;
   }
 
   private async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
     const lines = this.buffer;
+    const times = this.bufferTimes;
     this.buffer = [];
-    await this.sink.write(lines);
+    this.bufferTimes = [];
+    await this.sink.write(lines, times);
   }
 
   private report(t: number, force = false): void {
