@@ -93,8 +93,9 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
   async start(): Promise<void> {
     if (this.subscriptions.length > 0) return;
     const { ingestion, topics } = this.config;
-    for (let i = 0; i < ingestion.consumers; i++) {
-      const subscription = await this.bus.subscribe({
+    // Members join together: joining one after another would rebalance the group once per member.
+    const members = Array.from({ length: ingestion.consumers }, () =>
+      this.bus.subscribe({
         groupId: ingestion.groupId,
         topics: [topics.movielog],
         // A new group reads everything retained: nothing on the stream is skipped.
@@ -108,9 +109,9 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
               (error instanceof Error ? error.message : String(error)),
           );
         },
-      });
-      this.subscriptions.push(subscription);
-    }
+      }),
+    );
+    this.subscriptions.push(...(await Promise.all(members)));
     this.lagTimer = setInterval(() => void this.sampleLag(), ingestion.lagPollMs);
     this.lagTimer.unref();
     this.logger.log(
