@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { InteractionDataset, MovieProfile, UserProfile } from './interaction-dataset';
@@ -12,6 +13,7 @@ import {
   SnapshotManifest,
   writeSnapshotFiles,
 } from './snapshot-format';
+import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions, withoutUsers } from './snapshot-exclusions';
 import { SnapshotRecord, SnapshotRepository } from './snapshot.repository';
 
 export interface CreateSnapshotRequest {
@@ -49,7 +51,22 @@ export class DatasetSnapshotService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SnapshotRepository,
+    private readonly modules: ModuleRef,
   ) {}
+
+  /**
+   * The security module's quarantine (SNAPSHOT_EXCLUSIONS), looked up in the
+   * whole application rather than imported, so datasets does not depend on
+   * security; absent (e.g. the snapshot CLI, or tests) it excludes no one and
+   * the manifest says `quarantineApplied: false`.
+   */
+  private exclusions(): SnapshotExclusions | null {
+    try {
+      return this.modules.get<SnapshotExclusions>(SNAPSHOT_EXCLUSIONS, { strict: false });
+    } catch {
+      return null;
+    }
+  }
 
   get snapshotsDir(): string {
     return path.join(this.config.dataDir, 'snapshots');
@@ -61,8 +78,10 @@ export class DatasetSnapshotService {
     const rangeStart = request.rangeStart ? new Date(request.rangeStart.getTime()) : null;
     if (Number.isNaN(cutoff.getTime())) throw new Error('snapshot cutoff is not a valid time');
     if (rangeStart && rangeStart > cutoff) throw new Error('snapshot rangeStart is after its cutoff');
-    const quarantineApplied = await this.repository.quarantineExists();
-    const content = await this.collect(cutoff, rangeStart, quarantineApplied);
+    const exclusions = this.exclusions();
+    const quarantineApplied = exclusions !== null;
+    const collected = await this.collect(cutoff, rangeStart);
+    const content = exclusions ? withoutUsers(collected, await exclusions.excludedUserIds()) : collected;
     const hash = contentHashOf(content);
     const id = `snap-${compactTime(cutoff)}-${hash.slice(0, 8)}`;
     const dir = path.join(this.snapshotsDir, id);
@@ -108,7 +127,7 @@ export class DatasetSnapshotService {
     return loadSnapshot(idOrDir, this.snapshotsDir, (id) => this.repository.find(id));
   }
 
-  private async collect(cutoff: Date, rangeStart: Date | null, excludeQuarantined: boolean): Promise<SnapshotContent> {
+  private async collect(cutoff: Date, rangeStart: Date | null): Promise<SnapshotContent> {
     const userIds: number[] = [];
     const movieSlot = new Map<string, number>();
     const movieIds: string[] = [];
@@ -137,7 +156,7 @@ export class DatasetSnapshotService {
     for (;;) {
       const upTo = await this.repository.nextUserBound(after, PAGE_ROWS, cutoff);
       if (upTo === null) break;
-      const rows = await this.repository.pairs(after, upTo, cutoff, rangeStart, excludeQuarantined);
+      const rows = await this.repository.pairs(after, upTo, cutoff, rangeStart);
       // Deterministic order: user id, then movie id by UTF-16 code units (the
       // same on every database, unlike ORDER BY under a locale collation).
       rows.sort((a, b) => a.userId - b.userId || (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0));

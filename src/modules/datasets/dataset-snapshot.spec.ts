@@ -1,7 +1,7 @@
 import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { INestApplicationContext, Module } from '@nestjs/common';
+import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
@@ -10,6 +10,7 @@ import { StorageService } from '../storage/storage.service';
 import { DatasetSnapshotService, loadSnapshot } from './dataset-snapshot.service';
 import { DatasetsModule } from './datasets.module';
 import { interactionCount } from './interaction-dataset';
+import { SNAPSHOT_EXCLUSIONS } from './snapshot-exclusions';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const T = Date.UTC(2026, 10, 20, 0, 0, 0);
@@ -20,11 +21,19 @@ describe('dataset snapshots (PGlite)', () => {
   let app: INestApplicationContext;
   let snapshots: DatasetSnapshotService;
   let sql: StorageService['sql'];
+  let excluded = new Set<number>();
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'marquee-snap-'));
     const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
-    @Module({ imports: [ConfigModule.forRoot(config), StorageModule, DatasetsModule] })
+    // Stands in for the security module's quarantine.
+    @Global()
+    @Module({
+      providers: [{ provide: SNAPSHOT_EXCLUSIONS, useValue: { excludedUserIds: async () => excluded } }],
+      exports: [SNAPSHOT_EXCLUSIONS],
+    })
+    class QuarantineModule {}
+    @Module({ imports: [ConfigModule.forRoot(config), StorageModule, QuarantineModule, DatasetsModule] })
     class TestModule {}
     app = await NestFactory.createApplicationContext(TestModule, { logger: false });
     snapshots = app.get(DatasetSnapshotService);
@@ -85,7 +94,7 @@ describe('dataset snapshots (PGlite)', () => {
 
     const manifest = JSON.parse(await fs.readFile(path.join(snap.location, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ id: snap.id, schemaVersion: 1, contentHash: snap.contentHash });
-    expect(manifest.semantics.quarantineApplied).toBe(false);
+    expect(manifest.semantics.quarantineApplied).toBe(true);
     expect(await snapshots.find(snap.id)).toMatchObject({ id: snap.id, contentHash: snap.contentHash });
   });
 
@@ -111,6 +120,19 @@ describe('dataset snapshots (PGlite)', () => {
     // User 1's pair: the watch ended before rangeStart, the T+40h rating is inside it.
     expect([...data.watchMinutes]).toEqual([0, 1]);
     expect([...data.rating]).toEqual([5, 0]);
+  });
+
+  it('leaves quarantined users out', async () => {
+    excluded = new Set([2]);
+    try {
+      const s = await snapshots.createSnapshot({ cutoff: new Date(T + 10 * HOUR) });
+      const data = await snapshots.load(s.id);
+      expect(data.users.map((u) => u.id)).toEqual([1]);
+      expect([...data.userIndex]).toEqual([0]);
+      expect([...data.rating]).toEqual([3]);
+    } finally {
+      excluded = new Set();
+    }
   });
 
   it('refuses a snapshot whose files no longer match its hash', async () => {

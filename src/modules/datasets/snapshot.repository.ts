@@ -21,27 +21,12 @@ export interface SnapshotRecord {
   readonly createdAt: Date;
 }
 
-/**
- * Hook for the security module: when a table `quarantined_user (user_id int)`
- * exists, snapshots leave those users out entirely (their watches, ratings,
- * profiles). Nothing creates it here; until it exists no one is excluded, and
- * the manifest says whether the exclusion was applied.
- */
-export const QUARANTINE_TABLE = 'quarantined_user';
-
 const epochMs = (expr: string): string => `(extract(epoch FROM ${expr}) * 1000)::float8`;
 
 /** Reads what a snapshot freezes and records snapshots (the dataset_snapshot table). */
 @Injectable()
 export class SnapshotRepository {
   constructor(private readonly storage: StorageService) {}
-
-  async quarantineExists(): Promise<boolean> {
-    const rows = await this.storage.sql.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [
-      QUARANTINE_TABLE,
-    ]);
-    return rows[0]?.t != null;
-  }
 
   /**
    * The highest user id such that users in (after, result] hold about `rows`
@@ -77,29 +62,20 @@ export class SnapshotRepository {
    * - the rating is recomputed from rating_event history: the latest ≤ cutoff
    *   (and ≥ rangeStart), so ratings are exact as of the cutoff.
    */
-  async pairs(
-    afterUser: number,
-    upToUser: number,
-    cutoff: Date,
-    rangeStart: Date | null,
-    excludeQuarantined: boolean,
-  ): Promise<PairRow[]> {
-    const quarantine = excludeQuarantined
-      ? `AND NOT EXISTS (SELECT 1 FROM ${QUARANTINE_TABLE} q WHERE q.user_id = x.user_id)`
-      : '';
+  async pairs(afterUser: number, upToUser: number, cutoff: Date, rangeStart: Date | null): Promise<PairRow[]> {
     const watched = await this.storage.sql.query<{ u: number; m: string; minutes: number; ts: number }>(
       `SELECT x.user_id AS u, x.movie_id AS m, x.max_minute + 1 AS minutes,
               ${epochMs('LEAST(x.last_seen_at, $3::timestamp)')} AS ts
          FROM watch_aggregate x
         WHERE x.user_id > $1 AND x.user_id <= $2 AND x.first_seen_at <= $3
-          AND ($4::timestamp IS NULL OR x.last_seen_at >= $4::timestamp) ${quarantine}`,
+          AND ($4::timestamp IS NULL OR x.last_seen_at >= $4::timestamp)`,
       [afterUser, upToUser, cutoff.toISOString(), rangeStart?.toISOString() ?? null],
     );
     const rated = await this.storage.sql.query<{ u: number; m: string; rating: number; ts: number }>(
       `SELECT DISTINCT ON (x.user_id, x.movie_id) x.user_id AS u, x.movie_id AS m, x.rating, ${epochMs('x.rated_at')} AS ts
          FROM rating_event x
         WHERE x.user_id > $1 AND x.user_id <= $2 AND x.rated_at <= $3
-          AND ($4::timestamp IS NULL OR x.rated_at >= $4::timestamp) ${quarantine}
+          AND ($4::timestamp IS NULL OR x.rated_at >= $4::timestamp)
         ORDER BY x.user_id, x.movie_id, x.rated_at DESC`,
       [afterUser, upToUser, cutoff.toISOString(), rangeStart?.toISOString() ?? null],
     );
