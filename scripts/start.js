@@ -14,8 +14,12 @@ const run = (args) => {
 run([path.join(__dirname, 'prisma-generate.js')]);
 run([require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', 'tsconfig.build.json']);
 
+// The main command on a fresh machine: an empty embedded store gets a small
+// simulated world and a first model (see BOOTSTRAP_WORLD in the README).
+const env = { ...process.env, BOOTSTRAP_WORLD: process.env.BOOTSTRAP_WORLD || 'auto' };
 const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js', ...process.argv.slice(2)], {
   cwd: root,
+  env,
   stdio: 'inherit',
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

@@ -11,6 +11,7 @@ import { IngestionModule } from './modules/ingestion/ingestion.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { MonitoringModule } from './modules/monitoring/monitoring.module';
 import { SecurityModule } from './modules/security/security.module';
+import { ReleasesModule } from './modules/releases/releases.module';
 import { ServingModule } from './modules/serving/serving.module';
 import { StorageModule } from './modules/storage/storage.module';
 
@@ -31,6 +32,7 @@ export class AppModule {
         GovernanceModule,
         ServingModule,
         ExperimentsModule,
+        ReleasesModule,
         IngestionModule,
         DatasetsModule,
       ],

@@ -63,6 +63,20 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   /** Bootstrap admin API keys `name:role:key,…`; hashed into the api_key table at start-up. */
   ADMIN_API_KEYS: adminApiKeys.optional(),
+  /**
+   * Start-up bootstrap of an empty embedded store: a small simulated world,
+   * ingested, snapshotted, trained and promoted through the normal pipeline.
+   * auto = only with embedded PGlite; `npm start` sets auto, everything else defaults to off.
+   */
+  BOOTSTRAP_WORLD: z.enum(['auto', 'true', 'false']).default('false'),
+  BOOTSTRAP_USERS: positiveInt.default(1_000),
+  BOOTSTRAP_MOVIES: positiveInt.default(600),
+  BOOTSTRAP_DAYS: positiveInt.max(365).default(10),
+  BOOTSTRAP_SEED: z.coerce.number().int().default(42),
+  /** Cron expression for scheduled retraining (e.g. "0 3 * * *"); unset = only on demand (admin API). */
+  RETRAIN_CRON: z.string().min(9).optional(),
+  RETRAIN_MODEL_TYPE: z.enum(['popularity', 'item-knn', 'svd', 'als', 'hybrid']).default('als'),
+  RETRAIN_SEED: z.coerce.number().int().default(1),
   /** Serving slot whose production model answers /recommend. */
   SERVING_SLOT: z.string().min(1).default('default'),
   /** Serve this artifact directory instead of the registry's production model (operators, benchmarks). */
@@ -180,6 +194,14 @@ export interface AppConfig {
   readonly topicPartitions: number;
   readonly ratingScaleMax: number;
   readonly shutdownGraceMs: number;
+  readonly bootstrap: {
+    readonly enabled: boolean;
+    readonly users: number;
+    readonly movies: number;
+    readonly days: number;
+    readonly seed: number;
+  };
+  readonly retraining: { readonly cron?: string; readonly modelType: string; readonly seed: number };
   readonly serving: {
     readonly slot: string;
     readonly modelDir?: string;
@@ -284,6 +306,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     topicPartitions: e.TOPIC_PARTITIONS,
     ratingScaleMax: e.RATING_SCALE_MAX,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    bootstrap: {
+      enabled:
+        e.BOOTSTRAP_WORLD === 'true' || (e.BOOTSTRAP_WORLD === 'auto' && !e.DATABASE_URL && e.NODE_ENV !== 'test'),
+      users: e.BOOTSTRAP_USERS,
+      movies: e.BOOTSTRAP_MOVIES,
+      days: e.BOOTSTRAP_DAYS,
+      seed: e.BOOTSTRAP_SEED,
+    },
+    retraining: { cron: e.RETRAIN_CRON, modelType: e.RETRAIN_MODEL_TYPE, seed: e.RETRAIN_SEED },
     serving: {
       slot: e.SERVING_SLOT,
       modelDir: e.SERVING_MODEL_DIR ? path.resolve(e.SERVING_MODEL_DIR) : undefined,

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { AuditService } from '../governance/audit/audit.service';
+import { ModelRegistryService } from '../governance/registry/model-registry.service';
+import { ModelVersion } from '../governance/registry/model-version';
+import { PromotionGate, TransitionOutcome } from '../governance/registry/promotion-gate.service';
+import { trainAndEvaluate } from '../training/pipeline/train-and-evaluate';
+import { stderrProgress } from '../training/trainer';
+import { GATE_EVALUATORS, GateEvaluator } from './gate-evaluator';
+import { SNAPSHOT_SOURCE, SnapshotRef, SnapshotSource } from './snapshot-source';
+import { TrainingRunRepository } from './training-run.repository';
+
+export interface ReleaseRequest {
+  readonly modelType: string;
+  readonly params?: Record<string, unknown>;
+  readonly seed: number;
+  readonly slot?: string;
+  /** Who asks (API key name or `service:<name>`) and the role whose authority is used. */
+  readonly actor: string;
+  readonly role: string;
+  /** Train on this snapshot; default: a new snapshot of everything ingested so far. */
+  readonly snapshotId?: string;
+  /** Promotion to request once registered; null registers a candidate only. */
+  readonly promoteTo?: 'canary' | 'production' | null;
+  /** Emergency override (admin role + written justification; audited by the gate). */
+  readonly override?: { readonly justification: string };
+  readonly signal?: AbortSignal;
+  /** What started the run: bootstrap, schedule, admin, … (recorded on the run). */
+  readonly trigger?: string;
+}
+
+export interface ReleaseOutcome {
+  readonly runId: string;
+  readonly snapshot: SnapshotRef;
+  readonly model: ModelVersion;
+  readonly transitions: readonly TransitionOutcome[];
+}
+
+/**
+ * One model release, the same path for the start-up bootstrap, scheduled
+ * retraining and the admin API: snapshot → train and evaluate → register with
+ * provenance → gates → policy-gated promotion. Nothing here changes what is
+ * in production except through PromotionGate.
+ */
+@Injectable()
+export class ModelReleaseService {
+  private readonly logger = new Logger(ModelReleaseService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SNAPSHOT_SOURCE) private readonly snapshots: SnapshotSource,
+    private readonly registry: ModelRegistryService,
+    private readonly gate: PromotionGate,
+    private readonly audit: AuditService,
+    private readonly runs: TrainingRunRepository,
+    @Optional() @Inject(GATE_EVALUATORS) private readonly evaluators: readonly GateEvaluator[] = [],
+  ) {}
+
+  /**
+   * Runs one release; at most one per slot at a time (Conflict otherwise).
+   * A failure at any step marks the run failed and is audited; production is
+   * untouched because only PromotionGate changes it.
+   */
+  async release(request: ReleaseRequest): Promise<ReleaseOutcome> {
+    const runId = `run-${new Date()
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+    const slot = request.slot ?? this.config.serving.slot;
+    await this.runs.start({ id: runId, slot, trigger: request.trigger ?? 'api', modelType: request.modelType });
+    try {
+      const outcome = await this.execute(runId, slot, request);
+      await this.runs.finish(runId, {
+        snapshotId: outcome.snapshot.id,
+        modelId: outcome.model.id,
+        outcome: { state: outcome.model.state, transitions: outcome.transitions.map((t) => t.decision.id) },
+      });
+      return outcome;
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      await this.runs.fail(runId, message);
+      await this.audit.append({
+        actor: request.actor,
+        kind: 'training.failed',
+        subject: `training-run:${runId}`,
+        payload: { slot, modelType: request.modelType, error: message },
+      });
+      throw error;
+    }
+  }
+
+  private async execute(runId: string, slot: string, request: ReleaseRequest): Promise<ReleaseOutcome> {
+    const snapshot = request.snapshotId
+      ? await this.requireSnapshot(request.snapshotId)
+      : await this.snapshots.create(new Date());
+    const data = await this.snapshots.load(snapshot.id);
+    this.logger.log(
+      `${runId}: training ${request.modelType} on ${snapshot.id} (${data.userIndex.length} interactions)`,
+    );
+
+    const artifactDir = path.join(this.config.dataDir, 'artifacts', slot, `${request.modelType}-${runId}`);
+    const trained = await trainAndEvaluate(
+      data,
+      { modelType: request.modelType, params: request.params ?? {}, seed: request.seed, artifactDir },
+      { signal: request.signal, onProgress: stderrProgress },
+    );
+    const model = await this.registry.register(
+      { artifactDir, slot, metrics: trained.metrics, trainedBy: request.actor, trainingRunId: runId },
+      request.actor,
+    );
+    const gates: Record<string, unknown> = {};
+    for (const evaluator of this.evaluators) {
+      const result = await evaluator.evaluate({ model, snapshot, data });
+      await this.registry.recordGateResult(model.id, evaluator.gate, result, `service:${evaluator.gate}-gate`);
+      gates[evaluator.gate] = result;
+    }
+
+    const transitions: TransitionOutcome[] = [];
+    const steps: ('canary' | 'production')[] =
+      request.promoteTo === 'production' ? ['canary', 'production'] : request.promoteTo === 'canary' ? ['canary'] : [];
+    for (const to of steps) {
+      const outcome = await this.gate.requestTransition({
+        modelId: model.id,
+        to,
+        actor: request.actor,
+        role: request.role,
+        override: request.override !== undefined,
+        justification: request.override?.justification,
+      });
+      transitions.push(outcome);
+      if (!outcome.decision.allowed) break;
+    }
+    await this.audit.append({
+      actor: request.actor,
+      kind: 'training.run',
+      subject: `model:${model.id}`,
+      payload: {
+        runId,
+        snapshotId: snapshot.id,
+        snapshotHash: snapshot.contentHash,
+        modelType: request.modelType,
+        seed: request.seed,
+        metrics: trained.metrics,
+        gates,
+        trainingSeconds: trained.trainingSeconds,
+        transitions: transitions.map((t) => ({
+          to: t.decision.toState,
+          allowed: t.decision.allowed,
+          reasons: t.decision.reasons,
+        })),
+      },
+    });
+    return { runId, snapshot, model: transitions.at(-1)?.model ?? model, transitions };
+  }
+
+  private async requireSnapshot(id: string): Promise<SnapshotRef> {
+    const found = await this.snapshots.find(id);
+    if (!found) throw new Error(`unknown dataset snapshot ${id}`);
+    return found;
+  }
+}

@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CatalogModule } from '../catalog/catalog.module';
+import { DatasetSnapshotService } from '../datasets/dataset-snapshot.service';
+import { DatasetsModule } from '../datasets/datasets.module';
+import { GovernanceModule } from '../governance/governance.module';
+import { IngestionModule } from '../ingestion/ingestion.module';
+import { ServingModule } from '../serving/serving.module';
+import { DemoBootstrapService } from './demo-bootstrap.service';
+import { GATE_EVALUATORS } from './gate-evaluator';
+import { ModelReleaseService } from './model-release.service';
+import { RetrainingController } from './retraining.controller';
+import { SNAPSHOT_SOURCE } from './snapshot-source';
+import { RetrainingService } from './retraining.service';
+import { TrainingRunRepository } from './training-run.repository';
+
+/** Model releases: the start-up bootstrap, scheduled retraining and the admin trigger, all through one pipeline. */
+@Module({
+  imports: [ScheduleModule.forRoot(), GovernanceModule, DatasetsModule, IngestionModule, CatalogModule, ServingModule],
+  controllers: [RetrainingController],
+  providers: [
+    TrainingRunRepository,
+    ModelReleaseService,
+    RetrainingService,
+    DemoBootstrapService,
+    { provide: SNAPSHOT_SOURCE, useExisting: DatasetSnapshotService },
+    // Gates with an evaluator; a gate without one stays missing and the policy denies.
+    { provide: GATE_EVALUATORS, useValue: [] },
+  ],
+  exports: [ModelReleaseService, RetrainingService],
+})
+export class ReleasesModule {}

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+import { createRootLogger } from '../../src/common/logger';
+import { loadConfig } from '../../src/modules/config/app-config';
+import { DemoBootstrapService } from '../../src/modules/releases/demo-bootstrap.service';
+import { StorageService } from '../../src/modules/storage/storage.service';
+
+const KEYS = 'ds:data-scientist:ds-key-0123456789abcdef,viewer:viewer:viewer-key-0123456789ab';
+
+async function startApp(dataDir: string): Promise<NestFastifyApplication> {
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    BOOTSTRAP_WORLD: 'true',
+    BOOTSTRAP_USERS: '200',
+    BOOTSTRAP_MOVIES: '120',
+    BOOTSTRAP_DAYS: '3',
+    ADMIN_API_KEYS: KEYS,
+    SERVING_MODEL_POLL_MS: '500',
+  });
+  const app = await createApp(config, createRootLogger('silent'));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+describe('start-up bootstrap and the retraining loop (embedded store)', () => {
+  let dataDir: string;
+  let app: NestFastifyApplication;
+  const inject = (method: 'GET' | 'POST', url: string, key?: string) =>
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({ method, url, headers: key ? { 'x-api-key': key } : {} });
+  const count = async (sql: string) => Number((await app.get(StorageService).sql.query<{ n: string }>(sql))[0].n);
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-bootstrap-'));
+    app = await startApp(dataDir);
+    await app.get(DemoBootstrapService).whenDone();
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('ingests a simulated world, trains through the pipeline and serves a production model', async () => {
+    expect(await count('SELECT count(*) AS n FROM watch_aggregate')).toBeGreaterThan(100);
+    expect(await count(`SELECT count(*) AS n FROM model_version WHERE state = 'production'`)).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM training_run WHERE status = 'succeeded'`)).toBe(2);
+    const ready = await inject('GET', '/readyz');
+    expect(ready.statusCode).toBe(200);
+    const [{ id }] = await app
+      .get(StorageService)
+      .sql.query<{ id: number }>('SELECT user_id AS id FROM watch_aggregate LIMIT 1');
+    const res = await inject('GET', `/recommend/${id}?format=json`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.length).toBeGreaterThan(0);
+    expect(res.json().model.version).toMatch(/^(als|popularity)-/);
+  });
+
+  it('records why the first model went live: an audited admin override with its justification', async () => {
+    const rows = await app
+      .get(StorageService)
+      .sql.query<{ kind: string; payload: { justification?: string } }>(
+        `SELECT kind, payload FROM audit_record WHERE kind IN ('policy.override', 'training.run') ORDER BY seq`,
+      );
+    expect(rows.filter((r) => r.kind === 'training.run')).toHaveLength(2);
+    expect(rows.filter((r) => r.kind === 'policy.override').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('retrains on demand through the gates; a model with unevaluated gates stays a candidate', async () => {
+    const res = await inject('POST', '/admin/retraining/runs', 'ds-key-0123456789abcdef');
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.model.state).toBe('candidate');
+    expect(body.decisions[0]).toMatchObject({ to: 'canary', allowed: false });
+    expect(body.decisions[0].reasons.join(' ')).toMatch(/gate has not been evaluated/);
+    expect(await count(`SELECT count(*) AS n FROM model_version WHERE state = 'production'`)).toBe(1);
+  }, 120_000);
+
+  it('never runs two retraining runs at once, and a viewer cannot start one', async () => {
+    const [first, second] = await Promise.all([
+      inject('POST', '/admin/retraining/runs', 'ds-key-0123456789abcdef'),
+      inject('POST', '/admin/retraining/runs', 'ds-key-0123456789abcdef'),
+    ]);
+    expect([first.statusCode, second.statusCode].sort()).toEqual([201, 409]);
+    expect((await inject('POST', '/admin/retraining/runs', 'viewer-key-0123456789ab')).statusCode).toBe(403);
+  }, 120_000);
+
+  it('reuses what was built after a restart', async () => {
+    const runs = await count('SELECT count(*) AS n FROM training_run');
+    await app.close();
+    app = await startApp(dataDir);
+    await app.get(DemoBootstrapService).whenDone();
+    expect(await count('SELECT count(*) AS n FROM training_run')).toBe(runs);
+  }, 120_000);
+});
