@@ -1,8 +1,16 @@
 import * as os from 'node:os';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  Optional,
+} from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EVENT_BUS, EventBus, Subscription } from '../events/event-bus';
+import { RerankStage } from '../fairness/reranking/rerank.stage';
 import { ScoredItem } from '../model-artifacts/scorer';
 import { CatalogFacts } from './catalog-facts.service';
 import { enforceContentSafety } from './content-safety';
@@ -53,6 +61,7 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
     private readonly facts: CatalogFacts,
     private readonly responses: ResponseLogWriter,
     private readonly metrics: ServingMetrics,
+    @Optional() private readonly rerank?: RerankStage,
   ) {
     this.cache = new HistoryCache(config.serving.historyCacheUsers, config.serving.historyTtlMs);
   }
@@ -112,6 +121,8 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
     }
     if (items.length === 0 && path === 'fallback' && model) this.metrics.fallbacks.inc({ reason: 'empty' });
 
+    // Exposure mitigation (SERVING_RERANK) re-orders the model's candidates; content safety stays last.
+    if (path !== 'fallback' && this.rerank) items = this.rerank.apply(userId, items, LIST_LENGTH);
     // Without the user's profile we cannot rule out a minor, so adult titles stay out.
     const age = historyKnown ? history.profile?.age : 0;
     const safe = enforceContentSafety(items, age, this.facts.isAdult);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RerankStage } from '../fairness/reranking/rerank.stage';
 import { GovernanceModule } from '../governance/governance.module';
 import { CatalogFacts } from './catalog-facts.service';
 import { LiveModels } from './live-models';
@@ -22,6 +23,7 @@ import { ResponseLogWriter } from './response-log.writer';
     CatalogFacts,
     ResponseLogWriter,
     RecommendationService,
+    RerankStage,
   ],
   exports: [ServingRouter, ModelLoaderService, LiveModels, RecommendationService],
 })
