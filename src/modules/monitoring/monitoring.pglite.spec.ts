@@ -175,6 +175,9 @@ describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', (
     expect(metrics).toMatch(/marquee_drift_psi\{feature="genre_mix"\} 0/);
     expect(metrics).toMatch(/marquee_drift_new_share\{feature="new_users"\} 0/);
     expect(metrics).toMatch(/marquee_drift_evaluations_total\{result="passed"\} 1/);
+    // No served lists in the window: too few samples, so no PSI series for it (only detected = 0).
+    expect(metrics).not.toMatch(/marquee_drift_psi\{feature="served_popularity"\}/);
+    expect(metrics).toMatch(/marquee_drift_detected\{feature="served_popularity"\} 0/);
   });
 
   it('records a passing drift gate on the model (snapshotAgeHours for the policy), no audit block', async () => {

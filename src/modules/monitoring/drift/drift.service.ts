@@ -175,10 +175,18 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
   private publish(evaluation: DriftEvaluation): void {
     const m = this.metrics;
     for (const f of evaluation.features) {
-      if (f.psi !== undefined) m.driftPsi.set({ feature: f.feature }, f.psi);
-      if (f.ks !== undefined) m.driftKs.set({ feature: f.feature }, f.ks);
-      if (f.share !== undefined) m.driftShare.set({ feature: f.feature }, f.share);
-      m.driftDetected.set({ feature: f.feature }, f.drifted ? 1 : 0);
+      const labels = { feature: f.feature };
+      // A score over too few samples (e.g. no served lists yet) would only mislead dashboards: drop the series.
+      if (f.insufficient) {
+        m.driftPsi.remove(labels);
+        m.driftKs.remove(labels);
+        m.driftShare.remove(labels);
+      } else {
+        if (f.psi !== undefined) m.driftPsi.set(labels, f.psi);
+        if (f.ks !== undefined) m.driftKs.set(labels, f.ks);
+        if (f.share !== undefined) m.driftShare.set(labels, f.share);
+      }
+      m.driftDetected.set(labels, f.drifted ? 1 : 0);
     }
     m.driftSnapshotAgeHours.set(evaluation.snapshotAgeHours);
     m.driftEvaluatedAt.set(Date.parse(evaluation.evaluatedAt) / 1000);
