@@ -10,10 +10,12 @@ import { createApp, installGracefulShutdown } from '../../src/app.factory';
 import { createRootLogger } from '../../src/common/logger';
 import { loadConfig } from '../../src/modules/config/app-config';
 import { EVENT_BUS, EventBus } from '../../src/modules/events/event-bus';
+import { formatWatchLine } from '../../src/modules/ingestion/log-line.format';
 import { KafkaEventBus } from '../../src/modules/events/kafka-event-bus';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
 import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
 import { twoTasteGroups } from '../../src/modules/training/testing/two-taste-groups';
+import { Client } from 'pg';
 import { createScratchDatabase, requireKafkaBrokers, uniqueSuffix, waitFor } from '../support/services';
 
 /**
@@ -27,9 +29,10 @@ import { createScratchDatabase, requireKafkaBrokers, uniqueSuffix, waitFor } fro
  *     a restart resumes exactly at the committed offsets, lag reaches 0, every
  *     event is handled, and only the handled-but-uncommitted tail repeats.
  *
- * Part 2 subscribes through the EventBus contract directly: the ingestion
- * module (consumer group `marquee-ingest`) is not wired into the application
- * yet; once it is, the same shape applies to it.
+ *  3. the real ingestion (src/modules/ingestion, the `marquee-ingest` group
+ *     semantics under a per-test group id) stopped by SIGTERM mid-stream and
+ *     restarted: nothing committed ahead of the store, lag reaches 0, stored
+ *     counts are exact.
  *
  * This file is also the consumer child of part 2: run with
  * MARQUEE_SHUTDOWN_CHILD=consumer (see the bottom) it starts the application
@@ -382,5 +385,82 @@ if (process.env.MARQUEE_SHUTDOWN_CHILD === 'consumer') {
         await offsets.close();
       }
     }, 300_000);
+
+    it('ingestion (group marquee-ingest semantics) stopped by SIGTERM mid-stream: restart reaches lag 0, stored counts exact', async () => {
+      // Every line is a distinct (user, movie) watch, so stored rows count lines exactly.
+      const N = 20_000;
+      const USERS = 1_000;
+      const suffix = uniqueSuffix();
+      const env = (port: number): Record<string, string> => ({
+        ...serviceEnv(port, suffix),
+        INGEST_BATCH_MAX_RECORDS: '200',
+      });
+      const topic = env(0).TOPIC_MOVIELOG;
+      const groupId = env(0).INGEST_GROUP_ID;
+      const at = Date.now() - 3_600_000;
+
+      const producer = new KafkaEventBus({ brokers, clientId: 'graceful-ingest-producer', connectTimeoutMs: 5_000 });
+      await producer.connect();
+      await producer.ensureTopics([topic], 3);
+      for (let start = 0; start < N; start += 10_000) {
+        await producer.publish(
+          topic,
+          Array.from({ length: 10_000 }, (_, k) => {
+            const i = start + k;
+            const userId = i % USERS;
+            return {
+              key: String(userId),
+              value: formatWatchLine({ at, userId, movieId: `graceful-m${Math.floor(i / USERS)}`, minute: 1 }),
+            };
+          }),
+        );
+      }
+      await producer.close();
+
+      const offsets = consumerGroupOffsets(brokers, groupId, topic);
+      const pg = new Client({ connectionString: db.url });
+      await pg.connect();
+      const count = async (table: string, where = ''): Promise<number> =>
+        Number((await pg.query(`SELECT count(*)::int AS n FROM ${table} ${where}`)).rows[0].n);
+      const watchRows = () => count('watch_aggregate', `WHERE movie_id LIKE 'graceful-m%'`);
+      try {
+        // Run 1: SIGTERM once the service is up and ingestion under way.
+        const first = start(['src/main.ts'], env(await freePort()));
+        await waitFor(
+          async () => first.output().includes('Marquee listening') && (await watchRows().catch(() => 0)) > 0,
+          90_000,
+          25,
+        );
+        first.child.kill('SIGTERM');
+        const firstExit = await first.exited;
+        expect({ code: firstExit.code, tail: firstExit.code === 0 ? '' : first.output().slice(-4000) }).toEqual({
+          code: 0,
+          tail: '',
+        });
+        const rowsAtStop = await watchRows();
+        const atStop = await offsets.read();
+        expect(rowsAtStop).toBeLessThan(N); // stopped mid-stream
+        // Every committed line is stored: the group never committed ahead of the store.
+        expect(atStop.committed).toBeLessThanOrEqual(rowsAtStop);
+        expect(atStop.end - atStop.committed).toBeGreaterThan(0);
+
+        // Run 2: the same group resumes and catches up.
+        const second = start(['src/main.ts'], env(await freePort()));
+        await waitFor(async () => (await offsets.read()).committed === N, 180_000, 250);
+        second.child.kill('SIGTERM');
+        expect((await second.exited).code).toBe(0);
+
+        const final = await offsets.read();
+        expect(final.end - final.committed).toBe(0); // lag 0
+        expect(await watchRows()).toBe(N); // nothing lost, redelivered batches merged, not doubled
+        expect(await count('app_user')).toBe(USERS);
+        expect(await count('movie', `WHERE id LIKE 'graceful-m%'`)).toBe(N / USERS);
+        expect(await count('dead_letter')).toBe(0);
+        console.log(`graceful-shutdown: ingestion stopped at ${rowsAtStop}/${N} rows, ${atStop.committed} committed`);
+      } finally {
+        await pg.end();
+        await offsets.close();
+      }
+    }, 400_000);
   });
 }
