@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Test, TestingModule } from '@nestjs/testing';
 import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
+import { DatasetSnapshotService } from '../datasets/dataset-snapshot.service';
 import type { InteractionDataset } from '../datasets/interaction-dataset';
 import { AuditService } from '../governance/audit/audit.service';
 import { ModelRegistryService } from '../governance/registry/model-registry.service';
@@ -178,6 +179,22 @@ describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', (
     // No served lists in the window: too few samples, so no PSI series for it (only detected = 0).
     expect(metrics).not.toMatch(/marquee_drift_psi\{feature="served_popularity"\}/);
     expect(metrics).toMatch(/marquee_drift_detected\{feature="served_popularity"\} 0/);
+  });
+
+  it('loads a snapshot by id through the datasets module; its own last day compared with itself shows no drift', async () => {
+    const cutoff = new Date(trainingStart + 8 * 24 * HOUR);
+    const snapshot = await moduleRef.get(DatasetSnapshotService).createSnapshot({ cutoff });
+    const evaluation = await moduleRef.get(DriftService).evaluate(snapshot.id, { until: cutoff });
+    expect(evaluation.reference).toMatchObject({ snapshotId: snapshot.id, windowEnd: cutoff.toISOString() });
+    expect(evaluation.recent.windowEnd).toBe(cutoff.toISOString());
+    for (const f of evaluation.features.filter((x) => !x.insufficient)) {
+      expect({ feature: f.feature, psi: f.psi ?? 0, share: f.share ?? 0 }).toEqual({
+        feature: f.feature,
+        psi: expect.closeTo(0, 6),
+        share: 0,
+      });
+    }
+    expect(evaluation.passed).toBe(true);
   });
 
   it('records a passing drift gate on the model (snapshotAgeHours for the policy), no audit block', async () => {
