@@ -236,6 +236,13 @@ describe.each(['overlays/dev', 'overlays/prod'])('%s: rollout and runtime proper
   it('ingestion workers are scaled by partitions; retraining is a CronJob', () => {
     const worker = find(target, 'Deployment', 'marquee-ingest-worker');
     expect(worker.spec.replicas).toBeGreaterThanOrEqual(1);
+    // One consumer per worker pod, and none in the API pods: members = worker replicas.
+    const envOf = (d: K8sObject) =>
+      Object.fromEntries(podSpecOf(d).containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(envOf(worker).INGEST_CONSUMERS).toBe('1');
+    for (const name of ['marquee-api', 'marquee-api-canary']) {
+      expect(envOf(find(target, 'Deployment', name)).INGESTION_ENABLED).toBe('false');
+    }
     expect(worker.spec.replicas).toBeLessThanOrEqual(Number(configOf(target).TOPIC_PARTITIONS));
     expect(podSpecOf(worker).containers[0].command).toEqual([
       'node',
