@@ -18,7 +18,7 @@ import { loadConfig } from '../modules/config/app-config';
 import { createEventBus } from '../modules/events/event-bus.factory';
 import { HttpRecommender } from '../world/output/http-recommender';
 import { EventBusLineSink, fileLineSink, LineSink, StreamLineSink } from '../world/output/line-sink';
-import { ATTACK_MODELS, AttackModel, planAttack } from '../world/simulator/attack';
+import { ATTACK_MODELS, AttackModel, AttackPlan, planAttack } from '../world/simulator/attack';
 import { Simulation, SimulationStats } from '../world/simulator/engine';
 import { runParallelSimulation } from '../world/simulator/parallel-simulation';
 import { groundTruthRecords, tasteRecords, writeGroundTruth } from '../world/simulator/ground-truth';
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const world = createWorld(worldOptions);
   if (!values.quiet) process.stderr.write(`world ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
-  let attack;
+  let attack: AttackPlan | undefined;
   if (attackModel) {
     const target = values['attack-target'] ? world.catalog.indexById.get(values['attack-target']) : undefined;
     if (values['attack-target'] && target === undefined)

@@ -29,7 +29,7 @@ async function main(job: ShardJob): Promise<void> {
       }
       const message: WorkerMessage = { type: 'batch', text: lines.join('\n'), ends, times: Float64Array.from(times!) };
       inFlight++;
-      port.postMessage(message, [ends.buffer, message.times.buffer]);
+      port.postMessage(message, [ends.buffer as ArrayBuffer, message.times.buffer as ArrayBuffer]);
       while (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => (release = resolve));
     },
     async close() {},
