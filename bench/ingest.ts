@@ -14,7 +14,8 @@
  *
  * Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (default the
  * infra/pg-start.sh URL), BENCH_EVENTS, BENCH_USERS, BENCH_MOVIES, and any
- * INGEST_* setting. Writes bench/results/ingest.json.
+ * INGEST_* setting. BENCH_KEEP_TOPIC=true keeps the produced topic; BENCH_TOPIC=<name>
+ * re-reads it (skipping production). Writes bench/results/ingest.json.
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -151,7 +152,7 @@ async function produce(topic: string, expected: Expected): Promise<{ seconds: nu
 
 async function main(): Promise<void> {
   const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-  const topic = `bench_movielog_${suffix}`;
+  const topic = process.env.BENCH_TOPIC ?? `bench_movielog_${suffix}`;
   const dbName = `marquee_bench_${suffix}`;
   const admin = new Client({ connectionString: BASE_URL });
   await admin.connect();
@@ -170,7 +171,13 @@ async function main(): Promise<void> {
       users: new Set(),
       movies: new Set(),
     };
-    const produced = await produce(topic, expected);
+    // BENCH_TOPIC re-reads an already produced bench topic (same seed, so the same expected counts).
+    const produced = process.env.BENCH_TOPIC
+      ? (() => {
+          for (const _ of generateStream(expected));
+          return { seconds: 0, bytes: 0 };
+        })()
+      : await produce(topic, expected);
     console.log(
       `produced in ${produced.seconds.toFixed(1)} s (${Math.round(EVENTS / produced.seconds).toLocaleString()} lines/s, ` +
         `${(produced.bytes / 1e6).toFixed(0)} MB)`,
@@ -297,7 +304,8 @@ async function main(): Promise<void> {
     const kafka = new Kafka({ clientId: 'bench-ingest-cleanup', brokers: BROKERS, logLevel: logLevel.NOTHING });
     const ka = kafka.admin();
     await ka.connect();
-    await ka.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+    const keep = process.env.BENCH_KEEP_TOPIC === 'true' || process.env.BENCH_TOPIC !== undefined;
+    await ka.deleteTopics({ topics: keep ? [`${topic}.dlq`] : [topic, `${topic}.dlq`] }).catch(() => undefined);
     await ka.disconnect();
   }
 }

@@ -105,10 +105,8 @@ export function collapseLines(lines: readonly LogLine[]): Omit<CollapsedBatch, '
 
   for (const line of lines) {
     accepted[line.type]++;
-    see(users, line.userId, line.at);
     switch (line.type) {
       case 'watch': {
-        see(movies, line.movieId, line.at);
         let byMovie = watches.get(line.userId);
         if (!byMovie) watches.set(line.userId, (byMovie = new Map()));
         const row = byMovie.get(line.movieId);
@@ -130,7 +128,6 @@ export function collapseLines(lines: readonly LogLine[]): Omit<CollapsedBatch, '
         break;
       }
       case 'rating': {
-        see(movies, line.movieId, line.at);
         const pair = `${line.userId}\u0000${line.movieId}`;
         const key = `${pair}\u0000${line.at}`;
         if (ratingEvents.has(key)) break; // first line for (user, movie, time) wins
@@ -154,9 +151,20 @@ export function collapseLines(lines: readonly LogLine[]): Omit<CollapsedBatch, '
         break;
       }
       case 'account':
+        see(users, line.userId, line.at);
         break;
     }
   }
+  // Users and movies first seen, derived from the collapsed rows (not per line: this loop is the hot path).
+  for (const w of watchRows) {
+    see(users, w.userId, w.firstSeenAt);
+    see(movies, w.movieId, w.firstSeenAt);
+  }
+  for (const r of ratingEvents.values()) {
+    see(users, r.userId, r.ratedAt);
+    see(movies, r.movieId, r.ratedAt);
+  }
+  for (const r of recommendations.values()) see(users, r.userId, r.requestedAt);
 
   const byPair = (a: { userId: number; movieId: string }, b: { userId: number; movieId: string }): number =>
     a.userId - b.userId || (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0);
