@@ -1,5 +1,5 @@
 /**
- * `npm run bench:simulate [-- --users N --movies M --days D]`: full-scale world
+ * `npm run bench:simulate [-- --users N --movies M --days D --workers W]`: full-scale world
  * generation to a file under /usr/bin/time -v; records wall time, peak RSS and
  * line counts in bench/results/simulate.json. The machine is shared with other
  * engineers, so the load average at start is recorded next to the figures.
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     movies: { type: 'string', default: '27000' },
     days: { type: 'string', default: '1' },
     seed: { type: 'string', default: '42' },
+    workers: { type: 'string', default: '1' },
     out: { type: 'string', default: path.join(os.tmpdir(), 'marquee-world.log') },
     keep: { type: 'boolean', default: false },
   },
@@ -32,6 +33,8 @@ const args = [
   values.days,
   '--seed',
   values.seed,
+  '--workers',
+  values.workers,
   '--out',
   values.out,
 ];
@@ -63,7 +66,7 @@ const result = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, totalMemGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   loadAverageAtStart: loadBefore.map((x) => Math.round(x * 100) / 100),
-  note: 'CPU shared with other engineers during the run; timings are noisy. Single-threaded simulator.',
+  note: `CPU shared with other engineers during the run; timings are noisy. ${values.workers} simulation thread(s).`,
   wallSeconds: Math.round(wall * 10) / 10,
   userSeconds: Number(field('User time \\(seconds\\)')),
   systemSeconds: Number(field('System time \\(seconds\\)')),
