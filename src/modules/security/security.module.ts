@@ -1,9 +1,12 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions } from '../datasets/snapshot-exclusions';
 import { GovernanceModule } from '../governance/governance.module';
 import { securityHeadersFor } from './hardening/security-headers';
+import { OpenApiController } from './openapi/openapi.controller';
+import { OpenApiService } from './openapi/openapi.service';
+import { PoisoningGateEvaluator } from './poisoning/poisoning-gate.evaluator';
 import { PoisoningScanService } from './poisoning/poisoning-scan.service';
 import { QuarantineController } from './poisoning/quarantine.controller';
 import { QuarantineRepository } from './poisoning/quarantine.repository';
@@ -59,13 +62,15 @@ export class HttpProtections implements OnModuleInit {
  * SNAPSHOT_EXCLUSIONS so snapshot builders leave quarantined accounts out.
  */
 @Module({
-  imports: [GovernanceModule],
-  controllers: [QuarantineController],
+  imports: [GovernanceModule, DiscoveryModule],
+  controllers: [QuarantineController, OpenApiController],
   providers: [
+    OpenApiService,
     RateLimiter,
     HttpProtections,
     QuarantineRepository,
     PoisoningScanService,
+    PoisoningGateEvaluator,
     {
       provide: SNAPSHOT_EXCLUSIONS,
       useFactory: (poisoning: PoisoningScanService): SnapshotExclusions => ({
@@ -74,6 +79,6 @@ export class HttpProtections implements OnModuleInit {
       inject: [PoisoningScanService],
     },
   ],
-  exports: [RateLimiter, PoisoningScanService, SNAPSHOT_EXCLUSIONS],
+  exports: [RateLimiter, PoisoningScanService, PoisoningGateEvaluator, SNAPSHOT_EXCLUSIONS],
 })
 export class SecurityModule {}

@@ -156,6 +156,11 @@ export class PoisoningScanService {
   async gateResult(modelId: string): Promise<PoisoningGateResult> {
     const cutoff = await this.repository.snapshotCutoff(modelId);
     if (cutoff === undefined) throw new NotFoundException(`no model ${modelId}`);
+    return this.gateResultAt(cutoff);
+  }
+
+  /** The gate for a snapshot cut at `cutoff` (null: every pending flag counts). */
+  async gateResultAt(cutoff: Date | null): Promise<PoisoningGateResult> {
     const unreviewed = await this.repository.unreviewed(cutoff);
     const counts = await this.repository.countsByStatus();
     return {
