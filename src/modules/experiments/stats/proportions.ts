@@ -60,6 +60,7 @@ export function twoProportionZTest(
   successesB: number,
   trialsB: number,
 ): TestResult {
+  if (trialsA <= 0 || trialsB <= 0) return { difference: NaN, statistic: 0, pValue: 1 };
   const pa = successesA / trialsA;
   const pb = successesB / trialsB;
   const pooled = (successesA + successesB) / (trialsA + trialsB);
