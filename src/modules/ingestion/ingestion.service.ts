@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { EVENT_BUS, EventBus, PartitionLag, RecordBatch, Subscription } from '../events/event-bus';
+import { BatchContext, EVENT_BUS, EventBus, PartitionLag, RecordBatch, Subscription } from '../events/event-bus';
 import { CollapsedBatch, collapseRecords, DeadLetterRow } from './batch-collapse';
 import { IngestionMetrics } from './ingestion.metrics';
 import { IngestionRepository } from './ingestion.repository';
@@ -101,7 +101,7 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
         // A new group reads everything retained: nothing on the stream is skipped.
         fromBeginning: true,
         maxBatchRecords: ingestion.batchMaxRecords,
-        handleBatch: (batch) => this.handleBatch(batch),
+        handleBatch: (batch, context) => this.handleBatch(batch, context),
         onHandlerError: (error, batch) => {
           this.metrics.batchFailures.inc();
           this.logger.warn(
@@ -150,11 +150,16 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
     return () => this.observers.delete(observer);
   }
 
-  async handleBatch(batch: RecordBatch): Promise<void> {
+  async handleBatch(batch: RecordBatch, context?: BatchContext): Promise<void> {
     if (batch.records.length === 0) return;
     const started = process.hrtime.bigint();
     const collapsed = collapseRecords(batch.records, this.parseOptions());
+    // A write queued behind others can take a while: tell the group we are alive.
+    // A failed heartbeat (e.g. a rebalance under way) is not this batch's failure:
+    // the store and commit go ahead, and kafkajs rejoins afterwards.
+    await context?.heartbeat().catch(() => undefined);
     await this.store(collapsed);
+    await context?.heartbeat().catch(() => undefined);
     for (const [type, count] of Object.entries(collapsed.accepted))
       if (count > 0) this.metrics.events.inc({ type }, count);
     for (const letter of collapsed.deadLetters) this.metrics.deadLetters.inc({ reason: letter.reason });
