@@ -107,6 +107,10 @@ interface ModelBench {
   meanSecondsPerIteration?: number;
   iterationsDone?: number;
   peakRssMb?: number;
+  /** CPU time of all threads of the process during training (user + system). */
+  cpuSeconds?: number;
+  /** Mean number of cores the process got while training (cpuSeconds / wall seconds). */
+  meanCoresUsed?: number;
   rssAfterDataMb?: number;
   artifactBytes?: number;
 }
@@ -120,6 +124,7 @@ async function runChild(model: string): Promise<void> {
   const iterationEnds: number[] = [];
   let iterationsDone = 0;
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const result: ModelBench = { model, params, status: 'ok' };
   try {
     const artifact = await trainerFor(model).train(data, params, scale.seed, {
@@ -143,6 +148,9 @@ async function runChild(model: string): Promise<void> {
     result.detail = (error as Error).message;
     result.trainingSeconds = (performance.now() - started) / 1000;
   }
+  const cpu = process.cpuUsage(cpuStart);
+  result.cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  result.meanCoresUsed = result.cpuSeconds / Math.max(1e-9, result.trainingSeconds ?? 1);
   const perIteration = iterationEnds.map((t, i) => t - (i === 0 ? 0 : iterationEnds[i - 1]));
   // The first "iteration" also contains setup (CSR build etc.); report it but average the rest.
   result.secondsPerIteration = perIteration.map((s) => Number(s.toFixed(2)));
@@ -181,6 +189,7 @@ async function runParent(): Promise<void> {
     results.push(result);
     console.log(
       `${model.padEnd(10)} ${result.status} train=${result.trainingSeconds?.toFixed(1)}s s/iter=${result.meanSecondsPerIteration?.toFixed(1)} ` +
+        `cpu=${result.cpuSeconds?.toFixed(0)}s cores=${result.meanCoresUsed?.toFixed(2)} ` +
         `peakRSS=${result.peakRssMb?.toFixed(0)}MB (data alone ${result.rssAfterDataMb?.toFixed(0)}MB) artifact=${((result.artifactBytes ?? 0) / 2 ** 20).toFixed(0)}MB ${result.detail ?? ''}`,
     );
     await writeResults(results);

@@ -40,6 +40,19 @@ export async function runOfflineEvaluation(
   req: OfflineEvaluationRequest,
 ): Promise<{ report: OfflineReport; file: string }> {
   const splits: SplitFigures[] = [];
+  const reportSoFar = (): OfflineReport => ({
+    snapshotId: req.data.snapshotId,
+    generatedAt: new Date().toISOString(),
+    codeVersion: codeVersion(),
+    dataset: {
+      users: req.data.users.length,
+      movies: req.data.movies.length,
+      interactions: req.data.userIndex.length,
+      source: req.source,
+    },
+    machine: { cpus: os.cpus().length, note: req.machineNote ?? '' },
+    splits,
+  });
   for (const name of req.splits) {
     const split = makeSplit(name, req.data, req.seed);
     splits.push(
@@ -52,20 +65,10 @@ export async function runOfflineEvaluation(
         signal: req.signal,
       }),
     );
+    // Written after every split, so a long run leaves a usable report behind.
+    await writeOfflineReport(req.outDir, reportSoFar());
   }
-  const report: OfflineReport = {
-    snapshotId: req.data.snapshotId,
-    generatedAt: new Date().toISOString(),
-    codeVersion: codeVersion(),
-    dataset: {
-      users: req.data.users.length,
-      movies: req.data.movies.length,
-      interactions: req.data.userIndex.length,
-      source: req.source,
-    },
-    machine: { cpus: os.cpus().length, note: req.machineNote ?? '' },
-    splits,
-  };
+  const report = reportSoFar();
   const file = await writeOfflineReport(req.outDir, report);
   return { report, file };
 }
