@@ -58,7 +58,16 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.enabled && this.store instanceof RedisRateLimitStore) await this.store.connect();
+    if (!this.enabled || !(this.store instanceof RedisRateLimitStore)) return;
+    try {
+      await this.store.connect();
+    } catch (error) {
+      // Start anyway (failing open, counted per request); ioredis keeps reconnecting in the background.
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'Redis unreachable at start-up',
+      );
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
