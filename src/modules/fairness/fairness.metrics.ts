@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { FAIRNESS_DIMENSIONS, FairnessAudit } from './audit/offline-audit';
+import { OnlineFairnessAudit } from './audit/online-audit';
 
 /** Gauges of the last fairness audit (set whenever an audit runs: promotion gate, report). */
 @Injectable()
@@ -11,6 +12,9 @@ export class FairnessMetrics {
   readonly exposureTop10Share: Gauge;
   readonly longTailCoverage: Gauge;
   readonly popularityLift: Gauge;
+  readonly onlineConversionGap: Gauge<'dimension'>;
+  readonly onlineExposureGini: Gauge;
+  readonly onlineExposureTop10Share: Gauge;
 
   constructor(metrics: MetricsRegistry) {
     this.qualityGap = metrics.gauge({
@@ -34,6 +38,19 @@ export class FairnessMetrics {
       name: 'marquee_popularity_bias_lift',
       help: 'Relative popularity of recommendations over users’ own history in the last audit (0 = no bias)',
     });
+    this.onlineConversionGap = metrics.gauge({
+      name: 'marquee_fairness_online_conversion_gap',
+      help: 'Largest gap in per-user conversion between user groups over logged traffic (last online audit)',
+      labelNames: ['dimension'],
+    });
+    this.onlineExposureGini = metrics.gauge({
+      name: 'marquee_online_exposure_gini',
+      help: 'Gini coefficient of item exposure over logged responses (last online audit)',
+    });
+    this.onlineExposureTop10Share = metrics.gauge({
+      name: 'marquee_online_exposure_top10_share',
+      help: 'Share of logged exposure going to the most exposed 10% of movies (last online audit)',
+    });
   }
 
   record(audit: FairnessAudit): void {
@@ -42,5 +59,11 @@ export class FairnessMetrics {
     this.exposureTop10Share.set(audit.exposure.top10Share);
     this.longTailCoverage.set(audit.exposure.longTail.coverage);
     this.popularityLift.set(audit.popularityBias.relativeLift);
+  }
+
+  recordOnline(audit: OnlineFairnessAudit): void {
+    for (const d of FAIRNESS_DIMENSIONS) this.onlineConversionGap.set({ dimension: d }, audit.conversionByGroup[d].gap);
+    this.onlineExposureGini.set(audit.exposure.gini);
+    this.onlineExposureTop10Share.set(audit.exposure.top10Share);
   }
 }
