@@ -96,7 +96,7 @@ export class KafkaEventBus implements EventBus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
         const records = batch.messages.map((m) => ({
           topic: batch.topic,
@@ -115,9 +115,14 @@ export class KafkaEventBus implements EventBus {
         }
         const last = batch.messages[batch.messages.length - 1].offset;
         resolveOffset(last);
-        await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-        ]);
+        // The batch's own commit function: consumer.commitOffsets() is ignored
+        // once the consumer is stopping, which would replay a handled batch
+        // after every graceful shutdown.
+        await commitOffsetsIfNecessary({
+          topics: [
+            { topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] },
+          ],
+        });
       },
     });
 

@@ -89,6 +89,21 @@ function dtypeOf(data: TypedTensor): TensorDType {
 
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
+const HASH_CHUNK = 16 * 2 ** 20;
+/**
+ * sha256 of a large buffer in chunks, yielding between them: hashing a
+ * full-scale model (~270 MB) in one call would stall a serving process's
+ * event loop for about a second during a hot swap.
+ */
+async function sha256Yielding(data: Uint8Array): Promise<string> {
+  const hash = createHash('sha256');
+  for (let offset = 0; offset < data.byteLength; offset += HASH_CHUNK) {
+    hash.update(data.subarray(offset, offset + HASH_CHUNK));
+    if (offset + HASH_CHUNK < data.byteLength) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return hash.digest('hex');
+}
+
 /** Writes an artifact atomically (temp dir, then rename) and returns its manifest. */
 export async function writeArtifact(dir: string, artifact: NewArtifact): Promise<ArtifactManifest> {
   const entries: TensorEntry[] = [];
@@ -148,12 +163,15 @@ export async function readArtifact(dir: string): Promise<ArtifactContents> {
   ]).catch((error: Error) => {
     throw new ArtifactIntegrityError(dir, error.message);
   });
-  if (sha256(bin) !== manifest.files['model.bin']) throw new ArtifactIntegrityError(dir, 'model.bin sha256 mismatch');
+  if ((await sha256Yielding(bin)) !== manifest.files['model.bin']) {
+    throw new ArtifactIntegrityError(dir, 'model.bin sha256 mismatch');
+  }
   if (sha256(idsJson) !== manifest.files['ids.json']) throw new ArtifactIntegrityError(dir, 'ids.json sha256 mismatch');
 
-  // Copy into an aligned buffer we own (Buffer pools may be unaligned).
-  const buffer = new ArrayBuffer(bin.byteLength);
-  new Uint8Array(buffer).set(bin);
+  // Large reads get a buffer of their own at offset 0: use it as is. Small
+  // ones may sit unaligned in Buffer's shared pool: copy those.
+  const owned = bin.byteOffset === 0 && bin.buffer.byteLength === bin.byteLength && bin.buffer instanceof ArrayBuffer;
+  const buffer = owned ? (bin.buffer as ArrayBuffer) : new Uint8Array(bin).buffer;
   const tensors = new Map<string, TypedTensor>();
   for (const entry of manifest.tensors) {
     const dtype = DTYPES[entry.dtype];

@@ -1,6 +1,7 @@
 import { ArtifactContents } from '../artifact-format';
 import { ScoredItem } from '../scorer';
 import { TopK } from '../top-k';
+import { UserIdIndex } from './user-id-index';
 
 /**
  * Id ↔ index maps and per-request scratch buffers shared by every scorer.
@@ -9,7 +10,7 @@ import { TopK } from '../top-k';
 export class ArtifactCatalog {
   readonly itemIds: readonly string[];
   readonly itemIndex: ReadonlyMap<string, number>;
-  readonly userIndex: ReadonlyMap<number, number>;
+  readonly userIndex: UserIdIndex;
   readonly items: number;
   readonly users: number;
   private readonly excluded: Uint8Array;
@@ -20,7 +21,7 @@ export class ArtifactCatalog {
     this.items = contents.ids.items.length;
     this.users = contents.ids.users.length;
     this.itemIndex = new Map(contents.ids.items.map((id, i) => [id, i]));
-    this.userIndex = new Map(contents.ids.users.map((id, u) => [id, u]));
+    this.userIndex = new UserIdIndex(contents.ids.users);
     this.excluded = new Uint8Array(this.items);
   }
 
