@@ -1,6 +1,7 @@
 /**
  * `npm run fairness:report -- --model <artifact dir | registry id> [--snapshot <id|dir>] [--as-is]
  *    [--users 3000 --movies 500 --interactions 60000 --seed 7] [--out audits]`
+ * `npm run fairness:report -- --online [--hours 24]`: live traffic from recommendation_log (needs the database).
  *
  * Offline fairness audit of one model: per-group ranking quality with the
  * largest gap and its bootstrap interval, item exposure, popularity bias.
@@ -20,7 +21,10 @@ import { loadSnapshot } from '../modules/datasets/dataset-snapshot.service';
 import { InteractionDataset } from '../modules/datasets/interaction-dataset';
 import { auditScorer, auditSplit } from '../modules/fairness/audit/offline-audit';
 import { trainRecipeScorer } from '../modules/fairness/audit/recipe-scorer';
-import { writeFairnessReport } from '../modules/fairness/report/fairness-report';
+import { auditServedLists } from '../modules/fairness/audit/online-audit';
+import { FairnessRepository } from '../modules/fairness/fairness.repository';
+import { writeFairnessReport, writeOnlineFairnessReport } from '../modules/fairness/report/fairness-report';
+import { StorageService } from '../modules/storage/storage.service';
 import { governanceCliContext } from '../modules/governance/governance-cli.module';
 import { ModelRegistryService } from '../modules/governance/registry/model-registry.service';
 import { readManifest } from '../modules/model-artifacts/artifact-format';
@@ -73,9 +77,12 @@ async function main(): Promise<number> {
       interactions: { type: 'string', default: '60000' },
       seed: { type: 'string', default: '7' },
       out: { type: 'string', default: 'audits' },
+      online: { type: 'boolean', default: false },
+      hours: { type: 'string', default: '24' },
     },
     strict: true,
   });
+  if (values.online) return onlineReport(Number(values.hours), path.resolve(values.out));
   if (!values.model) {
     console.error('usage: npm run fairness:report -- --model <artifact dir | registry id> [--snapshot <id|dir>]');
     return 2;
@@ -137,6 +144,38 @@ async function main(): Promise<number> {
       `${passed ? 'PASS' : 'FAIL'}; exposure Gini ${audit.exposure.gini.toFixed(3)}\n  ${report.markdownPath}\n  ${report.jsonPath}`,
   );
   return 0;
+}
+
+async function onlineReport(hours: number, out: string): Promise<number> {
+  const context = await governanceCliContext(loadConfig());
+  try {
+    const repository = new FairnessRepository(context.get(StorageService, { strict: false }));
+    const until = new Date();
+    const since = new Date(until.getTime() - hours * 3_600_000);
+    const [lists, watches, movies] = await Promise.all([
+      repository.servedLists(since, until),
+      repository.watchStarts(since, until),
+      repository.catalog(),
+    ]);
+    const users = await repository.userProfiles([...new Set(lists.map((l) => l.userId))]);
+    const audit = auditServedLists(lists, watches, users, movies);
+    const report = await writeOnlineFairnessReport(
+      audit,
+      {
+        since: since.toISOString(),
+        until: until.toISOString(),
+        command: `npm run fairness:report -- ${process.argv.slice(2).join(' ')}`,
+        generatedAt: until.toISOString(),
+      },
+      out,
+    );
+    console.log(
+      `live traffic: ${audit.lists} lists, exposure Gini ${audit.exposure.gini.toFixed(3)}\n  ${report.markdownPath}`,
+    );
+    return 0;
+  } finally {
+    await context.close();
+  }
 }
 
 main().then(

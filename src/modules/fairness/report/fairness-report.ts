@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FAIRNESS_DIMENSIONS, FairnessAudit } from '../audit/offline-audit';
+import { OnlineFairnessAudit } from '../audit/online-audit';
 import { barChart, lineChart } from './svg-charts';
 
 export interface FairnessReportMeta {
@@ -173,4 +174,55 @@ export async function writeFairnessReport(
   await fs.writeFile(markdownPath, lines.join('\n'));
   await fs.writeFile(jsonPath, JSON.stringify({ meta, audit }, null, 2) + '\n');
   return { markdownPath, jsonPath, plots };
+}
+
+/** Writes audits/fairness-online-<window end>.md and .json for an audit of logged traffic. */
+export async function writeOnlineFairnessReport(
+  audit: OnlineFairnessAudit,
+  meta: { readonly since: string; readonly until: string; readonly command: string; readonly generatedAt: string },
+  outDir: string,
+): Promise<WrittenFairnessReport> {
+  await fs.mkdir(outDir, { recursive: true });
+  const base = `fairness-online-${meta.until.replace(/[:.]/g, '-')}`;
+  const e = audit.exposure;
+  const lines = [
+    `# Fairness of live traffic — ${meta.since} to ${meta.until}`,
+    '',
+    `Generated ${meta.generatedAt} by \`${meta.command}\` from recommendation_log (status 200), watch_aggregate and app_user.`,
+    '',
+    `${audit.lists} served lists to ${audit.users} users; conversion (a listed movie started within 24 h) ${pct(audit.conversion)}.`,
+    '',
+    '## Conversion per user group',
+    '',
+  ];
+  for (const d of FAIRNESS_DIMENSIONS) {
+    const q = audit.conversionByGroup[d];
+    lines.push(
+      `### ${d}`,
+      '',
+      `Gap ${f(q.gap)} (best ${q.best}, worst ${q.worst}; CI ${f(q.gapCi[0])}–${f(q.gapCi[1])}).`,
+      '',
+      '| group | users | conversion | 95% CI |',
+      '| --- | ---: | ---: | --- |',
+      ...q.groups.map((g) => `| ${cell(g.group)} | ${g.users} | ${f(g.mean)} | ${f(g.ci[0])}–${f(g.ci[1])} |`),
+      '',
+    );
+  }
+  lines.push(
+    '## Exposure',
+    '',
+    '| indicator | value |',
+    '| --- | ---: |',
+    `| Gini of exposure | ${f(e.gini, 3)} |`,
+    `| top 1% / top 10% share | ${pct(e.top1Share)} / ${pct(e.top10Share)} |`,
+    `| catalog coverage | ${pct(e.coverage)} |`,
+    `| long-tail coverage / share | ${pct(e.longTail.coverage)} / ${pct(e.longTail.exposureShare)} |`,
+    `| popularity of shown vs. watched (lift) | ${f(audit.popularityBias.recommended)} vs. ${f(audit.popularityBias.history)} (${pct(audit.popularityBias.relativeLift)}) |`,
+    '',
+  );
+  const markdownPath = path.join(outDir, `${base}.md`);
+  const jsonPath = path.join(outDir, `${base}.json`);
+  await fs.writeFile(markdownPath, lines.join('\n'));
+  await fs.writeFile(jsonPath, JSON.stringify({ meta, audit }, null, 2) + '\n');
+  return { markdownPath, jsonPath, plots: [] };
 }
