@@ -3,7 +3,8 @@ import { createApp, installGracefulShutdown } from './app.factory';
 import { createRootLogger } from './common/logger';
 import { ConfigError, loadConfig } from './modules/config/app-config';
 
-async function main(): Promise<void> {
+/** Starts the HTTP service with the configuration in the environment (also used by the worker entry points). */
+export async function runService(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
-});
+if (require.main === module) {
+  runService().catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  });
+}

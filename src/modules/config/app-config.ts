@@ -77,6 +77,8 @@ const envSchema = z.object({
   RETRAIN_CRON: z.string().min(9).optional(),
   RETRAIN_MODEL_TYPE: z.enum(['popularity', 'item-knn', 'svd', 'als', 'hybrid']).default('als'),
   RETRAIN_SEED: z.coerce.number().int().default(1),
+  /** Load models and answer /recommend (off in ingestion workers and batch jobs, which must not hold a model). */
+  SERVING_ENABLED: z.enum(['true', 'false']).default('true'),
   /** Serving slot whose production model answers /recommend. */
   SERVING_SLOT: z.string().min(1).default('default'),
   /** Serve this artifact directory instead of the registry's production model (operators, benchmarks). */
@@ -203,6 +205,7 @@ export interface AppConfig {
   };
   readonly retraining: { readonly cron?: string; readonly modelType: string; readonly seed: number };
   readonly serving: {
+    readonly enabled: boolean;
     readonly slot: string;
     readonly modelDir?: string;
     readonly timeoutMs: number;
@@ -316,6 +319,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     retraining: { cron: e.RETRAIN_CRON, modelType: e.RETRAIN_MODEL_TYPE, seed: e.RETRAIN_SEED },
     serving: {
+      enabled: e.SERVING_ENABLED === 'true',
       slot: e.SERVING_SLOT,
       modelDir: e.SERVING_MODEL_DIR ? path.resolve(e.SERVING_MODEL_DIR) : undefined,
       timeoutMs: e.SERVING_TIMEOUT_MS,

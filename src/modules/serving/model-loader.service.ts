@@ -38,6 +38,7 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.config.serving.enabled) return;
     this.readiness.register({ name: 'model', check: () => this.live.production !== null });
     void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.config.serving.modelPollMs);

@@ -68,6 +68,7 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
 
   /** New watches and ratings on the stream make a user's cached history stale. */
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.serving.enabled) return;
     this.invalidation = await this.bus.subscribe({
       groupId: `marquee-serving-cache-${os.hostname()}-${process.pid}`,
       topics: [this.config.topics.movielog],

@@ -1,0 +1,15 @@
+/**
+ * Ingestion worker entry point (one consumer-group member per process; the
+ * k8s Deployment scales it up to the topic's partition count). The same
+ * service with ingestion on and serving off: it never loads a model, and it
+ * keeps /healthz, /readyz and /metrics for probes and scraping.
+ */
+import { runService } from '../main';
+
+process.env.INGESTION_ENABLED = 'true';
+process.env.SERVING_ENABLED = 'false';
+process.env.BOOTSTRAP_WORLD = 'false';
+runService().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
