@@ -6,7 +6,9 @@
  * history and the random numbers of every cycle (common random numbers):
  *   control   — users browse without recommendations;
  *   loop      — the model's top 20 (serving's logic: exclude seen, popularity for unknown users);
- *   mitigated — the same plus the serving re-rank stage (SERVING_RERANK).
+ *   mitigated — the same plus the serving re-rank stage (SERVING_RERANK);
+ *   frozen    — the model of cycle 1 served unchanged (never retrained): the difference
+ *               between loop and frozen is what retraining on self-shaped data does.
  *
  * The service side sees only behaviour (watch/rate lines turned into an
  * InteractionDataset); the world's hidden tastes are read only to measure
@@ -29,8 +31,8 @@ const DAY_MS = 86_400_000;
 const LIST_LENGTH = 20;
 const CANDIDATES = 40;
 
-export type ArmName = 'control' | 'loop' | 'mitigated';
-export const ARMS: readonly ArmName[] = ['control', 'loop', 'mitigated'];
+export type ArmName = 'control' | 'loop' | 'mitigated' | 'frozen';
+export const ARMS: readonly ArmName[] = ['control', 'loop', 'mitigated', 'frozen'];
 
 export interface FeedbackStudyOptions {
   readonly cycles: number;
@@ -374,6 +376,7 @@ export async function runFeedbackStudy(input: FeedbackStudyOptions): Promise<Fee
   const rerankers: Record<ArmName, ServingReranker | null> = {
     control: null,
     loop: null,
+    frozen: null,
     mitigated: new ServingReranker({
       mode: options.mitigation.mode,
       strength: options.mitigation.strength,
@@ -386,6 +389,7 @@ export async function runFeedbackStudy(input: FeedbackStudyOptions): Promise<Fee
     input.onCycle?.(arm, warm);
   }
 
+  let frozenModels: { model: Scorer; coldStart: Scorer } | null = null;
   for (let c = 1; c <= options.cycles; c++) {
     const from = start + (options.warmupDays + (c - 1) * options.cycleDays) * DAY_MS;
     for (const arm of ARMS) {
@@ -394,11 +398,18 @@ export async function runFeedbackStudy(input: FeedbackStudyOptions): Promise<Fee
       let recommender: Recommender | undefined;
       let rows = 0;
       if (arm !== 'control') {
-        const data = datasetOf(world, log, `feedback-${arm}-cycle-${c}`);
-        rows = data.userIndex.length;
-        const recipe = { params: options.modelParams, seed: options.seed + c };
-        const model = await trainRecipeScorer(data, { modelType: options.modelType, ...recipe });
-        const coldStart = await trainRecipeScorer(data, { modelType: 'popularity', params: {}, seed: recipe.seed });
+        let models: { model: Scorer; coldStart: Scorer } | null = arm === 'frozen' ? frozenModels : null;
+        if (!models) {
+          const data = datasetOf(world, log, `feedback-${arm}-cycle-${c}`);
+          rows = data.userIndex.length;
+          const seed = options.seed + c;
+          models = {
+            model: await trainRecipeScorer(data, { modelType: options.modelType, params: options.modelParams, seed }),
+            coldStart: await trainRecipeScorer(data, { modelType: 'popularity', params: {}, seed }),
+          };
+          if (arm === 'frozen') frozenModels = models;
+        }
+        const { model, coldStart } = models;
         // The exploration key's day is the cycle's first simulated day (one stable list per user and cycle).
         recommender = new InProcessRecommender(
           world,

@@ -149,6 +149,17 @@ function findings(arms: Record<string, readonly FeedbackCycle[]>): string[] {
       `${f(avg(control, 'watchesPerSession'))} in control; completion ${f(avg(loop, 'completionRate'))} vs. ` +
       `${f(avg(control, 'completionRate'))}.`,
   );
+  const { frozen } = arms;
+  if (frozen) {
+    out.push(
+      `- **Retraining on self-shaped data (loop vs. frozen cycle-1 model):** conversion ` +
+        `${f(avg(loop, 'conversion'))} vs. ${f(avg(frozen, 'conversion'))} (last cycle ${f(last(loop, 'conversion'))} ` +
+        `vs. ${f(last(frozen, 'conversion'))}); exposure Gini ${f(avg(loop, 'exposureGini'))} vs. ` +
+        `${f(avg(frozen, 'exposureGini'))}; alignment with hidden tastes ${f(avg(loop, 'tasteAlignment'))} vs. ` +
+        `${f(avg(frozen, 'tasteAlignment'))}. A decline shared by both is exhaustion (users have already seen ` +
+        `their best matches, which are excluded), not the loop.`,
+    );
+  }
   if (mitigated) {
     const dGini = avg(mitigated, 'exposureGini') - avg(loop, 'exposureGini');
     const dConv = avg(mitigated, 'conversion') - avg(loop, 'conversion');
