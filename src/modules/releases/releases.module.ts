@@ -3,11 +3,15 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CatalogModule } from '../catalog/catalog.module';
 import { DatasetSnapshotService } from '../datasets/dataset-snapshot.service';
 import { DatasetsModule } from '../datasets/datasets.module';
+import { FairnessGateEvaluator } from '../fairness/fairness-gate.evaluator';
+import { FairnessModule } from '../fairness/fairness.module';
 import { GovernanceModule } from '../governance/governance.module';
 import { IngestionModule } from '../ingestion/ingestion.module';
+import { MonitoringModule } from '../monitoring/monitoring.module';
 import { ServingModule } from '../serving/serving.module';
 import { DemoBootstrapService } from './demo-bootstrap.service';
-import { GATE_EVALUATORS } from './gate-evaluator';
+import { DriftGateEvaluator } from './drift-gate.evaluator';
+import { GATE_EVALUATORS, GateEvaluator } from './gate-evaluator';
 import { ModelReleaseService } from './model-release.service';
 import { RetrainingController } from './retraining.controller';
 import { SNAPSHOT_SOURCE } from './snapshot-source';
@@ -16,7 +20,16 @@ import { TrainingRunRepository } from './training-run.repository';
 
 /** Model releases: the start-up bootstrap, scheduled retraining and the admin trigger, all through one pipeline. */
 @Module({
-  imports: [ScheduleModule.forRoot(), GovernanceModule, DatasetsModule, IngestionModule, CatalogModule, ServingModule],
+  imports: [
+    ScheduleModule.forRoot(),
+    GovernanceModule,
+    DatasetsModule,
+    IngestionModule,
+    CatalogModule,
+    ServingModule,
+    MonitoringModule,
+    FairnessModule,
+  ],
   controllers: [RetrainingController],
   providers: [
     TrainingRunRepository,
@@ -24,8 +37,13 @@ import { TrainingRunRepository } from './training-run.repository';
     RetrainingService,
     DemoBootstrapService,
     { provide: SNAPSHOT_SOURCE, useExisting: DatasetSnapshotService },
+    DriftGateEvaluator,
     // Gates with an evaluator; a gate without one stays missing and the policy denies.
-    { provide: GATE_EVALUATORS, useValue: [] },
+    {
+      provide: GATE_EVALUATORS,
+      inject: [DriftGateEvaluator, FairnessGateEvaluator],
+      useFactory: (...evaluators: GateEvaluator[]) => evaluators,
+    },
   ],
   exports: [ModelReleaseService, RetrainingService],
 })
