@@ -173,19 +173,28 @@ async function runParent(): Promise<void> {
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    let hardKill: NodeJS.Timeout | undefined;
     const timeout = setTimeout(
       () => {
+        // SIGINT is honoured between iterations; an epoch that cannot finish is killed a minute later.
         process.stderr.write(`${model}: timeout, interrupting\n`);
         child.kill('SIGINT');
+        hardKill = setTimeout(() => child.kill('SIGKILL'), 60_000);
       },
       Number(values['timeout-minutes']) * 60_000,
     );
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     clearTimeout(timeout);
+    if (hardKill) clearTimeout(hardKill);
     const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
     const result: ModelBench = line
       ? JSON.parse(line.slice('BENCH_RESULT '.length))
-      : { model, params: benchParams(model), status: 'failed', detail: `child exited with ${code}` };
+      : {
+          model,
+          params: benchParams(model),
+          status: 'failed',
+          detail: `child exited with ${code} before reporting (killed after the timeout: no iteration finished)`,
+        };
     results.push(result);
     console.log(
       `${model.padEnd(10)} ${result.status} train=${result.trainingSeconds?.toFixed(1)}s s/iter=${result.meanSecondsPerIteration?.toFixed(1)} ` +
