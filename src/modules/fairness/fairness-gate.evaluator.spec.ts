@@ -1,9 +1,14 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { AppConfig, loadConfig } from '../config/app-config';
 import { ModelVersion } from '../governance/registry/model-version';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { Scorer, ScoredItem } from '../model-artifacts/scorer';
 import { generateLatentWorld } from '../training/synthetic/latent-world';
-import { auditScorer } from './audit/offline-audit';
+import { auditScorer, auditSplit } from './audit/offline-audit';
+import { trainRecipeScorer } from './audit/recipe-scorer';
+import { writeFairnessReport } from './report/fairness-report';
 import { FairnessAuditService } from './fairness-audit.service';
 import { FairnessGateEvaluator } from './fairness-gate.evaluator';
 import { FairnessMetrics } from './fairness.metrics';
@@ -74,5 +79,37 @@ describe('auditScorer', () => {
     expect(gender.gap).toBeGreaterThanOrEqual((women?.mean ?? 0) - 1e-12);
     expect(audit.qualityGap).toBeGreaterThanOrEqual(gender.gap);
     expect(audit.exposure.lists).toBe(audit.users);
+  });
+
+  it('writes the report: Markdown, JSON and one SVG per dimension plus Lorenz and genre plots', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'marquee-fairness-report-'));
+    try {
+      const audit = auditScorer(await trainRecipeScorer(auditSplit(data).train, model), data, { resamples: 50 });
+      const report = await writeFairnessReport(
+        audit,
+        {
+          model: 'popularity-test',
+          recipe: model,
+          dataset: 'synthetic',
+          scorer: 'retrained',
+          maxQualityGap: 0.1,
+          passed: audit.qualityGap <= 0.1,
+          command: 'test',
+          generatedAt: '2026-11-26T00:00:00.000Z',
+        },
+        dir,
+      );
+      expect(path.basename(report.markdownPath)).toBe('fairness-popularity-test.md');
+      expect(report.plots).toEqual(
+        expect.arrayContaining(['fairness-popularity-test-quality-gender.svg', 'fairness-popularity-test-lorenz.svg']),
+      );
+      const markdown = await fs.readFile(report.markdownPath, 'utf8');
+      expect(markdown).toContain('Gini of exposure');
+      expect(markdown).toContain('## Popularity bias');
+      const json = JSON.parse(await fs.readFile(report.jsonPath, 'utf8'));
+      expect(json.audit.qualityGap).toBeCloseTo(audit.qualityGap, 12);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
