@@ -4,7 +4,7 @@
  * service with ingestion on and serving off: it never loads a model, and it
  * keeps /healthz, /readyz and /metrics for probes and scraping.
  */
-import { runService } from '../main';
+import { runService } from '../service';
 
 process.env.INGESTION_ENABLED = 'true';
 process.env.SERVING_ENABLED = 'false';

@@ -2,9 +2,9 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EVENT_BUS, EventBus } from '../events/event-bus';
-import { formatRecommendationLine, recommendationLineHash } from '../ingestion/log-line.format';
+import { IngestionRepository } from '../ingestion/ingestion.repository';
+import { formatRecommendationLine } from '../ingestion/log-line.format';
 import { ServingMetrics } from './serving.metrics';
-import { ServingRepository } from './serving.repository';
 
 export interface ServedResponse {
   readonly requestId: string;
@@ -39,7 +39,7 @@ export class ResponseLogWriter implements BeforeApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
-    private readonly repository: ServingRepository,
+    private readonly store: IngestionRepository,
     private readonly metrics: ServingMetrics,
   ) {
     this.server =
@@ -81,9 +81,9 @@ export class ResponseLogWriter implements BeforeApplicationShutdown {
         this.config.topics.movielog,
         batch.map((r) => ({ key: String(r.userId), value: formatRecommendationLine({ ...r, server: this.server }) })),
       );
-      await this.repository.insertServedRecommendations(
-        batch.map((r) => ({ ...r, lineHash: recommendationLineHash(r) })),
-      );
+      // Keyed by the line hash ingestion uses, so the copy read back from the
+      // stream merges into this row (request id and model version kept).
+      await this.store.recordServedRecommendations(batch);
     } catch (error) {
       // Put the batch back (bounded) so a passing outage loses nothing.
       this.logger.warn(`could not write ${batch.length} served responses: ${(error as Error).message}`);

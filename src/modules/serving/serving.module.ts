@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RerankStage } from '../fairness/reranking/rerank.stage';
 import { GovernanceModule } from '../governance/governance.module';
+import { IngestionModule } from '../ingestion/ingestion.module';
 import { CatalogFacts } from './catalog-facts.service';
 import { LiveModels } from './live-models';
 import { ModelLoaderService } from './model-loader.service';
@@ -12,7 +13,7 @@ import { ServingRepository } from './serving.repository';
 import { ResponseLogWriter } from './response-log.writer';
 
 @Module({
-  imports: [GovernanceModule],
+  imports: [GovernanceModule, IngestionModule],
   controllers: [RecommendController],
   providers: [
     LiveModels,

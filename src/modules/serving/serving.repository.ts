@@ -2,17 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { StorageService } from '../storage/storage.service';
 import { UserHistory, watchedToTheEnd } from './user-history';
 
-export interface ServedRecommendationRow {
-  readonly lineHash: string;
-  readonly requestId: string;
-  readonly userId: number;
-  readonly at: Date;
-  readonly modelVersion: string | null;
-  readonly status: number;
-  readonly items: readonly string[];
-  readonly latencyMs: number;
-}
-
 /** Serving's reads and writes; the only serving file that speaks SQL. */
 @Injectable()
 export class ServingRepository {
@@ -77,32 +66,5 @@ export class ServingRepository {
       [limit],
     );
     return catalog.map((r) => r.id);
-  }
-
-  /**
-   * Served responses, keyed by the same line hash ingestion uses, so the copy
-   * read back from the stream merges into this row instead of duplicating it.
-   */
-  async insertServedRecommendations(rows: readonly ServedRecommendationRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.storage.sql.query(
-      `INSERT INTO recommendation_log (line_hash, request_id, user_id, requested_at, model_version, status, items, latency_ms, source)
-       SELECT t.line_hash, t.request_id, t.user_id, t.requested_at, t.model_version, t.status,
-              CASE WHEN t.items = '' THEN ARRAY[]::text[] ELSE string_to_array(t.items, ',') END, t.latency_ms, 'served'
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp[], $5::text[], $6::int[], $7::text[], $8::int[])
-           AS t(line_hash, request_id, user_id, requested_at, model_version, status, items, latency_ms)
-       ON CONFLICT (line_hash) DO UPDATE
-          SET request_id = EXCLUDED.request_id, model_version = EXCLUDED.model_version, source = 'served'`,
-      [
-        rows.map((r) => r.lineHash),
-        rows.map((r) => r.requestId),
-        rows.map((r) => r.userId),
-        rows.map((r) => r.at.toISOString()),
-        rows.map((r) => r.modelVersion),
-        rows.map((r) => r.status),
-        rows.map((r) => r.items.join(',')),
-        rows.map((r) => Math.round(r.latencyMs)),
-      ],
-    );
   }
 }
