@@ -31,7 +31,7 @@ startService('kafka-start.sh', 'KAFKA_BROKERS');
 
 // Tools some tests call (OPA for `opa test policies/`; kustomize and kubeconform
 // for the manifests). Installed once into .infra/bin from the Go module proxy.
-for (const installer of ['opa-install.sh', 'k8s-tools-install.sh']) {
+for (const installer of ['opa-install.sh', 'k8s-tools-install.sh', 'prometheus-install.sh']) {
   const r = spawnSync('bash', [path.join(root, 'infra', installer)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
     console.error(`infra/${installer} failed`);
