@@ -28,6 +28,7 @@ function startService(script, variable) {
 
 startService('pg-start.sh', 'DATABASE_URL');
 startService('kafka-start.sh', 'KAFKA_BROKERS');
+startService('redis-start.sh', 'REDIS_URL');
 
 // Tools some tests call (OPA for `opa test policies/`; kustomize and kubeconform
 // for the manifests). Installed once into .infra/bin from the Go module proxy.

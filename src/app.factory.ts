@@ -15,9 +15,14 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     // its logger only speaks for warnings and errors.
     loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }),
     bodyLimit: 64 * 1024,
-    // Honour an incoming request id so a trace spans services; otherwise mint one.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // Honour an incoming request id so a trace spans services, but only a
+    // plain token (it is echoed and logged: no log or header injection);
+    // otherwise mint one.
+    requestIdHeader: false,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    },
     return503OnClosing: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

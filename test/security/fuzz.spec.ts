@@ -15,7 +15,7 @@ const ADMIN_KEY = 'fuzz-admin-key-0123456789';
  *   POST /admin/retraining/runs: on an empty store the retraining trigger throws a plain Error → 500
  *   (should answer 409/422 saying there is nothing to train on).
  */
-const KNOWN_5XX = new Set(['POST /admin/retraining/runs']);
+const KNOWN_5XX = new Set<string>();
 
 interface Operation {
   readonly method: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, UnprocessableEntityException } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AuditService } from '../governance/audit/audit.service';
@@ -97,6 +97,9 @@ export class ModelReleaseService {
       ? await this.requireSnapshot(request.snapshotId)
       : await this.snapshots.create(new Date());
     const data = await this.snapshots.load(snapshot.id);
+    if (data.userIndex.length === 0) {
+      throw new UnprocessableEntityException(`snapshot ${snapshot.id} holds no interactions: nothing to train on yet`);
+    }
     this.logger.log(
       `${runId}: training ${request.modelType} on ${snapshot.id} (${data.userIndex.length} interactions)`,
     );

@@ -8,6 +8,8 @@ import { FairnessModule } from '../fairness/fairness.module';
 import { GovernanceModule } from '../governance/governance.module';
 import { IngestionModule } from '../ingestion/ingestion.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
+import { PoisoningGateEvaluator } from '../security/poisoning/poisoning-gate.evaluator';
+import { SecurityModule } from '../security/security.module';
 import { ServingModule } from '../serving/serving.module';
 import { DemoBootstrapService } from './demo-bootstrap.service';
 import { DriftGateEvaluator } from './drift-gate.evaluator';
@@ -29,6 +31,7 @@ import { TrainingRunRepository } from './training-run.repository';
     ServingModule,
     MonitoringModule,
     FairnessModule,
+    SecurityModule,
   ],
   controllers: [RetrainingController],
   providers: [
@@ -41,7 +44,7 @@ import { TrainingRunRepository } from './training-run.repository';
     // Gates with an evaluator; a gate without one stays missing and the policy denies.
     {
       provide: GATE_EVALUATORS,
-      inject: [DriftGateEvaluator, FairnessGateEvaluator],
+      inject: [DriftGateEvaluator, FairnessGateEvaluator, PoisoningGateEvaluator],
       useFactory: (...evaluators: GateEvaluator[]) => evaluators,
     },
   ],
