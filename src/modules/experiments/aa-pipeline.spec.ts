@@ -31,6 +31,7 @@ describe('A/A through assignment, streaming join and analysis', () => {
   it('keeps the false-positive rate near α over repeated seeds (user-level unit)', () => {
     const seeds = 400;
     let userLevel = 0;
+    let primary = 0;
     let responseLevel = 0;
     for (let seed = 1; seed <= seeds; seed++) {
       const r = rng(seed);
@@ -90,16 +91,20 @@ describe('A/A through assignment, streaming join and analysis', () => {
       });
       const analysis = analyseExperiment(arms, totals, DEFAULT_SETTINGS, []);
       if (analysis.comparisons[0].conversion.pValue < 0.05) userLevel++;
+      if (analysis.comparisons[0].conversionRatePerUser.pValue < 0.05) primary++;
       const [a, b] = totals;
       if (twoProportionZTest(a.conversions, a.recommendations, b.conversions, b.recommendations).pValue < 0.05)
         responseLevel++;
     }
     console.log(
       `A/A pipeline over ${seeds} seeds: user-level z-test ${((userLevel / seeds) * 100).toFixed(1)}% false positives, ` +
+        `primary (Welch, conversions per response per user) ${((primary / seeds) * 100).toFixed(1)}%, ` +
         `naive response-level z-test ${((responseLevel / seeds) * 100).toFixed(1)}% (α=5%)`,
     );
     // 400 seeds: binomial SD of 5% is 1.1 points.
     expect(userLevel / seeds).toBeLessThan(0.09);
     expect(userLevel / seeds).toBeGreaterThan(0.015);
+    expect(primary / seeds).toBeLessThan(0.09);
+    expect(primary / seeds).toBeGreaterThan(0.015);
   });
 });

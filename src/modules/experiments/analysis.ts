@@ -77,7 +77,11 @@ export interface Comparison {
     lower: number;
     upper: number;
   };
-  readonly conversionRatePerUser: { difference: number; t: number; df: number; pValue: number };
+  /**
+   * Primary metric: each user's conversions per response, compared with Welch's test. Unlike "converted at least
+   * once" it does not saturate as users see more responses, and users (not responses) are the independent units.
+   */
+  readonly conversionRatePerUser: { difference: number; t: number; df: number; pValue: number; significant: boolean };
   readonly sequential: {
     readonly pValue: number;
     readonly confidenceSequence: { lower: number; upper: number };
@@ -193,7 +197,13 @@ export function analyseExperiment(
         lower: minutes.lower,
         upper: minutes.upper,
       },
-      conversionRatePerUser: { difference: rate.difference, t: rate.statistic, df: rate.df, pValue: rate.pValue },
+      conversionRatePerUser: {
+        difference: rate.difference,
+        t: rate.statistic,
+        df: rate.df,
+        pValue: rate.pValue,
+        significant: rate.pValue < settings.alpha,
+      },
       sequential: {
         pValue: sequentialP,
         confidenceSequence: now

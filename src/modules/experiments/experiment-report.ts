@@ -117,8 +117,9 @@ export function renderMarkdown(e: Experiment, a: ExperimentAnalysis): string {
         `[${pct(c.sequential.confidenceSequence.lower)}, ${pct(c.sequential.confidenceSequence.upper)}] → ${c.sequential.significant ? 'significant' : 'not significant'}`,
       `- Watch minutes per user (Welch): difference ${c.watchMinutesPerUser.difference.toFixed(3)}, t = ${c.watchMinutesPerUser.t.toFixed(3)}, ` +
         `df = ${c.watchMinutesPerUser.df.toFixed(1)}, p = ${p(c.watchMinutesPerUser.pValue)}`,
-      `- Conversion rate per user (Welch): difference ${c.conversionRatePerUser.difference.toFixed(4)}, t = ${c.conversionRatePerUser.t.toFixed(3)}, ` +
-        `p = ${p(c.conversionRatePerUser.pValue)}`,
+      `- **Primary** — conversions per response per user (Welch): difference ${c.conversionRatePerUser.difference.toFixed(4)}, ` +
+        `t = ${c.conversionRatePerUser.t.toFixed(3)}, df = ${c.conversionRatePerUser.df.toFixed(1)}, p = ${p(c.conversionRatePerUser.pValue)} → ` +
+        `**${c.conversionRatePerUser.significant ? 'significant' : 'not significant'}**`,
       '',
     );
   }

@@ -311,7 +311,15 @@ function conclusionOf(e: Experiment, analysis: ExperimentAnalysis, note?: string
     pValue: c?.conversion.pValue ?? null,
     sequentialPValue: c?.sequential.pValue ?? null,
     significant: c?.conversion.significant ?? false,
-    winner: c?.conversion.significant ? (c.conversion.difference > 0 ? c.treatment : c.control) : null,
+    // The primary metric decides (one pre-declared test: no picking among metrics afterwards).
+    primaryMetric: 'conversions per response per user (Welch)',
+    primaryDifference: c?.conversionRatePerUser.difference ?? null,
+    primaryPValue: c?.conversionRatePerUser.pValue ?? null,
+    winner: c?.conversionRatePerUser.significant
+      ? c.conversionRatePerUser.difference > 0
+        ? c.treatment
+        : c.control
+      : null,
     sampleRatioMismatch: analysis.sampleRatio.mismatch,
     enoughData: analysis.enoughData,
     minimumUsersPerArm: analysis.minimumUsersPerArm,
