@@ -16,8 +16,6 @@ export type Resource =
   | 'training'
   | 'quarantine'
   | 'experiments'
-  | 'canaries'
-  | 'experiments'
   | 'canaries';
 export type Action = 'read' | 'register' | 'record-gate' | 'request' | 'rollback' | 'override' | 'manage' | 'review';
 
