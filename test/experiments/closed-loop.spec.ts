@@ -332,4 +332,41 @@ describe('experiments in the closed loop with the simulator', () => {
       expect(answer.model?.version).not.toBe(ids.random);
     }
   }, 600_000);
+
+  it('canary: a better model (ALS) advances step by step and is promoted through the gate with its online telemetry', async () => {
+    const started = await api('POST', '/admin/canaries', RM, {
+      id: 'canary-als',
+      candidate: ids.als,
+      steps: [0.5, 1],
+      guardrails: { minUsersPerStep: 80, minStepMs: 0, maxLatencyP99Ms: 10_000, maxErrorRate: 0.5 },
+    });
+    expect(started.status).toBe(201);
+    let decisions: string[] = [];
+    await closedLoop(0, 2 * DAY, 16, async () => {
+      const res = await api('POST', '/admin/canaries/evaluate', RM);
+      decisions = decisions.concat(res.body.decisions.map((d: { decision: string }) => d.decision));
+    });
+    await app.get(OnlineTelemetryService).finaliseAll();
+    decisions = decisions.concat(
+      (await api('POST', '/admin/canaries/evaluate', RM)).body.decisions.map((d: { decision: string }) => d.decision),
+    );
+    const canary = (await api('GET', '/admin/canaries/canary-als', RM)).body;
+    console.log(
+      `good canary decisions: ${decisions.join(' → ')}; final ${canary.status}: ${JSON.stringify(canary.conclusion)}`,
+    );
+    expect(decisions).toContain('advance');
+    expect(decisions).not.toContain('rollback');
+    if (canary.status === 'promoted') {
+      expect((await app.get(ModelRegistryService).get(ids.als)).state).toBe('production');
+      const audit = await api('GET', '/admin/audit?kind=experiment.decision&limit=200', ADMIN);
+      const actions = audit.body.records
+        .filter((r: { subject: string }) => r.subject === 'experiment:canary-als')
+        .map((r: { payload: { action: string } }) => r.payload.action);
+      expect(actions).toEqual(expect.arrayContaining(['canary.start', 'canary.advance', 'canary.promote']));
+    } else {
+      // Not enough traffic yet for the policy's minimum: still running (holding at the last step), never rolled back.
+      expect(canary.status).toBe('running');
+      expect(canary.canaryShare).toBe(1);
+    }
+  }, 600_000);
 });

@@ -263,8 +263,14 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     if (step.responses >= MIN_RESPONSES_FOR_RATES && latencyP99Ms > guard.maxLatencyP99Ms)
       broken.push(`p99 latency ${latencyP99Ms} ms above ${guard.maxLatencyP99Ms} ms`);
     const stepUsers = state.step.candidate.users.size;
+    const steps = e.settings.canarySteps ?? DEFAULT_CANARY_STEPS;
+    const lastStep = (e.canaryStep ?? 0) >= steps.length - 1;
+    // The last step holds until the candidate has the traffic the promotion policy asks for (not a failure).
     const readyToAdvance =
-      broken.length === 0 && stepUsers >= guard.minUsersPerStep && Date.now() - state.step.startedAt >= guard.minStepMs;
+      broken.length === 0 &&
+      stepUsers >= guard.minUsersPerStep &&
+      Date.now() - state.step.startedAt >= guard.minStepMs &&
+      (!lastStep || candidate.responses >= (guard.minRequestsToPromote ?? DEFAULT_GUARDRAILS.minRequestsToPromote));
     return {
       step: e.canaryStep ?? 0,
       share,

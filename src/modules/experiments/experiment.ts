@@ -30,6 +30,8 @@ export interface CanaryGuardrails {
   readonly minStepMs: number;
   readonly maxErrorRate: number;
   readonly maxLatencyP99Ms: number;
+  /** Candidate responses (all steps) needed before the last step asks for promotion (the policy's min_requests). */
+  readonly minRequestsToPromote: number;
 }
 
 export const DEFAULT_SETTINGS: ExperimentSettings = {
@@ -47,6 +49,7 @@ export const DEFAULT_GUARDRAILS: CanaryGuardrails = {
   minStepMs: 5 * 60_000,
   maxErrorRate: 0.01,
   maxLatencyP99Ms: 600,
+  minRequestsToPromote: 500,
 };
 
 /** One interim analysis: kept so the sequential p-value can take its running minimum. */

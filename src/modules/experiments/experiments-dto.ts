@@ -39,6 +39,7 @@ export const StartCanaryBody = z.object({
       minStepMs: z.number().int().min(0),
       maxErrorRate: z.number().min(0).max(1),
       maxLatencyP99Ms: z.number().positive(),
+      minRequestsToPromote: z.number().int().min(0),
     })
     .partial()
     .optional(),
