@@ -189,12 +189,16 @@ describe('GET /recommend/:userId', () => {
     expect(line).toMatch(
       /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3},7,recommendation request [^,\s]+:\d+, status 200, result: [^,\s]+(,[^,\s]+)*, \d+ ms$/,
     );
-    const rows = await app
-      .get(StorageService)
-      .sql.query<{ model_version: string; items: string[] }>(
-        'SELECT model_version, items FROM recommendation_log WHERE request_id = $1',
-        [res.json().requestId],
-      );
+    // Logging is asynchronous by design (off the request path): wait for the row.
+    const query = () =>
+      app
+        .get(StorageService)
+        .sql.query<{ model_version: string; items: string[] }>(
+          'SELECT model_version, items FROM recommendation_log WHERE request_id = $1',
+          [res.json().requestId],
+        );
+    await waitFor(async () => (await query()).length > 0, 15_000, 100);
+    const rows = await query();
     expect(rows).toHaveLength(1);
     expect(rows[0].model_version).toBe(res.json().model.version);
     expect(rows[0].items).toEqual(res.json().items.map((i: { movieId: string }) => i.movieId));
