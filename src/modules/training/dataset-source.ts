@@ -1,24 +1,15 @@
+import * as path from 'node:path';
+import { loadConfig } from '../config/app-config';
+import { loadSnapshot } from '../datasets/dataset-snapshot.service';
 import { InteractionDataset } from '../datasets/interaction-dataset';
 import { loadMovieLens } from './movielens/movielens-loader';
 import { generateLatentWorld } from './synthetic/latent-world';
 
 /**
- * Where the offline evaluation and the training benchmark get their data.
- *
- * HOOK for the snapshot engineer (issue 4): register the function that reads a
- * dataset snapshot directory into an InteractionDataset, e.g. at the top of
- * src/cli/eval.ts:
- *     registerSnapshotLoader((dir) => snapshotStore.readInteractionDataset(dir));
- * Until then `--snapshot <dir>` fails with a clear message.
+ * Where the offline evaluation and the training benchmark get their data: a
+ * dataset snapshot (a directory, or an id under DATA_DIR/snapshots), MovieLens
+ * files, or the trainer's synthetic world.
  */
-export type SnapshotLoader = (dir: string) => Promise<InteractionDataset>;
-
-let snapshotLoader: SnapshotLoader | null = null;
-
-export function registerSnapshotLoader(loader: SnapshotLoader): void {
-  snapshotLoader = loader;
-}
-
 export type DatasetSource =
   | { readonly kind: 'snapshot'; readonly dir: string }
   | { readonly kind: 'movielens'; readonly dir: string }
@@ -44,12 +35,7 @@ export function describeSource(source: DatasetSource): string {
 export async function loadDataset(source: DatasetSource): Promise<InteractionDataset> {
   switch (source.kind) {
     case 'snapshot':
-      if (!snapshotLoader) {
-        throw new Error(
-          `--snapshot ${source.dir}: no snapshot loader registered (see registerSnapshotLoader in src/modules/training/dataset-source.ts)`,
-        );
-      }
-      return snapshotLoader(source.dir);
+      return loadSnapshot(source.dir, path.join(loadConfig().dataDir, 'snapshots'));
     case 'movielens':
       return loadMovieLens(source.dir);
     case 'synthetic':
