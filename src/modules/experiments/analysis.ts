@@ -18,6 +18,27 @@ import {
 } from './stats';
 
 /** What the store returns per arm (sums over the arm's users and buckets). */
+/** Totals of an arm that has seen no traffic yet. */
+export function emptyArmTotals(arm: string, modelVersion: string): ArmTotals & { latencyHistogram: number[] } {
+  return {
+    arm,
+    modelVersion,
+    users: 0,
+    convertedUsers: 0,
+    userMinutesSum: 0,
+    userMinutesSquares: 0,
+    userRateSum: 0,
+    userRateSquares: 0,
+    recommendations: 0,
+    conversions: 0,
+    errors: 0,
+    watchMinutes: 0,
+    ratingSum: 0,
+    ratingCount: 0,
+    latencyHistogram: [],
+  };
+}
+
 export interface ArmTotals {
   readonly arm: string;
   readonly modelVersion: string;
@@ -135,24 +156,7 @@ export function analyseExperiment(
 ): ExperimentAnalysis {
   const confidence = 1 - settings.alpha;
   const byArm = new Map(totals.map((t) => [t.arm, t]));
-  const empty = (a: ExperimentArm): ArmTotals => ({
-    arm: a.name,
-    modelVersion: a.modelVersion,
-    users: 0,
-    convertedUsers: 0,
-    userMinutesSum: 0,
-    userMinutesSquares: 0,
-    userRateSum: 0,
-    userRateSquares: 0,
-    recommendations: 0,
-    conversions: 0,
-    errors: 0,
-    watchMinutes: 0,
-    ratingSum: 0,
-    ratingCount: 0,
-    latencyHistogram: [],
-  });
-  const ordered = arms.map((a) => byArm.get(a.name) ?? empty(a));
+  const ordered = arms.map((a) => byArm.get(a.name) ?? emptyArmTotals(a.name, a.modelVersion));
   const reports = ordered.map((t) => armReport(t, confidence));
   const control = ordered[0];
   const comparisons: Comparison[] = [];

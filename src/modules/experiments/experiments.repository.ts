@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlConnection } from '../storage/sql-connection';
 import { StorageService } from '../storage/storage.service';
-import { ArmTotals } from './analysis';
+import { ArmTotals, emptyArmTotals } from './analysis';
 import { Experiment, ExperimentArm, ExperimentLook, ExperimentSettings, ExperimentStatus } from './experiment';
 import { OutcomeBucket, UserOutcome } from './outcome-buckets';
 
@@ -264,23 +264,7 @@ export class ExperimentsRepository {
     const get = (arm: string, modelVersion = '') => {
       let t = out.get(arm);
       if (!t) {
-        t = {
-          arm,
-          modelVersion,
-          users: 0,
-          convertedUsers: 0,
-          userMinutesSum: 0,
-          userMinutesSquares: 0,
-          userRateSum: 0,
-          userRateSquares: 0,
-          recommendations: 0,
-          conversions: 0,
-          errors: 0,
-          watchMinutes: 0,
-          ratingSum: 0,
-          ratingCount: 0,
-          latencyHistogram: [],
-        };
+        t = emptyArmTotals(arm, modelVersion);
         out.set(arm, t);
       }
       return t as { -readonly [K in keyof ArmTotals]: ArmTotals[K] } & { latencyHistogram: number[] };
