@@ -44,14 +44,23 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   return app;
 }
 
-/** SIGTERM: become unready, let the load balancer notice, then close in order. */
-export function installGracefulShutdown(app: NestFastifyApplication, config: AppConfig, logger: Logger): void {
+/**
+ * SIGTERM: become unready, let the load balancer notice, then close in order.
+ * A signal that arrives while the application is still starting (`started`
+ * pending: modules initialising, consumers joining) waits for start-up to
+ * finish, so the close runs on a whole application, not a half-built one.
+ */
+export function installGracefulShutdown(
+  app: NestFastifyApplication,
+  config: AppConfig,
+  logger: Logger,
+  started: Promise<unknown> = Promise.resolve(),
+): void {
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: draining');
-    app.get(ReadinessRegistry).startDraining();
     const force = setTimeout(() => {
       logger.error('grace period exceeded; exiting');
       process.exit(1);
@@ -59,8 +68,12 @@ export function installGracefulShutdown(app: NestFastifyApplication, config: App
     force.unref();
     // app.close() stops accepting connections, waits for in-flight requests,
     // then runs every module's shutdown hook (consumers commit, stores close).
-    app
-      .close()
+    started
+      .catch(() => undefined)
+      .then(() => {
+        app.get(ReadinessRegistry).startDraining();
+        return app.close();
+      })
       .then(() => {
         logger.info('shutdown complete');
         process.exit(0);

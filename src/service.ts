@@ -17,8 +17,9 @@ export async function runService(): Promise<void> {
   }
   const logger = createRootLogger(config.logLevel);
   const app = await createApp(config, logger);
-  installGracefulShutdown(app, config, logger);
-  await app.listen({ host: config.http.host, port: config.http.port });
+  const listening = app.listen({ host: config.http.host, port: config.http.port });
+  installGracefulShutdown(app, config, logger, listening);
+  await listening;
   const shown = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   logger.info(
     { database: config.database.kind, events: config.events.kind },

@@ -394,6 +394,7 @@ if (process.env.MARQUEE_SHUTDOWN_CHILD === 'consumer') {
       const env = (port: number): Record<string, string> => ({
         ...serviceEnv(port, suffix),
         INGEST_BATCH_MAX_RECORDS: '200',
+        INGEST_WRITE_CONCURRENCY: '1',
       });
       const topic = env(0).TOPIC_MOVIELOG;
       const groupId = env(0).INGEST_GROUP_ID;
@@ -402,20 +403,24 @@ if (process.env.MARQUEE_SHUTDOWN_CHILD === 'consumer') {
       const producer = new KafkaEventBus({ brokers, clientId: 'graceful-ingest-producer', connectTimeoutMs: 5_000 });
       await producer.connect();
       await producer.ensureTopics([topic], 3);
-      for (let start = 0; start < N; start += 10_000) {
-        await producer.publish(
-          topic,
-          Array.from({ length: 10_000 }, (_, k) => {
-            const i = start + k;
-            const userId = i % USERS;
-            return {
-              key: String(userId),
-              value: formatWatchLine({ at, userId, movieId: `graceful-m${Math.floor(i / USERS)}`, minute: 1 }),
-            };
-          }),
-        );
-      }
-      await producer.close();
+      // Published while the service runs, so SIGTERM always lands mid-stream
+      // however fast this machine ingests.
+      const publishAll = async (): Promise<void> => {
+        for (let start = 0; start < N; start += 1_000) {
+          await producer.publish(
+            topic,
+            Array.from({ length: 1_000 }, (_, k) => {
+              const i = start + k;
+              const userId = i % USERS;
+              return {
+                key: String(userId),
+                value: formatWatchLine({ at, userId, movieId: `graceful-m${Math.floor(i / USERS)}`, minute: 1 }),
+              };
+            }),
+          );
+        }
+        await producer.close();
+      };
 
       const offsets = consumerGroupOffsets(brokers, groupId, topic);
       const pg = new Client({ connectionString: db.url });
@@ -426,13 +431,12 @@ if (process.env.MARQUEE_SHUTDOWN_CHILD === 'consumer') {
       try {
         // Run 1: SIGTERM once the service is up and ingestion under way.
         const first = start(['src/main.ts'], env(await freePort()));
-        await waitFor(
-          async () => first.output().includes('Marquee listening') && (await watchRows().catch(() => 0)) > 0,
-          90_000,
-          25,
-        );
+        await waitFor(() => first.output().includes('Marquee listening'), 90_000, 25);
+        const publishing = publishAll();
+        await waitFor(async () => (await watchRows().catch(() => 0)) > 0, 90_000, 10);
         first.child.kill('SIGTERM');
         const firstExit = await first.exited;
+        await publishing;
         expect({ code: firstExit.code, tail: firstExit.code === 0 ? '' : first.output().slice(-4000) }).toEqual({
           code: 0,
           tail: '',
