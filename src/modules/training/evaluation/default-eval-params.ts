@@ -8,7 +8,7 @@
 export const DEFAULT_EVAL_PARAMS: Readonly<Record<string, Record<string, unknown>>> = {
   popularity: { halfLifeDays: 60, segmented: true },
   'item-knn': { neighbours: 100, shrink: 10 },
-  svd: { factors: 32, epochs: 15 },
+  svd: { factors: 32, epochs: 25 },
   als: { factors: 32, iterations: 8, alpha: 5, regularization: 0.5 },
   hybrid: { dim: 32, epochs: 2 },
 };

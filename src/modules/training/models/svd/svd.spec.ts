@@ -7,15 +7,49 @@ import { FactorScorer } from '../../../model-artifacts/scorers/factor.scorer';
 import { generateLatentWorld } from '../../synthetic/latent-world';
 import { describeModelContract } from '../../testing/model-contract';
 import { svdTrainer } from './svd.trainer';
-import { twoTasteGroups } from '../../testing/two-taste-groups';
+import { groupMovies, twoTasteGroups } from '../../testing/two-taste-groups';
 
 describe('svd', () => {
-  // Ratings alone say nothing about movies a user never watched, so SVD's known-answer data includes dislikes.
-  describeModelContract(
-    svdTrainer,
-    { factors: 4, epochs: 60, minItemRatings: 1, learningRate: 0.02 },
-    { data: twoTasteGroups(20, 3, { dislikes: true }) },
-  );
+  // Known answer from what users watched (all rated 4–5): the choice term supplies the negatives.
+  describeModelContract(svdTrainer, { factors: 4, epochs: 60, minItemRatings: 1, learningRate: 0.02 });
+
+  describe('ranking on two taste groups without any dislikes', () => {
+    const data = twoTasteGroups(20, 3);
+    const params = { factors: 4, epochs: 60, minItemRatings: 1, learningRate: 0.02 };
+    const seen = (u: number) =>
+      new Set(
+        data.movies
+          .filter((_, i) => data.itemIndex.some((it, k) => it === i && data.userIndex[k] === u))
+          .map((m) => m.id),
+      );
+
+    /** Users whose top 4 contains a movie of the other group. */
+    async function misranked(extra: object): Promise<number[]> {
+      const artifact = await svdTrainer.train(data, { ...params, ...extra }, 42, { workers: 1 });
+      const dir = await mkdtemp(path.join(tmpdir(), 'marquee-svd-rank-'));
+      try {
+        await writeArtifact(dir, artifact);
+        const scorer = await loadScorer(dir);
+        const bad: number[] = [];
+        for (let u = 0; u < data.users.length; u++) {
+          const recs = scorer.recommend(data.users[u].id, 4, seen(u));
+          if (recs.length !== 4 || recs.some((r) => groupMovies(u).other.has(r.movieId))) bad.push(u);
+        }
+        return bad;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+
+    it('ranks every user’s own unseen movies above the other group’s (choice term on, the default)', async () => {
+      expect(await misranked({})).toEqual([]);
+    });
+
+    it('ratings alone (the plain Funk model, implicitPerInteraction 0) cannot: they never see the other group', async () => {
+      // Every rating is 4–5 and both groups' movies are equally popular, so nothing separates them.
+      expect((await misranked({ implicitPerInteraction: 0, rankingPopularityWeight: 1 })).length).toBeGreaterThan(5);
+    });
+  });
 
   it('predicts held-out ratings better than the global mean', async () => {
     const { dataset } = generateLatentWorld({ users: 400, movies: 120, interactions: 16_000, seed: 5 });

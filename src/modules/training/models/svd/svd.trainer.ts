@@ -25,11 +25,12 @@ export interface SvdParams {
   /** Items with fewer ratings are not ranked: their predicted rating is mostly noise. */
   readonly minItemRatings: number;
   /**
-   * γ in the ranking score b_i + γ·ln(1 + n_i) + p_u·q_i. A rating model
-   * estimates how much a user would like a movie *given* they watch it; top-N
-   * ranking also needs how likely they are to pick it, for which the log of
-   * the item's interaction count n_i is the usual surrogate (cf. Steck 2010 on
-   * missing-not-at-random ratings). γ = 0 ranks by predicted rating alone.
+   * γ in the ranking score d_i + γ·ln(1 + n_i) + p_u·q_i (d_i: the learned
+   * choice bias; b_i, the rating bias, when the choice term is off). A rating
+   * model estimates how much a user would like a movie *given* they watch it;
+   * top-N ranking also needs how likely they are to pick it. The choice term
+   * learns that from sampled unobserved movies; without it, the log of the
+   * item's interaction count n_i is the usual surrogate (γ = 1 then).
    */
   readonly rankingPopularityWeight: number;
   /** Half-life (days) of the interaction counts n_i in the ranking prior; 0 = plain counts. */
@@ -38,11 +39,20 @@ export interface SvdParams {
   readonly imputedRating: number;
   readonly imputedWeight: number;
   readonly imputedPerRating: number;
+  /**
+   * Choice term (see svd.kernel.ts): BPR steps per interaction, each against
+   * one uniformly sampled unobserved movie (0 = ratings only, the plain Funk
+   * model), and their learning-rate weight relative to the rating steps.
+   */
+  readonly implicitPerInteraction: number;
+  readonly implicitWeight: number;
 }
 
 /**
- * Trains on rows with an explicit rating only. The same factors serve rating
- * prediction (RMSE) and ranking (by b_i + p_u·q_i, the user-specific part).
+ * Fits the ratings (rows with an explicit rating) and, through the choice
+ * term, which movies users watched at all (every row) against sampled
+ * unobserved movies. The same factors serve rating prediction
+ * (μ + b_u + b_i + p_u·q_i, RMSE) and ranking (d_i + p_u·q_i).
  */
 export const svdTrainer: Trainer<SvdParams> = {
   modelType: 'svd',
@@ -55,11 +65,13 @@ export const svdTrainer: Trainer<SvdParams> = {
     biasRegularization: 0.01,
     initStd: 0.1,
     minItemRatings: 5,
-    rankingPopularityWeight: 1,
+    rankingPopularityWeight: 0,
     rankingHalfLifeDays: 0,
     imputedRating: 1,
     imputedWeight: 0.5,
     imputedPerRating: 0,
+    implicitPerInteraction: 2,
+    implicitWeight: 5,
   },
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
@@ -69,24 +81,28 @@ export const svdTrainer: Trainer<SvdParams> = {
     const nU = data.users.length;
     const nI = data.movies.length;
     const f = params.factors;
+    const rows = data.userIndex.length;
     let n = 0;
     let sum = 0;
-    for (let k = 0; k < data.rating.length; k++) {
+    const itemRatings = new Int32Array(nI);
+    for (let k = 0; k < rows; k++) {
       if (data.rating[k] > 0) {
         n++;
         sum += data.rating[k];
+        itemRatings[data.itemIndex[k]]++;
       }
     }
-    const users = new Int32Array(n);
-    const items = new Int32Array(n);
-    const ratings = new Float32Array(n);
-    const itemRatings = new Int32Array(nI);
-    for (let k = 0, at = 0; k < data.rating.length; k++) {
-      if (data.rating[k] <= 0) continue;
+    const choice = params.implicitPerInteraction > 0;
+    // Without the choice term only rated rows are visited (the plain rating model).
+    const visited = choice ? rows : n;
+    const users = new Int32Array(visited);
+    const items = new Int32Array(visited);
+    const ratings = new Float32Array(visited);
+    for (let k = 0, at = 0; k < rows; k++) {
+      if (!choice && data.rating[k] <= 0) continue;
       users[at] = data.userIndex[k];
       items[at] = data.itemIndex[k];
-      ratings[at] = data.rating[k];
-      itemRatings[items[at]]++;
+      ratings[at] = data.rating[k] > 0 ? data.rating[k] : 0;
       at++;
     }
     const model: SvdModel = {
@@ -94,15 +110,25 @@ export const svdTrainer: Trainer<SvdParams> = {
       globalMean: n ? sum / n : 0,
       userBias: new Float32Array(nU),
       itemBias: new Float32Array(nI),
+      choiceBias: new Float32Array(nI),
       userFactors: new Float32Array(nU * f).map(() => rng.normal() * params.initStd),
       itemFactors: new Float32Array(nI * f).map(() => rng.normal() * params.initStd),
     };
-    const order = Int32Array.from({ length: n }, (_, k) => k);
+    const order = Int32Array.from({ length: visited }, (_, k) => k);
     let learningRate = params.learningRate;
     let trainRmse = NaN;
+    let choiceLoss = NaN;
     for (let epoch = 1; epoch <= params.epochs; epoch++) {
       shuffleInPlace(order, rng);
-      trainRmse = sgdEpoch(model, users, items, ratings, order, { ...params, learningRate }, rng.next);
+      ({ rmse: trainRmse, choiceLoss } = sgdEpoch(
+        model,
+        users,
+        items,
+        ratings,
+        order,
+        { ...params, learningRate },
+        rng.next,
+      ));
       learningRate *= params.learningRateDecay;
       opts.onProgress?.({
         model: 'svd',
@@ -116,11 +142,12 @@ export const svdTrainer: Trainer<SvdParams> = {
       throwIfAborted('svd', opts.signal);
     }
     const itemActive = Int32Array.from(itemRatings, (c) => (c >= params.minItemRatings ? 1 : 0));
+    const rankingItemTerm = choice ? model.choiceBias : model.itemBias;
     const interactions = new Float64Array(nI);
     const recency = recencyWeights(data, params.rankingHalfLifeDays);
     for (let k = 0; k < data.itemIndex.length; k++) interactions[data.itemIndex[k]] += recency[k];
     const rankingBias = Float32Array.from(
-      model.itemBias,
+      rankingItemTerm,
       (b, i) => b + params.rankingPopularityWeight * Math.log1p(interactions[i]),
     );
     return {
@@ -134,7 +161,14 @@ export const svdTrainer: Trainer<SvdParams> = {
         userActive: { data: activeUsers(data), shape: [nU] },
         rankingBias: { data: rankingBias, shape: [nI] },
       },
-      extra: { globalMean: model.globalMean, predictsRatings: true, trainRmse, ratings: n },
+      extra: {
+        globalMean: model.globalMean,
+        predictsRatings: true,
+        trainRmse,
+        choiceLoss: choice ? choiceLoss : null,
+        ratings: n,
+        interactions: rows,
+      },
     };
   },
 };
