@@ -1,5 +1,6 @@
 import { ArtifactContents } from '../artifact-format';
 import { ScoredItem } from '../scorer';
+import { RankedIndices } from '../kernels/quantized-top-k';
 import { TopK } from '../top-k';
 import { UserIdIndex } from './user-id-index';
 
@@ -56,46 +57,13 @@ export class ArtifactCatalog {
       }
     }
     for (const i of marked) this.excluded[i] = 0;
-    const { items, scores: best } = heap.drain();
+    return this.toScored(heap.drain());
+  }
+
+  /** Movie ids for ranked internal indices. */
+  toScored({ items, scores }: RankedIndices): ScoredItem[] {
     const out: ScoredItem[] = new Array(items.length);
-    for (let r = 0; r < items.length; r++) out[r] = { movieId: this.itemIds[items[r]], score: best[r] };
+    for (let r = 0; r < items.length; r++) out[r] = { movieId: this.itemIds[items[r]], score: scores[r] };
     return out;
   }
-}
-
-/**
- * scores[i] = bias[i] + ⟨user, items[i]⟩ for every item: the hot loop of the
- * factor models, a Float32Array dot product unrolled 4-way.
- */
-export function scoreAllItems(
-  user: Float32Array,
-  items: Float32Array,
-  factors: number,
-  bias: Float32Array | null,
-  out: Float32Array,
-): void {
-  const n = out.length;
-  const f4 = factors - (factors % 4);
-  for (let i = 0; i < n; i++) {
-    const base = i * factors;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let f = 0;
-    for (; f < f4; f += 4) {
-      s0 += user[f] * items[base + f];
-      s1 += user[f + 1] * items[base + f + 1];
-      s2 += user[f + 2] * items[base + f + 2];
-      s3 += user[f + 3] * items[base + f + 3];
-    }
-    for (; f < factors; f++) s0 += user[f] * items[base + f];
-    out[i] = s0 + s1 + s2 + s3 + (bias === null ? 0 : bias[i]);
-  }
-}
-
-/** Items with no training data get −∞ so they are never recommended by a model that cannot score them. */
-export function maskInactive(scores: Float32Array, active: Int32Array | null): void {
-  if (!active) return;
-  for (let i = 0; i < scores.length; i++) if (active[i] === 0) scores[i] = -Infinity;
 }

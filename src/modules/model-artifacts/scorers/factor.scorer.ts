@@ -1,7 +1,7 @@
 import { ArtifactContents, tensor } from '../artifact-format';
 import { ScoredItem, Scorer, UserContext } from '../scorer';
-import { SimdItemScorer } from '../kernels/dot-scores';
-import { ArtifactCatalog, maskInactive } from './catalog';
+import { QuantizedTopK } from '../kernels/quantized-top-k';
+import { ArtifactCatalog } from './catalog';
 
 /**
  * Matrix-factorisation scorer shared by SVD (Koren 2009: r̂ = μ + b_u + b_i + p_u·q_i)
@@ -31,8 +31,8 @@ export class FactorScorer implements Scorer {
   readonly predictsRatings: boolean;
   private readonly foldInConfidence: number;
   private readonly regularization: number;
-  /** All-items scoring runs in the WebAssembly SIMD kernel (the request path's hot loop). */
-  private readonly kernel: SimdItemScorer;
+  /** All-items ranking runs in the int8 WebAssembly SIMD kernel with exact re-scoring (the request path's hot loop). */
+  private readonly ranker: QuantizedTopK;
   private readonly userVector: Float32Array;
 
   constructor(contents: ArtifactContents) {
@@ -57,7 +57,7 @@ export class FactorScorer implements Scorer {
     this.predictsRatings = extra.predictsRatings === true;
     this.foldInConfidence = Number(extra.foldInConfidence ?? 1);
     this.regularization = Number(extra.regularization ?? 0.1);
-    this.kernel = new SimdItemScorer(this.itemFactors, f, this.rankingBias);
+    this.ranker = new QuantizedTopK(this.itemFactors, f, this.rankingBias, this.itemActive);
     this.userVector = new Float32Array(f);
   }
 
@@ -92,9 +92,7 @@ export class FactorScorer implements Scorer {
       if (history.length === 0) return [];
       user = this.foldIn(history);
     }
-    const scores = this.kernel.score(user);
-    maskInactive(scores, this.itemActive);
-    return this.catalog.topK(scores, k, exclude);
+    return this.catalog.toScored(this.ranker.topK(user, k, this.catalog.indicesOf(exclude)));
   }
 
   private foldIn(history: number[]): Float32Array {

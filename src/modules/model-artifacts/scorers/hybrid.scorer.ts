@@ -1,6 +1,6 @@
 import { ArtifactContents, tensor } from '../artifact-format';
 import { ScoredItem, Scorer, UserContext } from '../scorer';
-import { SimdItemScorer } from '../kernels/dot-scores';
+import { QuantizedTopK } from '../kernels/quantized-top-k';
 import { ArtifactCatalog } from './catalog';
 import { userFeatureNames } from './demographics';
 
@@ -21,7 +21,7 @@ export class HybridScorer implements Scorer {
   private readonly userActive: Int32Array;
   private readonly userFeatureEmbeddings: Float32Array;
   private readonly userFeatureIndex: ReadonlyMap<string, number>;
-  private readonly kernel: SimdItemScorer;
+  private readonly ranker: QuantizedTopK;
   private readonly coldUser: Float32Array;
 
   constructor(contents: ArtifactContents) {
@@ -35,7 +35,7 @@ export class HybridScorer implements Scorer {
     this.userActive = tensor(contents, 'userActive', Int32Array, [this.catalog.users]);
     this.userFeatureEmbeddings = tensor(contents, 'userFeatureEmbeddings', Float32Array, [names.length, this.dim]);
     this.userFeatureIndex = new Map(names.map((name, i) => [name, i]));
-    this.kernel = new SimdItemScorer(this.itemRepr, this.dim, this.itemBias);
+    this.ranker = new QuantizedTopK(this.itemRepr, this.dim, this.itemBias, null);
     this.coldUser = new Float32Array(this.dim);
   }
 
@@ -64,6 +64,6 @@ export class HybridScorer implements Scorer {
         for (let k = 0; k < d; k++) user[k] += this.userFeatureEmbeddings[f * d + k];
       }
     }
-    return this.catalog.topK(this.kernel.score(user), k, exclude);
+    return this.catalog.toScored(this.ranker.topK(user, k, this.catalog.indicesOf(exclude)));
   }
 }

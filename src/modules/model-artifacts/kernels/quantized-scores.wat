@@ -1,0 +1,94 @@
+;; Approximate all-items scoring for the factor models on int8 item factors.
+;; Serving is memory-bound: 27k items × 64 float32 factors is 6.9 MB per
+;; request, more than the L2 cache. As int8 rows the matrix is 1.7 MB, and the
+;; i32x4.dot_i16x8_s instruction does 8 multiply-adds per step. The caller
+;; (quantized-top-k.ts) bounds the quantization error and re-scores the few
+;; candidates near the top-k threshold exactly, so the final ranking is exact.
+;; Compiled by scripts/build-kernels.js into quantized-scores.wasm.ts (checked by a test).
+(module
+  (memory (export "memory") 1)
+
+  ;; out[i] = f32(<items[i], user>) * scales[i] * userScale + bias[i], for i < n.
+  ;; items: n rows of `stride` int8 (stride a multiple of 16, zero padded);
+  ;; user: `stride` int16; scales, bias, out: n float32; n a multiple of 4.
+  ;; Four rows per step share each user load, and their four sums are reduced
+  ;; and scaled as one vector.
+  (func (export "score") (param $items i32) (param $scales i32) (param $bias i32) (param $user i32)
+        (param $out i32) (param $n i32) (param $stride i32) (param $userScale f32)
+    (local $i i32) (local $k i32) (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $ulo v128) (local $uhi v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $v v128) (local $at i32)
+    (local.set $r0 (local.get $items))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $r1 (i32.add (local.get $r0) (local.get $stride)))
+      (local.set $r2 (i32.add (local.get $r1) (local.get $stride)))
+      (local.set $r3 (i32.add (local.get $r2) (local.get $stride)))
+      (local.set $a0 (v128.const i32x4 0 0 0 0))
+      (local.set $a1 (v128.const i32x4 0 0 0 0))
+      (local.set $a2 (v128.const i32x4 0 0 0 0))
+      (local.set $a3 (v128.const i32x4 0 0 0 0))
+      (local.set $k (i32.const 0))
+      (block $kdone (loop $kloop
+        (br_if $kdone (i32.ge_u (local.get $k) (local.get $stride)))
+        (local.set $ulo (v128.load (i32.add (local.get $user) (i32.shl (local.get $k) (i32.const 1)))))
+        (local.set $uhi (v128.load offset=16 (i32.add (local.get $user) (i32.shl (local.get $k) (i32.const 1)))))
+        (local.set $v (v128.load (i32.add (local.get $r0) (local.get $k))))
+        (local.set $a0 (i32x4.add (i32x4.add (local.get $a0)
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $v)) (local.get $ulo)))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $v)) (local.get $uhi))))
+        (local.set $v (v128.load (i32.add (local.get $r1) (local.get $k))))
+        (local.set $a1 (i32x4.add (i32x4.add (local.get $a1)
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $v)) (local.get $ulo)))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $v)) (local.get $uhi))))
+        (local.set $v (v128.load (i32.add (local.get $r2) (local.get $k))))
+        (local.set $a2 (i32x4.add (i32x4.add (local.get $a2)
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $v)) (local.get $ulo)))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $v)) (local.get $uhi))))
+        (local.set $v (v128.load (i32.add (local.get $r3) (local.get $k))))
+        (local.set $a3 (i32x4.add (i32x4.add (local.get $a3)
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $v)) (local.get $ulo)))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $v)) (local.get $uhi))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $kloop)))
+      ;; Transpose-reduce: a0 = [a0.0+a0.2, a0.1+a0.3, a1.0+a1.2, a1.1+a1.3], a2 likewise for rows 2-3,
+      ;; then v = [sum row0, sum row1, sum row2, sum row3].
+      (local.set $a0 (i32x4.add
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a0) (local.get $a1))
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a0) (local.get $a1))))
+      (local.set $a2 (i32x4.add
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a2) (local.get $a3))
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a2) (local.get $a3))))
+      (local.set $v (i32x4.add
+        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a0) (local.get $a2))
+        (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a0) (local.get $a2))))
+      (local.set $at (i32.shl (local.get $i) (i32.const 2)))
+      (v128.store (i32.add (local.get $out) (local.get $at))
+        (f32x4.add
+          (f32x4.mul
+            (f32x4.mul (f32x4.convert_i32x4_s (local.get $v)) (v128.load (i32.add (local.get $scales) (local.get $at))))
+            (f32x4.splat (local.get $userScale)))
+          (v128.load (i32.add (local.get $bias) (local.get $at)))))
+      (local.set $r0 (i32.add (local.get $r3) (local.get $stride)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next))))
+
+  ;; blocks[b] = max(scores[16b .. 16b+15]) for b < n/16 (n a multiple of 16).
+  ;; Lets the caller find top-k candidates by visiting a few blocks, not every item.
+  (func (export "blockMax") (param $scores i32) (param $n i32) (param $blocks i32)
+    (local $at i32) (local $end i32) (local $b i32) (local $m v128)
+    (local.set $at (local.get $scores))
+    (local.set $end (i32.add (local.get $scores) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $b (local.get $blocks))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+      (local.set $m (f32x4.max
+        (f32x4.max (v128.load (local.get $at)) (v128.load offset=16 (local.get $at)))
+        (f32x4.max (v128.load offset=32 (local.get $at)) (v128.load offset=48 (local.get $at)))))
+      (f32.store (local.get $b)
+        (f32.max
+          (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+          (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+      (local.set $at (i32.add (local.get $at) (i32.const 64)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (br $next)))))
