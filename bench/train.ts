@@ -111,6 +111,11 @@ interface ModelBench {
   cpuSeconds?: number;
   /** Mean number of cores the process got while training (cpuSeconds / wall seconds). */
   meanCoresUsed?: number;
+  /** CPU seconds (all threads) per iteration/epoch; the first includes setup, like secondsPerIteration. */
+  cpuSecondsPerIteration?: number[];
+  /** Machine load average (1, 5, 15 min) when this model started and finished training. */
+  loadavgStart?: number[];
+  loadavgEnd?: number[];
   rssAfterDataMb?: number;
   artifactBytes?: number;
 }
@@ -122,10 +127,15 @@ async function runChild(model: string): Promise<void> {
   process.once('SIGINT', () => controller.abort());
   const params = benchParams(model);
   const iterationEnds: number[] = [];
+  const iterationCpuEnds: number[] = [];
   let iterationsDone = 0;
   const started = performance.now();
   const cpuStart = process.cpuUsage();
-  const result: ModelBench = { model, params, status: 'ok' };
+  const cpuNow = () => {
+    const c = process.cpuUsage(cpuStart);
+    return (c.user + c.system) / 1e6;
+  };
+  const result: ModelBench = { model, params, status: 'ok', loadavgStart: os.loadavg() };
   try {
     const artifact = await trainerFor(model).train(data, params, scale.seed, {
       workers: Number(values.workers),
@@ -134,6 +144,7 @@ async function runChild(model: string): Promise<void> {
         stderrProgress(p);
         if (p.phase === 'iteration' || p.phase === 'epoch') {
           iterationEnds.push(p.seconds);
+          iterationCpuEnds.push(cpuNow());
           iterationsDone = p.iteration;
         }
       },
@@ -154,6 +165,10 @@ async function runChild(model: string): Promise<void> {
   const perIteration = iterationEnds.map((t, i) => t - (i === 0 ? 0 : iterationEnds[i - 1]));
   // The first "iteration" also contains setup (CSR build etc.); report it but average the rest.
   result.secondsPerIteration = perIteration.map((s) => Number(s.toFixed(2)));
+  result.cpuSecondsPerIteration = iterationCpuEnds.map((t, i) =>
+    Number((t - (i === 0 ? 0 : iterationCpuEnds[i - 1])).toFixed(2)),
+  );
+  result.loadavgEnd = os.loadavg();
   const steady = perIteration.length > 1 ? perIteration.slice(1) : perIteration;
   result.meanSecondsPerIteration = steady.length ? steady.reduce((a, b) => a + b, 0) / steady.length : undefined;
   result.iterationsDone = iterationsDone;

@@ -10,8 +10,13 @@
  * i.e. solves (YᵀY + λI + Σ_{i∈u} (c_ui − 1) y_i y_iᵀ) x_u = Σ_{i∈u} c_ui y_i.
  * YᵀY is computed once per half-iteration; CG is warm-started from the
  * previous x_u, so a few steps per solve suffice.
+ *
+ * When the factor count is a multiple of 4 the solves run in the WebAssembly
+ * SIMD kernel (als-wasm.ts, float32; ~3–4× this float64 TypeScript loop);
+ * `solveRange` below is the reference and the path for other factor counts.
  */
 import { Csr } from '../../csr';
+import { AlsWasmSolver } from './als-wasm';
 
 export interface AlsKernelInit {
   readonly userItems: Csr;
@@ -20,6 +25,8 @@ export interface AlsKernelInit {
   readonly itemFactors: Float32Array;
   readonly factors: number;
   readonly cgSteps: number;
+  /** Solve with the WebAssembly SIMD kernel (needs factors % 4 == 0). */
+  readonly wasm: boolean;
 }
 
 export type AlsSide = 'users' | 'items';
@@ -31,6 +38,8 @@ export type AlsTask =
       readonly side: AlsSide;
       readonly start: number;
       readonly end: number;
+      /** Half-iteration counter: the fixed side's factors change only between half-iterations. */
+      readonly halfIteration: number;
       /** YᵀY + λI of the fixed side, row-major F×F. */
       readonly gram: Float64Array;
     };
@@ -38,12 +47,19 @@ export type AlsTask =
 export type AlsResult = Float64Array | null;
 
 export function createKernelHandler(init: AlsKernelInit): (task: AlsTask) => AlsResult {
+  let solver: AlsWasmSolver | null = null;
   return (task) => {
     const fixed = task.side === 'users' ? init.itemFactors : init.userFactors;
     if (task.kind === 'gram') return partialGram(fixed, init.factors, task.start, task.end);
     const target = task.side === 'users' ? init.userFactors : init.itemFactors;
     const csr = task.side === 'users' ? init.userItems : init.itemUsers;
-    solveRange(csr, fixed, target, init.factors, task.gram, init.cgSteps, task.start, task.end);
+    if (init.wasm) {
+      solver ??= new AlsWasmSolver(init.factors);
+      solver.loadFixed(task.halfIteration, fixed);
+      solver.solve(csr, target, task.gram, init.cgSteps, task.start, task.end);
+    } else {
+      solveRange(csr, fixed, target, init.factors, task.gram, init.cgSteps, task.start, task.end);
+    }
     return null;
   };
 }

@@ -3,15 +3,16 @@ import { createRng } from '../../random';
 import { buildCsr } from '../../csr';
 import { describeModelContract } from '../../testing/model-contract';
 import { twoTasteGroups } from '../../testing/two-taste-groups';
+import { AlsWasmSolver } from './als-wasm';
 import { partialGram, solveRange } from './als.kernel';
 import { alsTrainer } from './als.trainer';
 
 describe('als', () => {
   describeModelContract(alsTrainer, { factors: 4, iterations: 10, regularization: 5 });
 
-  it('conjugate gradient converges to the exact HKV normal-equation solution (ml-matrix oracle)', () => {
+  /** A small HKV system: Y, one user's items and confidences, YᵀY + λI, and the exact solution (ml-matrix). */
+  function hkvSystem(f: number) {
     const rng = createRng(9);
-    const f = 6;
     const nI = 12;
     const Y = Float32Array.from({ length: nI * f }, () => rng.normal() * 0.5);
     const items = Int32Array.from([1, 4, 5, 9]);
@@ -20,9 +21,6 @@ describe('als', () => {
     const lambda = 0.3;
     const gram = partialGram(Y, f, 0, nI);
     for (let a = 0; a < f; a++) gram[a * f + a] += lambda;
-    const X = new Float32Array(f);
-    solveRange(csr, Y, X, f, gram, 3 * f, 0, 1);
-
     // A = YᵀY + λI + Σ (c−1) y yᵀ ; b = Σ c y
     const A = new Matrix(f, f);
     const b = new Matrix(f, 1);
@@ -33,8 +31,49 @@ describe('als', () => {
         for (let c = 0; c < f; c++) A.set(a, c, A.get(a, c) + (conf[k] - 1) * Y[i * f + a] * Y[i * f + c]);
       }
     });
-    const exact = solve(A, b);
+    return { Y, csr, gram, exact: solve(A, b) };
+  }
+
+  it('conjugate gradient converges to the exact HKV normal-equation solution (ml-matrix oracle)', () => {
+    const f = 6;
+    const { Y, csr, gram, exact } = hkvSystem(f);
+    const X = new Float32Array(f);
+    solveRange(csr, Y, X, f, gram, 3 * f, 0, 1);
     for (let a = 0; a < f; a++) expect(X[a]).toBeCloseTo(exact.get(a, 0), 4);
+  });
+
+  it('the WebAssembly SIMD kernel converges to the same exact solution (float32)', () => {
+    const f = 8;
+    const { Y, csr, gram, exact } = hkvSystem(f);
+    const X = new Float32Array(f);
+    const solver = new AlsWasmSolver(f);
+    solver.loadFixed(1, Y);
+    solver.solve(csr, X, gram, 3 * f, 0, 1);
+    for (let a = 0; a < f; a++) expect(X[a]).toBeCloseTo(exact.get(a, 0), 3);
+    expect(AlsWasmSolver.supports(6)).toBe(false);
+  });
+
+  it('the WebAssembly kernel matches the TypeScript reference on a warm-started 3-step solve of many rows', () => {
+    const rng = createRng(4);
+    const f = 16;
+    const nU = 300;
+    const nI = 80;
+    const rows = Int32Array.from({ length: 3000 }, (_, k) => k % nU);
+    const cols = Int32Array.from({ length: 3000 }, () => rng.int(nI));
+    const csr = buildCsr(nU + 1, nI, rows, cols, () => 1 + 5 * rng.next()); // the last row is empty
+    const Y = Float32Array.from({ length: nI * f }, () => rng.normal() * 0.3);
+    const X0 = Float32Array.from({ length: (nU + 1) * f }, () => rng.normal() * 0.3);
+    const gram = partialGram(Y, f, 0, nI);
+    for (let a = 0; a < f; a++) gram[a * f + a] += 0.5;
+    const js = X0.slice();
+    solveRange(csr, Y, js, f, gram, 3, 0, nU + 1);
+    const wasm = X0.slice();
+    const solver = new AlsWasmSolver(f);
+    solver.loadFixed(1, Y);
+    solver.solve(csr, wasm, gram, 3, 0, 170); // two chunks, as two tasks would
+    solver.solve(csr, wasm, gram, 3, 170, nU + 1);
+    for (let k = 0; k < js.length; k++) expect(Math.abs(wasm[k] - js[k])).toBeLessThan(1e-4);
+    expect(Array.from(wasm.subarray(nU * f))).toEqual(new Array(f).fill(0));
   });
 
   it('gives identical factors with two worker threads as in-process', async () => {

@@ -13,6 +13,7 @@ import {
   TrainOptions,
   yieldToEventLoop,
 } from '../../trainer';
+import { AlsWasmSolver } from './als-wasm';
 import { AlsKernelInit, AlsResult, AlsSide, AlsTask, createKernelHandler, partialGram } from './als.kernel';
 
 export interface AlsParams {
@@ -84,7 +85,15 @@ export const alsTrainer: Trainer<AlsParams> = {
     for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = rng.normal() * 0.01;
     for (let k = 0; k < userFactors.length; k++) userFactors[k] = rng.normal() * 0.01;
 
-    const init: AlsKernelInit = { userItems, itemUsers, userFactors, itemFactors, factors: f, cgSteps: params.cgSteps };
+    const init: AlsKernelInit = {
+      userItems,
+      itemUsers,
+      userFactors,
+      itemFactors,
+      factors: f,
+      cgSteps: params.cgSteps,
+      wasm: AlsWasmSolver.supports(f),
+    };
     const pool = KernelPool.start<AlsTask, AlsResult>(
       require.resolve('./als.kernel'),
       workers,
@@ -100,7 +109,9 @@ export const alsTrainer: Trainer<AlsParams> = {
         Math.floor((rows * (c + 1)) / chunks),
       ]);
 
+    let halfIteration = 0;
     const halfStep = async (side: AlsSide) => {
+      halfIteration++;
       const fixedRows = side === 'users' ? nI : nU;
       const partials = (await pool.run(
         plainRanges(fixedRows).map(([start, end]) => ({ kind: 'gram' as const, side, start, end })),
@@ -109,7 +120,7 @@ export const alsTrainer: Trainer<AlsParams> = {
       for (const g of partials) for (let k = 0; k < gram.length; k++) gram[k] += g[k];
       for (let a = 0; a < f; a++) gram[a * f + a] += params.regularization;
       const ranges = side === 'users' ? userRanges : itemRanges;
-      await pool.run(ranges.map(([start, end]) => ({ kind: 'solve' as const, side, start, end, gram })));
+      await pool.run(ranges.map(([start, end]) => ({ kind: 'solve' as const, side, start, end, halfIteration, gram })));
     };
 
     const iterationSeconds: number[] = [];

@@ -1,0 +1,158 @@
+;; Conjugate-gradient solves of implicit ALS (Hu, Koren & Volinsky 2008;
+;; Takács, Pilászy & Tikk 2011), WebAssembly SIMD (f32x4). For each row u of
+;; a CSR chunk, x_u ← x_u after `steps` CG steps on
+;;   (G + Σ_{i∈u} (c_ui − 1) y_i y_iᵀ) x = Σ_{i∈u} c_ui y_i,   G = YᵀY + λI,
+;; warm-started from the x_u already in memory. The factor count f must be a
+;; multiple of 4. Float32 throughout (as benfred/implicit's CG). The caller
+;; (src/modules/training/models/als/als-wasm.ts) lays the arrays out in this
+;; module's memory and passes byte offsets.
+(module
+  (memory (export "memory") 1)
+
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; Σ a[k] b[k] over `bytes` bytes (a multiple of 16).
+  (func $dot (param $a i32) (param $b i32) (param $bytes i32) (result f32)
+    (local $i i32) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (block $done4
+      (loop $l4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 64)) (local.get $bytes)))
+        (local.set $s0 (f32x4.add (local.get $s0)
+          (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i))))))
+        (local.set $s1 (f32x4.add (local.get $s1)
+          (f32x4.mul (v128.load offset=16 (i32.add (local.get $a) (local.get $i))) (v128.load offset=16 (i32.add (local.get $b) (local.get $i))))))
+        (local.set $s2 (f32x4.add (local.get $s2)
+          (f32x4.mul (v128.load offset=32 (i32.add (local.get $a) (local.get $i))) (v128.load offset=32 (i32.add (local.get $b) (local.get $i))))))
+        (local.set $s3 (f32x4.add (local.get $s3)
+          (f32x4.mul (v128.load offset=48 (i32.add (local.get $a) (local.get $i))) (v128.load offset=48 (i32.add (local.get $b) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 64)))
+        (br $l4)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $s0 (f32x4.add (local.get $s0)
+          (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $l)))
+    (call $hsum (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3)))))
+
+  ;; out[k] += w · y[k]
+  (func $axpy (param $w f32) (param $y i32) (param $out i32) (param $bytes i32)
+    (local $i i32) (local $wv v128) (local $o i32) (local $s i32)
+    (local.set $wv (f32x4.splat (local.get $w)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $o (i32.add (local.get $out) (local.get $i)))
+        (local.set $s (i32.add (local.get $y) (local.get $i)))
+        (v128.store (local.get $o)
+          (f32x4.add (v128.load (local.get $o)) (f32x4.mul (local.get $wv) (v128.load (local.get $s)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $l))))
+
+  ;; d = y·v; out += (a + b·d) · y   — one pass over y for both (y stays in L1).
+  (func $dotAxpy (param $y i32) (param $v i32) (param $out i32) (param $bytes i32) (param $a f32) (param $b f32)
+    (call $axpy
+      (f32.add (local.get $a) (f32.mul (local.get $b) (call $dot (local.get $y) (local.get $v) (local.get $bytes))))
+      (local.get $y) (local.get $out) (local.get $bytes)))
+
+  ;; out = sign · G v for symmetric G (f×f, row-major): Σ_b v[b] · G[b, :].
+  (func $gemv (param $g i32) (param $v i32) (param $out i32) (param $f i32) (param $sign f32)
+    (local $b i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $f) (i32.const 2)))
+    (memory.fill (local.get $out) (i32.const 0) (local.get $bytes))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $b) (local.get $f)))
+        (call $axpy
+          (f32.mul (local.get $sign) (f32.load (i32.add (local.get $v) (i32.shl (local.get $b) (i32.const 2)))))
+          (i32.add (local.get $g) (i32.mul (local.get $b) (local.get $bytes)))
+          (local.get $out) (local.get $bytes))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $l))))
+
+  ;; p = r + beta · p
+  (func $xpby (param $r i32) (param $beta f32) (param $p i32) (param $bytes i32)
+    (local $i i32) (local $bv v128)
+    (local.set $bv (f32x4.splat (local.get $beta)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (v128.store (i32.add (local.get $p) (local.get $i))
+          (f32x4.add (v128.load (i32.add (local.get $r) (local.get $i)))
+            (f32x4.mul (local.get $bv) (v128.load (i32.add (local.get $p) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $l))))
+
+  ;; Rows [0, rows) of the chunk. indptr: rows + 1 i32 entries, absolute, minus
+  ;; `base` to index the chunk's indices (i32 item rows of y) and values (f32
+  ;; confidences c). x: rows × f f32, updated in place. scratch: 3f f32.
+  (func (export "solve")
+    (param $gram i32) (param $y i32) (param $f i32) (param $indptr i32) (param $base i32)
+    (param $indices i32) (param $values i32) (param $x i32) (param $rows i32) (param $steps i32) (param $scratch i32)
+    (local $bytes i32) (local $r i32) (local $p i32) (local $ap i32)
+    (local $u i32) (local $k i32) (local $to i32) (local $xb i32) (local $c f32)
+    (local $step i32) (local $rsOld f32) (local $rsNew f32) (local $pap f32) (local $alpha f32)
+    (local.set $bytes (i32.shl (local.get $f) (i32.const 2)))
+    (local.set $r (local.get $scratch))
+    (local.set $p (i32.add (local.get $scratch) (local.get $bytes)))
+    (local.set $ap (i32.add (local.get $p) (local.get $bytes)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $u) (local.get $rows)))
+        (local.set $k (i32.sub (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))) (local.get $base)))
+        (local.set $to (i32.sub (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))) (local.get $base)))
+        (local.set $xb (i32.add (local.get $x) (i32.mul (local.get $u) (local.get $bytes))))
+        (if (i32.eq (local.get $k) (local.get $to))
+          (then (memory.fill (local.get $xb) (i32.const 0) (local.get $bytes)))
+          (else
+            ;; r = b − A x = Σ c y − G x − Σ (c − 1)(y·x) y
+            (call $gemv (local.get $gram) (local.get $xb) (local.get $r) (local.get $f) (f32.const -1))
+            (call $rowPass (local.get $k) (local.get $to) (local.get $indices) (local.get $values) (local.get $y)
+              (local.get $xb) (local.get $r) (local.get $bytes) (i32.const 1))
+            (memory.copy (local.get $p) (local.get $r) (local.get $bytes))
+            (local.set $rsOld (call $dot (local.get $r) (local.get $r) (local.get $bytes)))
+            (local.set $step (i32.const 0))
+            (block $cgDone
+              (loop $cg
+                (br_if $cgDone (i32.ge_u (local.get $step) (local.get $steps)))
+                (br_if $cgDone (i32.eqz (f32.gt (local.get $rsOld) (f32.const 1e-20))))
+                ;; ap = A p = G p + Σ (c − 1)(y·p) y
+                (call $gemv (local.get $gram) (local.get $p) (local.get $ap) (local.get $f) (f32.const 1))
+                (call $rowPass (local.get $k) (local.get $to) (local.get $indices) (local.get $values) (local.get $y)
+                  (local.get $p) (local.get $ap) (local.get $bytes) (i32.const 0))
+                (local.set $pap (call $dot (local.get $p) (local.get $ap) (local.get $bytes)))
+                (br_if $cgDone (i32.eqz (f32.gt (local.get $pap) (f32.const 0))))
+                (local.set $alpha (f32.div (local.get $rsOld) (local.get $pap)))
+                (call $axpy (local.get $alpha) (local.get $p) (local.get $xb) (local.get $bytes))
+                (call $axpy (f32.neg (local.get $alpha)) (local.get $ap) (local.get $r) (local.get $bytes))
+                (local.set $rsNew (call $dot (local.get $r) (local.get $r) (local.get $bytes)))
+                (call $xpby (local.get $r) (f32.div (local.get $rsNew) (local.get $rsOld)) (local.get $p) (local.get $bytes))
+                (local.set $rsOld (local.get $rsNew))
+                (local.set $step (i32.add (local.get $step) (i32.const 1)))
+                (br $cg)))))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; For k in [k, to): out += w_k y_k with, when `residual`, w = c − (c − 1)(y·v),
+  ;; else w = (c − 1)(y·v).
+  (func $rowPass (param $k i32) (param $to i32) (param $indices i32) (param $values i32) (param $y i32)
+    (param $v i32) (param $out i32) (param $bytes i32) (param $residual i32)
+    (local $c f32) (local $yb i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $k) (local.get $to)))
+        (local.set $c (f32.load (i32.add (local.get $values) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $yb (i32.add (local.get $y)
+          (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 2)))) (local.get $bytes))))
+        (if (local.get $residual)
+          (then (call $dotAxpy (local.get $yb) (local.get $v) (local.get $out) (local.get $bytes)
+            (local.get $c) (f32.neg (f32.sub (local.get $c) (f32.const 1)))))
+          (else (call $dotAxpy (local.get $yb) (local.get $v) (local.get $out) (local.get $bytes)
+            (f32.const 0) (f32.sub (local.get $c) (f32.const 1)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $l))))
+)
