@@ -106,6 +106,9 @@ export class IngestionRepository {
           `INSERT INTO recommendation_log (line_hash, user_id, requested_at, status, items, latency_ms, source)
            SELECT h, u, ${ts('at')}, s, CASE WHEN i = '' THEN ARRAY[]::text[] ELSE string_to_array(i, ',') END, l, 'stream'
              FROM unnest($1::text[], $2::int[], $3::float8[], $4::int[], $5::text[], $6::int[]) AS t(h, u, at, s, i, l)
+            -- Key order, as in recordServedRecommendations: two writers of overlapping rows
+            -- then lock them in the same order and cannot deadlock.
+            ORDER BY h
            ON CONFLICT (line_hash) DO NOTHING`,
           [
             r.map((x) => x.lineHash),
@@ -160,8 +163,9 @@ export class IngestionRepository {
   async recordServedRecommendations(all: readonly ServedRecommendation[]): Promise<void> {
     // Two responses with one hash (same user, millisecond, ids and latency) are one response
     // by the dedup rule; one statement must not upsert a row twice, so the last one stands.
-    const responses = [...new Map(all.map((r) => [recommendationLineHash(r), r])).values()];
-    if (responses.length === 0) return;
+    const byHash = new Map(all.map((r) => [recommendationLineHash(r), r]));
+    if (byHash.size === 0) return;
+    const responses = [...byHash.values()];
     const at = (r: ServedRecommendation): number => (typeof r.at === 'number' ? r.at : r.at.getTime());
     const items = (r: ServedRecommendation): string => (r.status === 200 ? r.items.join(',') : '');
     await this.storage.sql.query(
@@ -170,10 +174,12 @@ export class IngestionRepository {
        SELECT h, rid, u, ${ts('at')}, mv, s, CASE WHEN i = '' THEN ARRAY[]::text[] ELSE string_to_array(i, ',') END, l, 'served'
          FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[], $5::text[], $6::int[], $7::text[], $8::int[])
            AS t(h, rid, u, at, mv, s, i, l)
+        -- Key order: the ingestion of the stream's copy of these lines locks them in the same order.
+        ORDER BY h
        ON CONFLICT (line_hash) DO UPDATE
           SET request_id = EXCLUDED.request_id, model_version = EXCLUDED.model_version, source = 'served'`,
       [
-        responses.map((r) => recommendationLineHash(r)),
+        [...byHash.keys()],
         responses.map((r) => r.requestId),
         responses.map((r) => r.userId),
         responses.map(at),

@@ -9,7 +9,7 @@ export class ServingRepository {
 
   /** Profile, watches and ratings of one user in a single round trip (it runs on the request path). */
   async loadUserHistory(userId: number): Promise<UserHistory> {
-    const rows = await this.storage.sql.query<{
+    const rows = await this.storage.sql.queryPrepared<{
       kind: 'profile' | 'watch' | 'rating';
       movie_id: string | null;
       minutes: number | null;
@@ -19,6 +19,7 @@ export class ServingRepository {
       gender: string | null;
       occupation: string | null;
     }>(
+      'serving_user_history',
       `SELECT 'profile' AS kind, NULL AS movie_id, NULL::int AS minutes, NULL::int AS runtime, NULL::timestamp AS at,
               age, gender, occupation
          FROM app_user WHERE id = $1

@@ -14,6 +14,16 @@ export interface SqlConnection {
     text: string,
     params?: readonly unknown[],
   ): Promise<Row[]>;
+  /**
+   * A statement that runs on the request path: PostgreSQL parses and plans it
+   * once per connection under `name` instead of on every call. `name` must
+   * identify `text` for the life of the process.
+   */
+  queryPrepared<Row extends Record<string, unknown> = Record<string, unknown>>(
+    name: string,
+    text: string,
+    params: readonly unknown[],
+  ): Promise<Row[]>;
   transaction<T>(work: (tx: SqlConnection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -33,6 +43,15 @@ class PgConnection implements SqlConnection {
 
   async query<Row extends Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
     const result = await this.db.query(text, params as unknown[]);
+    return result.rows as Row[];
+  }
+
+  async queryPrepared<Row extends Record<string, unknown>>(
+    name: string,
+    text: string,
+    params: readonly unknown[],
+  ): Promise<Row[]> {
+    const result = await this.db.query({ name, text, values: params as unknown[] });
     return result.rows as Row[];
   }
 
@@ -73,6 +92,15 @@ class PgliteConnection implements SqlConnection {
   async query<Row extends Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
     const result = await this.db.query<Row>(text, params as unknown[]);
     return result.rows;
+  }
+
+  /** PGlite runs in this process with no wire protocol to save: a plain query. */
+  async queryPrepared<Row extends Record<string, unknown>>(
+    _name: string,
+    text: string,
+    params: readonly unknown[],
+  ): Promise<Row[]> {
+    return this.query<Row>(text, params);
   }
 
   async transaction<T>(work: (tx: SqlConnection) => Promise<T>): Promise<T> {

@@ -59,6 +59,8 @@ export class QuantizedTopK {
   private readonly blockMax: (scores: number, n: number, blocks: number) => void;
   private readonly at: { items: number; scales: number; bias: number; user: number; out: number; blocks: number };
   private readonly user: Int16Array;
+  /** The request's user vector in float64: one monomorphic array for the exact re-scoring loop. */
+  private readonly userExact: Float64Array;
   private readonly out: Float32Array;
   private readonly blocks: Float32Array;
   private readonly blockHeap: TopK;
@@ -128,6 +130,7 @@ export class QuantizedTopK {
     this.maxScale = maxScale;
     this.maxAbsBias = maxAbsBias;
     this.user = new Int16Array(memory.buffer, userAt, this.stride);
+    this.userExact = new Float64Array(factors);
     this.out = new Float32Array(memory.buffer, outAt, p);
     this.blocks = new Float32Array(memory.buffer, blocksAt, p / BLOCK);
     this.blockHeap = new TopK(maxK);
@@ -138,17 +141,19 @@ export class QuantizedTopK {
   topK(user: ArrayLike<number>, k: number, excluded: readonly number[] = []): RankedIndices {
     const limit = Math.min(k, this.items, this.exactHeap.capacity);
     const f = this.factors;
+    const exactUser = this.userExact;
     let l1 = 0;
     let peak = 0;
     for (let j = 0; j < f; j++) {
-      const a = Math.abs(user[j]);
+      exactUser[j] = user[j];
+      const a = Math.abs(exactUser[j]);
       l1 += a;
       if (a > peak) peak = a;
     }
     // A corrupt user vector ranks nothing (serving then falls back); it never ranks garbage.
     if (limit <= 0 || !Number.isFinite(l1)) return { items: new Int32Array(0), scores: new Float32Array(0) };
     const userScale = Math.fround(peak / USER_PEAK);
-    for (let j = 0; j < f; j++) this.user[j] = userScale > 0 ? Math.round(user[j] / userScale) : 0;
+    for (let j = 0; j < f; j++) this.user[j] = userScale > 0 ? Math.round(exactUser[j] / userScale) : 0;
 
     const { at, out } = this;
     this.run(at.items, at.scales, at.bias, at.user, at.out, this.padded, this.stride, userScale);
@@ -161,7 +166,7 @@ export class QuantizedTopK {
     const epsilon = (this.maxScale * (l1 + ITEM_PEAK * f * userScale)) / 2;
     const rounding = FLOAT_SLACK * (ITEM_PEAK * this.maxScale * l1 + this.maxAbsBias + 1);
     const threshold = kth - 2 * (epsilon + rounding);
-    return this.rescore(user, limit, threshold);
+    return this.rescore(limit, threshold);
   }
 
   /**
@@ -183,8 +188,8 @@ export class QuantizedTopK {
     return floor;
   }
 
-  private rescore(user: ArrayLike<number>, k: number, threshold: number): RankedIndices {
-    const { blocks, out, exact, exactBias, exactHeap } = this;
+  private rescore(k: number, threshold: number): RankedIndices {
+    const { blocks, out, exact, exactBias, exactHeap, userExact: user } = this;
     const f = this.factors;
     exactHeap.reset();
     for (let b = 0; b < blocks.length; b++) {
