@@ -155,4 +155,26 @@
             (f32.const 0) (f32.sub (local.get $c) (f32.const 1)))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $l))))
+;; out (f×f f32, row-major) += Σ_{row ∈ [start, end)} y_row y_rowᵀ (full square).
+  (func (export "gram") (param $y i32) (param $f i32) (param $start i32) (param $end i32) (param $out i32)
+    (local $bytes i32) (local $row i32) (local $a i32) (local $yr i32)
+    (local.set $bytes (i32.shl (local.get $f) (i32.const 2)))
+    (local.set $row (local.get $start))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $row) (local.get $end)))
+        (local.set $yr (i32.add (local.get $y) (i32.mul (local.get $row) (local.get $bytes))))
+        (local.set $a (i32.const 0))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.ge_u (local.get $a) (local.get $f)))
+            (call $axpy
+              (f32.load (i32.add (local.get $yr) (i32.shl (local.get $a) (i32.const 2))))
+              (local.get $yr)
+              (i32.add (local.get $out) (i32.mul (local.get $a) (local.get $bytes)))
+              (local.get $bytes))
+            (local.set $a (i32.add (local.get $a) (i32.const 1)))
+            (br $cols)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rows))))
 )

@@ -34,12 +34,17 @@ type SolveFn = (
   scratch: number,
 ) => void;
 
+type GramFn = (y: number, f: number, start: number, end: number, out: number) => void;
+
 const PAGE = 65536;
+/** Rows summed in float32 before the block is added to the float64 total. */
+const GRAM_BLOCK = 256;
 const align = (n: number) => (n + 63) & ~63;
 
 export class AlsWasmSolver {
   private readonly memory: WebAssembly.Memory;
   private readonly solveFn: SolveFn;
+  private readonly gramFn: GramFn;
   private fixedKey: unknown = undefined;
   private readonly gramAt = 0;
   private readonly scratchAt: number;
@@ -55,6 +60,7 @@ export class AlsWasmSolver {
     const instance = new WebAssembly.Instance(kernelModule(), {});
     this.memory = instance.exports.memory as WebAssembly.Memory;
     this.solveFn = instance.exports.solve as SolveFn;
+    this.gramFn = instance.exports.gram as GramFn;
     this.scratchAt = align(f * f * 4);
     this.yAt = align(this.scratchAt + 3 * f * 4);
   }
@@ -66,6 +72,24 @@ export class AlsWasmSolver {
     this.ensure(this.yAt + this.yBytes);
     new Float32Array(this.memory.buffer, this.yAt, Y.length).set(Y);
     this.fixedKey = key;
+  }
+
+  /**
+   * Σ_{r∈[start,end)} y_r y_rᵀ (F×F, float64) of the loaded fixed factors:
+   * float32 SIMD within blocks of GRAM_BLOCK rows, float64 across blocks.
+   */
+  gram(start: number, end: number): Float64Array {
+    const f = this.f;
+    const total = new Float64Array(f * f);
+    const outAt = align(this.yAt + this.yBytes);
+    this.ensure(outAt + f * f * 4);
+    const out = new Float32Array(this.memory.buffer, outAt, f * f);
+    for (let from = start; from < end; from += GRAM_BLOCK) {
+      out.fill(0);
+      this.gramFn(this.yAt, f, from, Math.min(end, from + GRAM_BLOCK), outAt);
+      for (let k = 0; k < f * f; k++) total[k] += out[k];
+    }
+    return total;
   }
 
   /** CG solves for rows [start, end) of X against the loaded fixed factors; `gram` = YᵀY + λI (f×f). */

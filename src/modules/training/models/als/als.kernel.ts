@@ -32,7 +32,13 @@ export interface AlsKernelInit {
 export type AlsSide = 'users' | 'items';
 
 export type AlsTask =
-  | { readonly kind: 'gram'; readonly side: AlsSide; readonly start: number; readonly end: number }
+  | {
+      readonly kind: 'gram';
+      readonly side: AlsSide;
+      readonly start: number;
+      readonly end: number;
+      readonly halfIteration: number;
+    }
   | {
       readonly kind: 'solve';
       readonly side: AlsSide;
@@ -50,12 +56,16 @@ export function createKernelHandler(init: AlsKernelInit): (task: AlsTask) => Als
   let solver: AlsWasmSolver | null = null;
   return (task) => {
     const fixed = task.side === 'users' ? init.itemFactors : init.userFactors;
-    if (task.kind === 'gram') return partialGram(fixed, init.factors, task.start, task.end);
-    const target = task.side === 'users' ? init.userFactors : init.itemFactors;
-    const csr = task.side === 'users' ? init.userItems : init.itemUsers;
     if (init.wasm) {
       solver ??= new AlsWasmSolver(init.factors);
       solver.loadFixed(task.halfIteration, fixed);
+    }
+    if (task.kind === 'gram') {
+      return solver ? solver.gram(task.start, task.end) : partialGram(fixed, init.factors, task.start, task.end);
+    }
+    const target = task.side === 'users' ? init.userFactors : init.itemFactors;
+    const csr = task.side === 'users' ? init.userItems : init.itemUsers;
+    if (solver) {
       solver.solve(csr, target, task.gram, init.cgSteps, task.start, task.end);
     } else {
       solveRange(csr, fixed, target, init.factors, task.gram, init.cgSteps, task.start, task.end);

@@ -2,7 +2,7 @@ import { Matrix, solve } from 'ml-matrix';
 import { createRng } from '../../random';
 import { buildCsr } from '../../csr';
 import { describeModelContract } from '../../testing/model-contract';
-import { twoTasteGroups } from '../../testing/two-taste-groups';
+import { generateLatentWorld } from '../../synthetic/latent-world';
 import { AlsWasmSolver } from './als-wasm';
 import { partialGram, solveRange } from './als.kernel';
 import { alsTrainer } from './als.trainer';
@@ -76,9 +76,22 @@ describe('als', () => {
     expect(Array.from(wasm.subarray(nU * f))).toEqual(new Array(f).fill(0));
   });
 
+  it('the WebAssembly YᵀY equals the float64 reference to float32 precision', () => {
+    const rng = createRng(6);
+    const f = 12;
+    const rows = 1000;
+    const Y = Float32Array.from({ length: rows * f }, () => rng.normal() * 0.2);
+    const solver = new AlsWasmSolver(f);
+    solver.loadFixed('y', Y);
+    const got = solver.gram(100, 900);
+    const want = partialGram(Y, f, 100, 900);
+    for (let k = 0; k < f * f; k++) expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-5 * (1 + Math.abs(want[k])));
+  });
+
   it('gives identical factors with two worker threads as in-process', async () => {
-    const data = twoTasteGroups();
-    const params = { factors: 4, iterations: 3 };
+    // Enough rows that YᵀY is summed in several float32 blocks per part.
+    const { dataset: data } = generateLatentWorld({ users: 3000, movies: 150, interactions: 30_000, seed: 5 });
+    const params = { factors: 8, iterations: 3 };
     const one = await alsTrainer.train(data, params, 5, { workers: 1 });
     const two = await alsTrainer.train(data, params, 5, { workers: 2 });
     expect(Array.from(two.tensors.userFactors.data)).toEqual(Array.from(one.tensors.userFactors.data));

@@ -103,10 +103,13 @@ export const alsTrainer: Trainer<AlsParams> = {
     const chunks = Math.max(1, workers * 8);
     const userRanges = balancedRanges(userItems.indptr, nU, chunks, 2 * f);
     const itemRanges = balancedRanges(itemUsers.indptr, nI, chunks, 2 * f);
+    // YᵀY is summed over a fixed number of parts, whatever the worker count, so
+    // its rounding (and hence every factor) does not depend on the worker split.
+    const GRAM_PARTS = 16;
     const plainRanges = (rows: number): [number, number][] =>
-      Array.from({ length: chunks }, (_, c) => [
-        Math.floor((rows * c) / chunks),
-        Math.floor((rows * (c + 1)) / chunks),
+      Array.from({ length: GRAM_PARTS }, (_, c) => [
+        Math.floor((rows * c) / GRAM_PARTS),
+        Math.floor((rows * (c + 1)) / GRAM_PARTS),
       ]);
 
     let halfIteration = 0;
@@ -114,7 +117,7 @@ export const alsTrainer: Trainer<AlsParams> = {
       halfIteration++;
       const fixedRows = side === 'users' ? nI : nU;
       const partials = (await pool.run(
-        plainRanges(fixedRows).map(([start, end]) => ({ kind: 'gram' as const, side, start, end })),
+        plainRanges(fixedRows).map(([start, end]) => ({ kind: 'gram' as const, side, start, end, halfIteration })),
       )) as Float64Array[];
       const gram = new Float64Array(f * f);
       for (const g of partials) for (let k = 0; k < gram.length; k++) gram[k] += g[k];
