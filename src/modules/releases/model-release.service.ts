@@ -23,6 +23,8 @@ export interface ReleaseRequest {
   readonly role: string;
   /** Train on this snapshot; default: a new snapshot of everything ingested so far. */
   readonly snapshotId?: string;
+  /** Cutoff of the new snapshot (event time); default: now. */
+  readonly cutoff?: Date;
   /** Promotion to request once registered; null registers a candidate only. */
   readonly promoteTo?: 'canary' | 'production' | null;
   /** Emergency override (admin role + written justification; audited by the gate). */
@@ -95,7 +97,7 @@ export class ModelReleaseService {
   private async execute(runId: string, slot: string, request: ReleaseRequest): Promise<ReleaseOutcome> {
     const snapshot = request.snapshotId
       ? await this.requireSnapshot(request.snapshotId)
-      : await this.snapshots.create(new Date());
+      : await this.snapshots.create(request.cutoff ?? new Date());
     const data = await this.snapshots.load(snapshot.id);
     if (data.userIndex.length === 0) {
       throw new UnprocessableEntityException(`snapshot ${snapshot.id} holds no interactions: nothing to train on yet`);

@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CatalogModule } from '../catalog/catalog.module';
 import { DatasetSnapshotService } from '../datasets/dataset-snapshot.service';
 import { DatasetsModule } from '../datasets/datasets.module';
+import { ExperimentsModule } from '../experiments/experiments.module';
 import { FairnessGateEvaluator } from '../fairness/fairness-gate.evaluator';
 import { FairnessModule } from '../fairness/fairness.module';
 import { GovernanceModule } from '../governance/governance.module';
@@ -32,6 +33,7 @@ import { TrainingRunRepository } from './training-run.repository';
     MonitoringModule,
     FairnessModule,
     SecurityModule,
+    ExperimentsModule,
   ],
   controllers: [RetrainingController],
   providers: [

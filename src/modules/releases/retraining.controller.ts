@@ -1,9 +1,15 @@
-import { Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { StartCanaryBody } from '../experiments/experiments-dto';
+import { parseInput } from '../governance/admin/admin-dto';
 import { AdminAuthGuard } from '../governance/access/admin-auth.guard';
 import { CurrentPrincipal, RequirePermission } from '../governance/access/require-permission';
 import { Principal } from '../governance/access/roles';
 import { RetrainingService } from './retraining.service';
 import { TrainingRunRepository } from './training-run.repository';
+
+/** The canary plan of automatic canaries: steps and guardrails (the rest of a canary start request). */
+const CanaryPlanBody = StartCanaryBody.pick({ steps: true, guardrails: true }).strict();
 
 @Controller('admin/retraining')
 @UseGuards(AdminAuthGuard)
@@ -29,6 +35,26 @@ export class RetrainingController {
         reasons: t.decision.reasons,
       })),
     };
+  }
+
+  /** The schedule: cron, clock (wall or stream), stream time as last read, next occurrence, whether a run is in progress. */
+  @Get('schedule')
+  @RequirePermission('training', 'read')
+  schedule() {
+    return this.retraining.schedule();
+  }
+
+  /**
+   * Steps and guardrails of the canaries retraining starts (default: the canary
+   * controller's defaults). Audited; kept in memory (a restart returns to the defaults).
+   */
+  @Put('canary-plan')
+  @RequirePermission('canaries', 'manage')
+  setCanaryPlan(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
+    return this.retraining.setCanaryPlan(
+      parseInput(CanaryPlanBody, body) as z.infer<typeof CanaryPlanBody>,
+      principal.name,
+    );
   }
 
   @Get('runs')

@@ -1,21 +1,62 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  Optional,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { CronJob, CronTime } from 'cron';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { CanaryService, StartCanaryInput } from '../experiments/canary.service';
+import { ExperimentsService } from '../experiments/experiments.service';
+import { AuditService } from '../governance/audit/audit.service';
 import { MetricsRegistry } from '../metrics/metrics.registry';
+import { StorageService } from '../storage/storage.service';
 import { ModelReleaseService, ReleaseOutcome } from './model-release.service';
 import { TrainingRunRepository } from './training-run.repository';
 
 const ACTOR = 'service:retraining';
 /** A run still 'running' after this long belonged to a process that died. */
 const ABANDONED_AFTER_MS = 6 * 3_600_000;
+/** How often the stream-clock schedule reads the stream's clock. */
+const STREAM_POLL_MS = 1_000;
+/** `RETRAIN_CRON="stream: <cron>"`: the cron expression is read on the ingested stream's clock. */
+const STREAM_PREFIX = /^stream:\s*/;
+
+export interface RetrainingSchedule {
+  readonly cron: string | null;
+  /** `wall`: the process clock (@nestjs/schedule); `stream`: event time of the newest ingested watch. */
+  readonly clock: 'wall' | 'stream' | null;
+  /** Stream clock as last read by the schedule (ISO), stream schedules only. */
+  readonly streamTime: string | null;
+  /** Next occurrence the stream schedule waits for (ISO). */
+  readonly nextDueAt: string | null;
+  /** A scheduled run is training (or starting its canary) now. */
+  readonly running: boolean;
+  readonly lastFiredAt: string | null;
+}
 
 /**
- * The retraining loop: on a cron schedule (RETRAIN_CRON) or on demand, a new
+ * The retraining loop: on a schedule (RETRAIN_CRON) or on demand, a new
  * snapshot is taken and the configured model is released as a candidate and,
- * if the policy allows, a canary. Canary → production is decided on online
- * telemetry by the canary controller, never here. Runs never overlap (the
+ * if the policy allows, a canary, which the canary controller then ramps,
+ * judges on online telemetry and promotes or rolls back (never here).
+ *
+ * Schedules:
+ *  - `RETRAIN_CRON="0 3 * * *"`: a cron job on the process clock (@nestjs/schedule).
+ *  - `RETRAIN_CRON="stream: 0 *\/6 * * *"`: the same cron read on the stream's
+ *    clock (event time of the newest ingested watch, checked every second). A run
+ *    fires once the stream passes an occurrence, and its snapshot is cut at that
+ *    occurrence. With a live feed the stream clock is the wall clock; with a
+ *    replayed or simulated feed (`npm run loop:simulate`) retraining follows the
+ *    data's time, not how fast it is replayed. Occurrences the stream skipped
+ *    over fire once.
+ *
+ * A scheduled run is skipped while a canary is running in the slot (the next
+ * candidate waits for the current one to be decided). Runs never overlap (the
  * training_run table allows one running run per slot, across replicas).
  */
 @Injectable()
@@ -24,22 +65,38 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
   private readonly abort = new AbortController();
   private readonly runsTotal;
   private readonly lastSuccess;
+  private readonly runningGauge;
+  private streamTimer?: NodeJS.Timeout;
+  private streamCron?: CronTime;
+  private streamTime: number | null = null;
+  private nextDue: number | null = null;
+  private lastFired: number | null = null;
+  private scheduled: Promise<unknown> | null = null;
+  private canaryPlan: Pick<StartCanaryInput, 'steps' | 'guardrails'> = {};
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly releases: ModelReleaseService,
     private readonly runs: TrainingRunRepository,
     private readonly scheduler: SchedulerRegistry,
+    private readonly storage: StorageService,
+    private readonly audit: AuditService,
     metrics: MetricsRegistry,
+    @Optional() private readonly experiments?: ExperimentsService,
+    @Optional() private readonly canaries?: CanaryService,
   ) {
     this.runsTotal = metrics.counter({
       name: 'marquee_retraining_runs_total',
-      help: 'Retraining runs by outcome (succeeded, failed, skipped_overlap).',
+      help: 'Retraining runs by outcome (succeeded, failed, skipped_overlap, skipped_canary_running).',
       labelNames: ['outcome'] as const,
     });
     this.lastSuccess = metrics.gauge({
       name: 'marquee_retraining_last_success_timestamp_seconds',
       help: 'When the last retraining run succeeded (Unix seconds).',
+    });
+    this.runningGauge = metrics.gauge({
+      name: 'marquee_retraining_running',
+      help: '1 while a retraining run (snapshot, training, gates, canary start) is in progress in this process.',
     });
   }
 
@@ -48,9 +105,16 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
     if (abandoned > 0) this.logger.warn(`${abandoned} abandoned training run(s) marked failed`);
     const cron = this.config.retraining.cron;
     if (!cron) return;
+    if (STREAM_PREFIX.test(cron)) {
+      this.streamCron = new CronTime(cron.replace(STREAM_PREFIX, ''), 'UTC');
+      this.streamTimer = setInterval(() => void this.pollStream().catch(() => undefined), STREAM_POLL_MS);
+      this.streamTimer.unref();
+      this.logger.log(`retraining scheduled on the stream clock: "${cron}" (${this.config.retraining.modelType})`);
+      return;
+    }
     const job = CronJob.from({
       cronTime: cron,
-      onTick: () => void this.trigger('schedule').catch(() => undefined),
+      onTick: () => void this.scheduledRun().catch(() => undefined),
       start: true,
     });
     this.scheduler.addCronJob('retraining', job);
@@ -59,12 +123,42 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
 
   beforeApplicationShutdown(): void {
     if (this.scheduler.doesExist('cron', 'retraining')) this.scheduler.deleteCronJob('retraining');
+    clearInterval(this.streamTimer);
     // Training checks the signal between iterations; the run is then marked failed.
     this.abort.abort();
   }
 
+  schedule(): RetrainingSchedule {
+    const cron = this.config.retraining.cron ?? null;
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return {
+      cron,
+      clock: cron === null ? null : STREAM_PREFIX.test(cron) ? 'stream' : 'wall',
+      streamTime: iso(this.streamTime),
+      nextDueAt: iso(this.nextDue),
+      running: this.scheduled !== null,
+      lastFiredAt: iso(this.lastFired),
+    };
+  }
+
+  /** Steps and guardrails for the canaries retraining starts; audited. */
+  async setCanaryPlan(
+    plan: Pick<StartCanaryInput, 'steps' | 'guardrails'>,
+    actor: string,
+  ): Promise<Pick<StartCanaryInput, 'steps' | 'guardrails'>> {
+    this.canaryPlan = { ...plan };
+    await this.audit.append({
+      actor,
+      kind: 'retraining.canary-plan',
+      subject: `slot:${this.config.serving.slot}`,
+      payload: { ...plan },
+    });
+    return this.canaryPlan;
+  }
+
   /** One retraining run; rejects with Conflict while another is running. */
-  async trigger(trigger: 'schedule' | 'admin', actor = ACTOR): Promise<ReleaseOutcome> {
+  async trigger(trigger: 'schedule' | 'admin', actor = ACTOR, cutoff?: Date): Promise<ReleaseOutcome> {
+    this.runningGauge.inc();
     try {
       const outcome = await this.releases.release({
         modelType: this.config.retraining.modelType,
@@ -73,6 +167,7 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
         role: 'release-manager',
         promoteTo: 'canary',
         trigger,
+        cutoff,
         signal: this.abort.signal,
       });
       this.runsTotal.inc({ outcome: 'succeeded' });
@@ -81,12 +176,75 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
       this.logger.log(
         `retraining ${outcome.runId}: ${outcome.model.id} ${decision ? (decision.allowed ? 'entered canary' : `stays candidate (${decision.reasons.join('; ')})`) : 'registered'}`,
       );
+      if (decision?.allowed) await this.startCanary(outcome);
       return outcome;
     } catch (error) {
       const overlap = (error as { status?: number }).status === 409;
       this.runsTotal.inc({ outcome: overlap ? 'skipped_overlap' : 'failed' });
       this.logger.error(`retraining (${trigger}) ${overlap ? 'skipped' : 'failed'}: ${(error as Error).message}`);
       throw error;
+    } finally {
+      this.runningGauge.dec();
     }
+  }
+
+  /** The policy let the candidate into canary: the canary controller takes it from here (with the canary plan). */
+  private async startCanary(outcome: ReleaseOutcome): Promise<void> {
+    if (!this.canaries || !this.config.experiments.enabled) return;
+    try {
+      const experiment = await this.canaries.start(
+        { ...this.canaryPlan, candidate: outcome.model.id },
+        ACTOR,
+        'release-manager',
+      );
+      this.logger.log(`retraining ${outcome.runId}: canary ${experiment.id} started at ${experiment.canaryShare}`);
+    } catch (error) {
+      // The model stays in state canary without traffic; an operator can start or reject it.
+      this.logger.error(`retraining ${outcome.runId}: canary not started: ${(error as Error).message}`);
+    }
+  }
+
+  private canaryRunning(): boolean {
+    return (this.experiments?.runningExperiments ?? []).some(
+      (e) => e.kind === 'canary' && e.slot === this.config.serving.slot,
+    );
+  }
+
+  private scheduledRun(cutoff?: Date): Promise<unknown> {
+    if (this.scheduled) return this.scheduled;
+    if (this.canaryRunning()) {
+      this.runsTotal.inc({ outcome: 'skipped_canary_running' });
+      this.logger.log('scheduled retraining skipped: a canary is still being decided');
+      return Promise.resolve();
+    }
+    this.lastFired = cutoff?.getTime() ?? Date.now();
+    const run = this.trigger('schedule', ACTOR, cutoff).finally(() => {
+      this.scheduled = null;
+    });
+    this.scheduled = run;
+    return run;
+  }
+
+  /** Reads the stream clock; fires when it has passed the next occurrence. */
+  private async pollStream(): Promise<void> {
+    if (this.scheduled || !this.streamCron) return;
+    const [row] = await this.storage.sql.query<{ t: Date | string | null }>(
+      'SELECT max(last_seen_at) AS t FROM watch_aggregate',
+    );
+    if (!row?.t) return;
+    const now = new Date(row.t).getTime();
+    this.streamTime = now;
+    if (this.nextDue === null) {
+      this.nextDue = this.nextOccurrence(now);
+      return;
+    }
+    if (now < this.nextDue) return;
+    const due = this.nextDue;
+    this.nextDue = this.nextOccurrence(now);
+    await this.scheduledRun(new Date(due));
+  }
+
+  private nextOccurrence(after: number): number {
+    return this.streamCron!.getNextDateFrom(new Date(after), 'UTC').toMillis();
   }
 }

@@ -19,7 +19,8 @@ export interface RecommendationResponse {
 export interface Recommender {
   /** host:port written into recommendation-request lines. */
   readonly address: string;
-  recommend(userId: number): Promise<RecommendationResponse>;
+  /** null: there is no service to ask (the user browses alone; no request line is written). */
+  recommend(userId: number): Promise<RecommendationResponse | null>;
   close?(): void;
 }
 
