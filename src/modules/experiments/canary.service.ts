@@ -51,8 +51,8 @@ interface ArmStats {
 interface CanaryState {
   /** Since the canary started (users stay in the candidate as shares grow). */
   readonly total: { control: ArmStats; candidate: ArmStats };
-  /** Since the current step started. */
-  step: { control: ArmStats; candidate: ArmStats; startedAt: number };
+  /** Since the current step started (wall clock and stream clock at the start). */
+  step: { control: ArmStats; candidate: ArmStats; startedAt: number; startedStream: number | null };
   readonly looks: SequentialLook[];
 }
 
@@ -63,6 +63,9 @@ export interface GuardrailReport {
   readonly controlUsers: number;
   readonly candidateConversion: number;
   readonly controlConversion: number;
+  /** The primary metric: conversions per response, averaged over the arm's users (does not grow with exposure). */
+  readonly candidateConversionRate: number;
+  readonly controlConversionRate: number;
   readonly sequentialPValue: number;
   readonly errorRate: number;
   readonly latencyP95Ms: number;
@@ -269,7 +272,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     const readyToAdvance =
       broken.length === 0 &&
       stepUsers >= guard.minUsersPerStep &&
-      Date.now() - state.step.startedAt >= guard.minStepMs &&
+      this.stepElapsedMs(state) >= guard.minStepMs &&
       (!lastStep || candidate.responses >= (guard.minRequestsToPromote ?? DEFAULT_GUARDRAILS.minRequestsToPromote));
     return {
       step: e.canaryStep ?? 0,
@@ -278,6 +281,8 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
       controlUsers: cUsers,
       candidateConversion,
       controlConversion,
+      candidateConversionRate: meanUserRate(candidate),
+      controlConversionRate: meanUserRate(control),
       sequentialPValue,
       errorRate,
       latencyP95Ms,
@@ -314,7 +319,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
           guardrails: report,
         },
       );
-      state.step = { control: emptyArm(), candidate: emptyArm(), startedAt: Date.now() };
+      state.step = this.freshStep();
       this.experiments.replaceRunning(advanced);
       this.metrics.canaryShare.set({ experiment: e.id }, steps[next]);
       this.metrics.decisions.inc({ kind: 'canary', decision: 'advance' });
@@ -330,8 +335,12 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
       requests: total.responses,
       errorRate: total.responses ? total.errors / total.responses : 0,
       latencyP95Ms: histogramQuantile(total.latency, 0.95),
-      onlineMetric: report.candidateConversion,
-      championOnlineMetric: report.controlConversion,
+      // The primary metric, not "converted at least once": with nested shares the candidate's users joined at
+      // later steps and had less time to convert, so the share that ever converted is biased toward the control.
+      onlineMetric: report.candidateConversionRate,
+      championOnlineMetric: report.controlConversionRate,
+      everConverted: report.candidateConversion,
+      championEverConverted: report.controlConversion,
       sequentialPValue: report.sequentialPValue,
       experimentId: e.id,
     };
@@ -437,10 +446,38 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
   private freshState(): CanaryState {
     return {
       total: { control: emptyArm(), candidate: emptyArm() },
-      step: { control: emptyArm(), candidate: emptyArm(), startedAt: Date.now() },
+      step: this.freshStep(),
       looks: [],
     };
   }
+
+  private freshStep(): CanaryState['step'] {
+    return {
+      control: emptyArm(),
+      candidate: emptyArm(),
+      startedAt: Date.now(),
+      startedStream: this.telemetry.streamTime(),
+    };
+  }
+
+  /**
+   * How long the current step has lasted: the longer of wall-clock time and
+   * stream (event) time. With a live feed they agree; with a replayed or
+   * simulated feed in compressed time, a step lasts `minStepMs` of the users' time.
+   */
+  private stepElapsedMs(state: CanaryState): number {
+    const wall = Date.now() - state.step.startedAt;
+    const now = this.telemetry.streamTime();
+    const start = state.step.startedStream;
+    return now !== null && start !== null ? Math.max(wall, now - start) : wall;
+  }
+}
+
+/** Conversions per response of each user in the arm, averaged over users (0 without users). */
+function meanUserRate(stats: ArmStats): number {
+  let sum = 0;
+  for (const [responses, conversions] of stats.users.values()) sum += responses > 0 ? conversions / responses : 0;
+  return stats.users.size ? sum / stats.users.size : 0;
 }
 
 /** Users in an arm and how many of them converted at least once. */

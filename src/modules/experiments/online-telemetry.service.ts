@@ -123,6 +123,12 @@ export class OnlineTelemetryService implements OnApplicationBootstrap, BeforeApp
     this.metrics.openResponses.set(this.join.openResponses);
   }
 
+  /** Event time of the newest line the join has seen (epoch ms), or null before the first: the stream's clock. */
+  streamTime(): number | null {
+    const wm = this.join.watermark;
+    return Number.isFinite(wm) ? wm : null;
+  }
+
   /** Finalises every open response now (conclude, tests) and writes the outcomes. */
   async finaliseAll(): Promise<void> {
     this.join.finaliseAll();
