@@ -39,6 +39,12 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(8082),
+  /**
+   * Service processes sharing PORT (node:cluster), each a full replica. One
+   * Node event loop saturates one core; more processes use the others.
+   * Needs DATABASE_URL and KAFKA_BROKERS: the embedded store and bus belong to one process.
+   */
+  HTTP_WORKERS: positiveInt.max(64).default(1),
   /** Public host:port written into recommendation-request log lines. */
   PUBLIC_ADDRESS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -178,7 +184,13 @@ export type RawEnv = z.input<typeof envSchema>;
 
 export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
-  readonly http: { readonly host: string; readonly port: number; readonly publicAddress?: string };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicAddress?: string;
+    /** Service processes sharing the port (node:cluster). */
+    readonly workers: number;
+  };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly dataDir: string;
   readonly database:
@@ -288,10 +300,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
+  if (e.HTTP_WORKERS > 1 && (!e.DATABASE_URL || !e.KAFKA_BROKERS)) {
+    throw new ConfigError([
+      `HTTP_WORKERS: ${e.HTTP_WORKERS} processes need DATABASE_URL and KAFKA_BROKERS (the embedded PGlite store and in-process bus belong to one process), got ${JSON.stringify(cleaned.HTTP_WORKERS)}`,
+    ]);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   return Object.freeze({
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, publicAddress: e.PUBLIC_ADDRESS },
+    http: { host: e.HOST, port: e.PORT, publicAddress: e.PUBLIC_ADDRESS, workers: e.HTTP_WORKERS },
     logLevel: e.LOG_LEVEL,
     dataDir,
     database: e.DATABASE_URL

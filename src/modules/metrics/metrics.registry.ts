@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  AggregatorRegistry,
   collectDefaultMetrics,
   Counter,
   CounterConfiguration,
@@ -9,6 +10,7 @@ import {
   HistogramConfiguration,
   Registry,
 } from 'prom-client';
+import { clusterMetrics, workerNumber } from '../../cluster';
 
 /**
  * The service's one Prometheus registry. Modules create their metrics here
@@ -19,7 +21,17 @@ import {
 export class MetricsRegistry {
   readonly registry = new Registry();
 
+  /** Set when this is one of several service processes (HTTP_WORKERS > 1). */
+  private readonly worker = workerNumber();
+
   constructor() {
+    if (this.worker !== null) {
+      // Every series names its process, so the supervisor's aggregate keeps them apart.
+      this.registry.setDefaultLabels({ worker: this.worker });
+      // Constructing one installs prom-client's answer to the supervisor's collection requests.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([this.registry]);
+    }
     collectDefaultMetrics({ register: this.registry, prefix: 'marquee_process_' });
   }
 
@@ -43,8 +55,9 @@ export class MetricsRegistry {
     );
   }
 
+  /** This process's metrics, or every service process's when several share the port. */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    return this.worker !== null ? clusterMetrics() : this.registry.metrics();
   }
 
   get contentType(): string {
