@@ -1,5 +1,5 @@
 /**
- * `npm run bench:serve [-- --model <artifact dir> --duration 60 --rate 1000]`
+ * `npm run bench:serve [-- --model <artifact dir> --duration 60 --rate 1000 --workers 2]`
  *
  * Loads a full-scale ALS model (1,000,000 users × 27,000 movies × 64 factors)
  * into the real service (a child process), drives GET /recommend/<random user>
@@ -12,7 +12,11 @@
  * from a seed (random factors: serving cost depends on shape, not on what the
  * factors learned; bench:train writes trained ones). autocannon runs on the
  * same 2-core machine as the service, so it competes for CPU: figures are
- * conservative. Results: bench/results/serve.json.
+ * conservative. --workers N runs N service processes on the port (HTTP_WORKERS;
+ * needs DATABASE_URL and KAFKA_BROKERS). Ingestion is off in the service, as
+ * deployed: it runs in its own workers (k8s/base/ingest-worker.yaml); the
+ * served lines still go to Kafka and PostgreSQL. Resident memory is the sum
+ * over the service's processes. Results: bench/results/serve[-workers-N].json.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     'ramp-duration': { type: 'string', default: '15' },
     connections: { type: 'string', default: '64' },
     port: { type: 'string', default: '18090' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const root = path.resolve(__dirname, '..');
@@ -42,6 +47,7 @@ const users = Number(values.users);
 const movies = Number(values.movies);
 const factors = Number(values.factors);
 const port = Number(values.port);
+const workers = Number(values.workers);
 const work = path.join(os.tmpdir(), `marquee-bench-serve-${users}x${movies}x${factors}`);
 
 /** xorshift32: deterministic factors without holding a seed library. */
@@ -85,10 +91,22 @@ async function synthesiseAls(dir: string, seed: number): Promise<void> {
   });
 }
 
+/** Resident memory of the service: the process and, with --workers, its children. */
 function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
+  const rssKb = (p: number | string): number => {
+    try {
+      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
+  };
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // no children file: a single process
+  }
+  return Math.round((rssKb(pid) + children.reduce((sum, child) => sum + rssKb(child), 0)) / 1024);
 }
 
 async function waitReady(timeoutMs: number): Promise<void> {
@@ -147,6 +165,7 @@ async function drive(label: string, durationSeconds: number, rate: number | null
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg();
   mkdirSync(work, { recursive: true });
   const modelA = values.model ?? path.join(work, 'als-a');
   const modelB = values['model-b'] ?? path.join(work, 'als-b');
@@ -175,6 +194,8 @@ async function main(): Promise<void> {
         SERVING_MODEL_DIR: live,
         LOG_LEVEL: 'warn',
         NODE_ENV: 'production',
+        INGESTION_ENABLED: 'false',
+        HTTP_WORKERS: String(workers),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
@@ -218,8 +239,15 @@ async function main(): Promise<void> {
 
     const report = {
       measuredAt: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadAverageAtEnd: os.loadavg() },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model,
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: os.loadavg(),
+      },
       model: { users, movies, factors, artifact: values.model ? 'given' : 'synthesised ALS-format (random factors)' },
+      serviceProcesses: workers,
+      scoring: 'int8 WebAssembly SIMD approximate scores + exact float re-scoring of the candidates (exact top-k)',
       backends: {
         database: database ? 'postgresql' : 'pglite',
         events: process.env.KAFKA_BROKERS ? 'kafka' : 'in-process',
@@ -238,7 +266,8 @@ async function main(): Promise<void> {
       note: 'autocannon shares the 2 cores with the service; latency is measured by the client.',
     };
     mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-    writeFileSync(path.join(root, 'bench/results/serve.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const file = workers > 1 ? `serve-workers-${workers}.json` : 'serve.json';
+    writeFileSync(path.join(root, 'bench/results', file), `${JSON.stringify(report, null, 2)}\n`);
     console.log(JSON.stringify(report, null, 2));
   } finally {
     service.kill('SIGTERM');
