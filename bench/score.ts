@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:score [-- --users 1000000 --movies 27000 --factors 64 --requests 5000]`
+ *
+ * The request path's hot loop alone: ranking one user against the whole
+ * catalog with the serving scorer (int8 WebAssembly SIMD scores + exact
+ * re-scoring of the candidates, src/modules/model-artifacts/kernels/), against
+ * a plain float32 JavaScript loop with the same partial top-k. Reports
+ * per-user latency percentiles, candidates re-scored, and whether both give
+ * the same top 20 (they must). Uses the same synthesised full-shape ALS
+ * artifact as bench:serve. Results: bench/results/score.json.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readArtifact, tensor, writeArtifact } from '../src/modules/model-artifacts/artifact-format';
+import { QuantizedTopK } from '../src/modules/model-artifacts/kernels/quantized-top-k';
+import { TopK } from '../src/modules/model-artifacts/top-k';
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '1000000' },
+    movies: { type: 'string', default: '27000' },
+    factors: { type: 'string', default: '64' },
+    requests: { type: 'string', default: '5000' },
+    k: { type: 'string', default: '40' },
+  },
+});
+const users = Number(values.users);
+const movies = Number(values.movies);
+const factors = Number(values.factors);
+const requests = Number(values.requests);
+const k = Number(values.k);
+const root = path.resolve(__dirname, '..');
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+/** The artifact bench:serve synthesises (same seed and shape), so both benches measure one model. */
+async function artifactDir(): Promise<string> {
+  const dir = path.join(os.tmpdir(), `marquee-bench-serve-${users}x${movies}x${factors}`, 'als-a');
+  if (existsSync(path.join(dir, 'manifest.json'))) return dir;
+  process.stderr.write(`synthesising ${dir}…\n`);
+  const next = rng(1);
+  const scale = 1 / Math.sqrt(factors);
+  const fill = (n: number) => Float32Array.from({ length: n }, () => (next() - 0.5) * 2 * scale);
+  await writeArtifact(dir, {
+    modelType: 'als',
+    params: { factors, synthetic: true },
+    seed: 1,
+    snapshotId: 'bench-synthetic',
+    snapshotHash: 'bench-synthetic',
+    codeVersion: { commit: 'bench', dirty: false },
+    ids: {
+      users: Array.from({ length: users }, (_, i) => i + 1),
+      items: Array.from({ length: movies }, (_, i) => `bench+movie+${i}+${1950 + (i % 75)}`),
+    },
+    tensors: {
+      userFactors: { data: fill(users * factors), shape: [users, factors] },
+      itemFactors: { data: fill(movies * factors), shape: [movies, factors] },
+      userActive: { data: new Int32Array(users).fill(1), shape: [users] },
+      itemActive: { data: new Int32Array(movies).fill(1), shape: [movies] },
+    },
+  });
+  return dir;
+}
+
+/** The baseline: float32 dot products in an unrolled JavaScript loop, then the same partial top-k. */
+function plainTopK(user: Float32Array, items: Float32Array, scores: Float32Array, heap: TopK): Int32Array {
+  const f = factors;
+  for (let i = 0; i < movies; i++) {
+    const base = i * f;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < f; j += 4) {
+      s0 += user[j] * items[base + j];
+      s1 += user[j + 1] * items[base + j + 1];
+      s2 += user[j + 2] * items[base + j + 2];
+      s3 += user[j + 3] * items[base + j + 3];
+    }
+    scores[i] = s0 + s1 + s2 + s3;
+  }
+  heap.reset();
+  let floor = -Infinity;
+  for (let i = 0; i < movies; i++) {
+    if (scores[i] >= floor) {
+      heap.push(i, scores[i], k);
+      floor = heap.threshold(k);
+    }
+  }
+  return heap.drain().items;
+}
+
+function percentiles(samples: number[]): { p50: number; p90: number; p99: number; mean: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1));
+  return {
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    mean: Number((samples.reduce((a, b) => a + b, 0) / samples.length).toFixed(1)),
+  };
+}
+
+async function main(): Promise<void> {
+  if (factors % 4 !== 0) throw new Error('--factors must be a multiple of 4 for the baseline loop');
+  const contents = await readArtifact(await artifactDir());
+  const userFactors = tensor(contents, 'userFactors', Float32Array, [users, factors]);
+  const itemFactors = tensor(contents, 'itemFactors', Float32Array, [movies, factors]);
+  const built = performance.now();
+  const ranker = new QuantizedTopK(itemFactors, factors, null, null);
+  const buildMs = performance.now() - built;
+  const heap = new TopK(k);
+  const scores = new Float32Array(movies);
+  const pick = rng(7);
+  const sample = Array.from({ length: requests }, () => Math.floor(pick() * users));
+  const row = (u: number) => userFactors.subarray(u * factors, (u + 1) * factors);
+
+  for (const u of sample.slice(0, 200)) {
+    ranker.topK(row(u), k);
+    plainTopK(row(u), itemFactors, scores, heap);
+  }
+  const quantizedUs: number[] = [];
+  const plainUs: number[] = [];
+  let candidates = 0;
+  let sameTop20 = 0;
+  for (let r = 0; r < sample.length; r++) {
+    const user = row(sample[r]);
+    let t = performance.now();
+    const got = ranker.topK(user, k);
+    quantizedUs.push((performance.now() - t) * 1000);
+    candidates += ranker.lastCandidates;
+    t = performance.now();
+    const expected = plainTopK(user, itemFactors, scores, heap);
+    plainUs.push((performance.now() - t) * 1000);
+    if (got.items.slice(0, 20).every((item, i) => item === expected[i])) sameTop20++;
+    if (r % 1000 === 999) process.stderr.write(`${r + 1}/${sample.length}\n`);
+  }
+  const report = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadAverage: os.loadavg() },
+    shape: { users, movies, factors, k },
+    requests,
+    quantizedSimd: {
+      perUserMicroseconds: percentiles(quantizedUs),
+      meanCandidatesRescored: Number((candidates / requests).toFixed(1)),
+      indexBuildMs: Math.round(buildMs),
+    },
+    plainFloat32Loop: { perUserMicroseconds: percentiles(plainUs) },
+    identicalTop20: `${sameTop20}/${requests}`,
+    note: 'single thread, one user at a time; same partial top-k for both; float ties may order differently',
+  };
+  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(root, 'bench/results/score.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify(report, null, 2));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
