@@ -54,16 +54,30 @@ interface CanaryState {
   /** Since the current step started (wall clock and stream clock at the start). */
   step: { control: ArmStats; candidate: ArmStats; startedAt: number; startedStream: number | null };
   readonly looks: SequentialLook[];
+  /**
+   * The primary metric of both arms in the last finished step that had a control: one window, one assignment,
+   * so neither time of day nor how long users have been in an arm tilts the comparison.
+   */
+  compared: ArmComparison | null;
+}
+
+interface ArmComparison {
+  readonly share: number;
+  readonly candidateRate: number;
+  readonly controlRate: number;
+  readonly candidateUsers: number;
+  readonly controlUsers: number;
 }
 
 export interface GuardrailReport {
   readonly step: number;
   readonly share: number;
+  /** Users and the share of them who converted, per arm, in the current step (what the conversion guardrail compares). */
   readonly candidateUsers: number;
   readonly controlUsers: number;
   readonly candidateConversion: number;
   readonly controlConversion: number;
-  /** The primary metric: conversions per response, averaged over the arm's users (does not grow with exposure). */
+  /** The primary metric over the whole canary: conversions per response, averaged over the arm's users. */
   readonly candidateConversionRate: number;
   readonly controlConversionRate: number;
   readonly sequentialPValue: number;
@@ -243,12 +257,18 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     const state = this.stateOf(e.id);
     const guard = e.settings.guardrails ?? DEFAULT_GUARDRAILS;
     const share = e.canaryShare ?? 0;
-    const { control, candidate } = state.total;
+    // The conversion guardrail compares the arms within the current step: the same window and a fixed assignment,
+    // so both arms' users had the same time to convert (over the whole canary, the users a step moved into the
+    // candidate joined it late and had less time, which favours the control).
+    const { control, candidate } = state.step;
     const [cUsers, cConv] = userConversions(control);
     const [tUsers, tConv] = userConversions(candidate);
     const looks = [...state.looks];
     if (cUsers >= 2 && tUsers >= 2) looks.push(proportionLook(cConv, cUsers, tConv, tUsers));
     const sequentialPValue = alwaysValidPValue(looks, e.settings.sequentialTau);
+    const steps = e.settings.canarySteps ?? DEFAULT_CANARY_STEPS;
+    // One sequential test per step: α is split across the steps, so the canary's false-alarm rate stays ≤ α.
+    const alpha = e.settings.alpha / steps.length;
     const candidateConversion = tUsers ? tConv / tUsers : 0;
     const controlConversion = cUsers ? cConv / cUsers : 0;
     const step = state.step.candidate;
@@ -256,17 +276,16 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     const latencyP95Ms = histogramQuantile(step.latency, 0.95);
     const latencyP99Ms = histogramQuantile(step.latency, 0.99);
     const broken: string[] = [];
-    if (sequentialPValue < e.settings.alpha && candidateConversion < controlConversion)
+    if (sequentialPValue < alpha && candidateConversion < controlConversion)
       broken.push(
         `conversion significantly worse: candidate ${(candidateConversion * 100).toFixed(1)}% of ${tUsers} users vs ` +
-          `control ${(controlConversion * 100).toFixed(1)}% of ${cUsers} (always-valid p=${sequentialPValue.toPrecision(3)})`,
+          `control ${(controlConversion * 100).toFixed(1)}% of ${cUsers} in this step (always-valid p=${sequentialPValue.toPrecision(3)} < ${alpha.toPrecision(3)})`,
       );
     if (step.responses >= MIN_RESPONSES_FOR_RATES && errorRate > guard.maxErrorRate)
       broken.push(`error rate ${(errorRate * 100).toFixed(2)}% above ${(guard.maxErrorRate * 100).toFixed(2)}%`);
     if (step.responses >= MIN_RESPONSES_FOR_RATES && latencyP99Ms > guard.maxLatencyP99Ms)
       broken.push(`p99 latency ${latencyP99Ms} ms above ${guard.maxLatencyP99Ms} ms`);
     const stepUsers = state.step.candidate.users.size;
-    const steps = e.settings.canarySteps ?? DEFAULT_CANARY_STEPS;
     const lastStep = (e.canaryStep ?? 0) >= steps.length - 1;
     // The last step holds until the candidate has the traffic the promotion policy asks for (not a failure).
     const readyToAdvance =
@@ -281,8 +300,8 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
       controlUsers: cUsers,
       candidateConversion,
       controlConversion,
-      candidateConversionRate: meanUserRate(candidate),
-      controlConversionRate: meanUserRate(control),
+      candidateConversionRate: meanUserRate(state.total.candidate),
+      controlConversionRate: meanUserRate(state.total.control),
       sequentialPValue,
       errorRate,
       latencyP95Ms,
@@ -296,7 +315,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     await this.telemetry.flush();
     const state = this.stateOf(e.id);
     const report = this.report(e);
-    const { control, candidate } = state.total;
+    const { control, candidate } = state.step;
     const [cUsers, cConv] = userConversions(control);
     const [tUsers, tConv] = userConversions(candidate);
     if (cUsers >= 2 && tUsers >= 2) state.looks.push(proportionLook(cConv, cUsers, tConv, tUsers));
@@ -319,7 +338,16 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
           guardrails: report,
         },
       );
+      if (state.step.control.users.size > 0 && state.step.candidate.users.size > 0)
+        state.compared = {
+          share: steps[next - 1],
+          candidateRate: meanUserRate(state.step.candidate),
+          controlRate: meanUserRate(state.step.control),
+          candidateUsers: state.step.candidate.users.size,
+          controlUsers: state.step.control.users.size,
+        };
       state.step = this.freshStep();
+      state.looks.length = 0;
       this.experiments.replaceRunning(advanced);
       this.metrics.canaryShare.set({ experiment: e.id }, steps[next]);
       this.metrics.decisions.inc({ kind: 'canary', decision: 'advance' });
@@ -331,16 +359,17 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
   private async promote(e: Experiment, report: GuardrailReport): Promise<CanaryDecision> {
     const candidate = e.arms[1].modelVersion;
     const total = this.stateOf(e.id).total.candidate;
+    const compared = this.stateOf(e.id).compared;
     const telemetry = {
       requests: total.responses,
       errorRate: total.responses ? total.errors / total.responses : 0,
       latencyP95Ms: histogramQuantile(total.latency, 0.95),
-      // The primary metric, not "converted at least once": with nested shares the candidate's users joined at
-      // later steps and had less time to convert, so the share that ever converted is biased toward the control.
-      onlineMetric: report.candidateConversionRate,
-      championOnlineMetric: report.controlConversionRate,
-      everConverted: report.candidateConversion,
-      championEverConverted: report.controlConversion,
+      // The primary metric (conversions per response per user), both arms measured in the same step: over the
+      // whole canary the candidate's responses come mostly from the later steps (another time of day, users who
+      // joined late), and "converted at least once" grows with time in the arm.
+      onlineMetric: compared?.candidateRate ?? report.candidateConversionRate,
+      championOnlineMetric: compared?.controlRate ?? report.controlConversionRate,
+      comparedInStep: compared,
       sequentialPValue: report.sequentialPValue,
       experimentId: e.id,
     };
@@ -448,6 +477,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
       total: { control: emptyArm(), candidate: emptyArm() },
       step: this.freshStep(),
       looks: [],
+      compared: null,
     };
   }
 
