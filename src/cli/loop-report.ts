@@ -1,0 +1,256 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { LoopCycle, LoopResult, TimelinePoint } from './loop-simulate-harness';
+
+export interface LoopReportFiles {
+  readonly dir: string;
+  readonly markdownPath: string;
+  readonly jsonPath: string;
+  readonly svgPath: string;
+}
+
+/** Writes report.md, report.json and timeline.svg of a retraining-loop run into `dir`. */
+export async function writeLoopReport(result: LoopResult, dir: string, command: string): Promise<LoopReportFiles> {
+  await mkdir(dir, { recursive: true });
+  const files = {
+    dir,
+    markdownPath: path.join(dir, 'report.md'),
+    jsonPath: path.join(dir, 'report.json'),
+    svgPath: path.join(dir, 'timeline.svg'),
+  };
+  await writeFile(files.jsonPath, JSON.stringify({ command, ...result }, null, 2) + '\n');
+  await writeFile(files.svgPath, timelineSvg(result.timeline, result.options.loopStart, result.options.simEnd));
+  await writeFile(files.markdownPath, markdown(result, command));
+  return files;
+}
+
+const pct = (v: number | null | undefined, digits = 1) =>
+  typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : '–';
+const num = (v: number | undefined) => (typeof v === 'number' ? v.toFixed(4) : '–');
+
+/** The audit trail of one cycle, one line per record (also printed by the CLI). */
+export function cycleAuditText(cycle: LoopCycle, index: number): string {
+  const head =
+    `cycle ${index + 1}: run ${cycle.runId} (${cycle.trigger}) snapshot cut at ${cycle.cutoff ?? '–'} → ` +
+    `${cycle.model ?? 'no model'}: ${cycle.complete ? 'PROMOTED' : (cycle.canary?.status ?? (cycle.canaryDecision?.allowed === false ? 'held at the gate' : 'no canary'))}`;
+  return [head, ...cycle.audit.map((a) => `  #${a.seq} ${a.at.slice(11, 19)} ${a.actor} ${a.kind}: ${a.summary}`)].join(
+    '\n',
+  );
+}
+
+function markdown(r: LoopResult, command: string): string {
+  const o = r.options;
+  const lines: string[] = [];
+  lines.push(`# Retraining loop in compressed time`, '');
+  lines.push(`Command: \`${command}\``, '');
+  lines.push(
+    `World: ${o.users} users × ${o.movies} movies, seed ${o.seed}, activity ${o.activity} sessions/user/day, taste drift ${o.drift} per 30 days; ` +
+      `${o.warmupDays} warm-up day(s) from ${o.simStart.slice(0, 16)} (no recommendations), then ${o.days} closed-loop day(s) ` +
+      `${o.loopStart.slice(0, 16)} → ${o.simEnd.slice(0, 16)}. Store ${o.store}, bus ${o.bus}. ` +
+      `Schedule \`RETRAIN_CRON="${o.retrainCron}"\` (model ${o.modelType}); checkpoints every ${o.checkpointMinutes} simulated minutes.`,
+    '',
+  );
+  lines.push(
+    `Canary plan of the automatic canaries: ${o.canaryPlan === 'defaults' ? "the controller's defaults" : `\`${JSON.stringify(o.canaryPlan)}\` (PUT /admin/retraining/canary-plan, audited)`}. ` +
+      `Fairness gate dimensions: ${o.fairnessGateDimensions.join(', ')} (FAIRNESS_GATE_DIMENSIONS; the others are measured and recorded on the model, not gated). ` +
+      'Promotion policy, its thresholds and the other gates: unchanged.',
+    '',
+  );
+  lines.push(
+    `Wall time ${r.wallSeconds.toFixed(0)} s${r.interrupted ? ' (**interrupted**: partial run)' : ''}. Simulated: ` +
+      `${r.simulation.sessions} sessions, ${r.simulation.recommendationRequests} recommendation requests to the service, ` +
+      `${r.simulation.watches} watches (${r.simulation.watchesFromRecommendations} from recommendations), ${r.simulation.lines} stream lines.`,
+    '',
+  );
+  lines.push(`## Result`, '');
+  lines.push(
+    `- Cycle 0 (bootstrap, audited admin override as \`npm start\` does): **${r.bootstrapModel.id}** (holdout NDCG@20 ${num(r.bootstrapModel.metrics['ndcg@20'])}).`,
+  );
+  lines.push(
+    `- Automatic retraining runs: ${r.cycles.length} (the service's counter by outcome: ${JSON.stringify(r.retrainingRuns)}; ` +
+      '`skipped_canary_running` = the schedule fired while a canary was still being decided); ' +
+      `complete cycles (retrain → gates → canary → promote): **${r.completeCycles}**.`,
+  );
+  lines.push(
+    `- Promoted by the canary controller: ${r.promoted.length ? r.promoted.map((p) => `**${p}**`).join(', ') : 'none'}.`,
+  );
+  lines.push(`- In production at the end: **${r.finalProduction ?? '–'}**.`);
+  lines.push(
+    `- Audit hash chain: ${r.audit.ok ? `**intact** (${r.audit.checked} records verified, head \`${(r.audit.head ?? '').slice(0, 16)}…\`)` : `**BROKEN**: ${r.audit.detail}`}.`,
+    '',
+  );
+  lines.push(`## Cycles`, '');
+  lines.push(
+    '| # | run (trigger) | snapshot cutoff | interactions | candidate | NDCG@20 cand. / champion | gates | policy → canary | canary | promoted at | online conv. cand. / control |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  r.cycles.forEach((c, i) => {
+    const gates = Object.entries(c.gates)
+      .map(([g, v]) => `${g} ${v.passed ? '✓' : '✗'}`)
+      .join(', ');
+    const tel = c.canary?.telemetry as Record<string, number> | null | undefined;
+    lines.push(
+      `| ${i + 1} | ${c.runId} (${c.trigger}) | ${c.cutoff?.slice(0, 16) ?? '–'} | ${c.interactions ?? '–'} | ${c.model ?? '–'} | ` +
+        `${num(c.metrics['ndcg@20'])} / ${num(c.championMetrics['ndcg@20'])} (${c.championAtStart ?? '–'}) | ${gates || '–'} | ` +
+        `${c.canaryDecision ? (c.canaryDecision.allowed ? 'allowed' : `denied: ${c.canaryDecision.reasons.join('; ')}`) : '–'} | ` +
+        `${c.canary ? `${c.canary.status}; steps ${c.canary.steps.map((s) => `${pct(s.share, 0)}@${s.simTime?.slice(5, 16) ?? '–'}`).join(' → ')}` : '–'} | ` +
+        `${c.promotedAt?.slice(0, 16) ?? '–'} | ${tel ? `${pct(tel.onlineMetric)} / ${pct(tel.championOnlineMetric)} (${tel.requests} responses, p95 ${tel.latencyP95Ms} ms)` : '–'} |`,
+    );
+  });
+  lines.push('');
+  lines.push(
+    "NDCG@20 is each model's own holdout evaluation at training time (what the promotion policy compares with the champion's); " +
+      "online conversion is the canary controller's measure (conversions per response, averaged over users; a response converts " +
+      'when the user starts one of its movies within the conversion window), the telemetry the policy judged at canary → production.',
+    '',
+  );
+  lines.push(`## Why each promotion happened`, '');
+  r.cycles.forEach((c, i) => {
+    if (!c.complete) {
+      const why = c.canary?.reasons.length
+        ? `rolled back: ${c.canary.reasons.join('; ')}`
+        : c.canaryDecision && !c.canaryDecision.allowed
+          ? `the policy kept it a candidate: ${c.canaryDecision.reasons.join('; ')}`
+          : c.canary
+            ? `canary ${c.canary.status} when the run ended`
+            : 'no canary';
+      lines.push(`- Cycle ${i + 1} (${c.model ?? c.runId}): not promoted — ${why}.`);
+      return;
+    }
+    const tel = (c.canary?.telemetry ?? {}) as Record<string, number>;
+    const step = (
+      c.canary?.telemetry as { comparedInStep?: { share: number; candidateUsers: number; controlUsers: number } } | null
+    )?.comparedInStep;
+    lines.push(
+      `- Cycle ${i + 1}: **${c.model}** trained on ${c.interactions} interactions (snapshot cut ${c.cutoff?.slice(0, 16)}), ` +
+        `NDCG@20 ${num(c.metrics['ndcg@20'])} vs champion ${c.championAtStart}'s ${num(c.championMetrics['ndcg@20'])}; ` +
+        `gates ${Object.keys(c.gates).join(', ')} passed; policy ${c.canaryDecision?.policyVersion.slice(0, 12)}… allowed the canary; ` +
+        `canary ramped ${c.canary!.steps.map((s) => pct(s.share, 0)).join(' → ')} and was promoted with ${tel.requests} candidate responses, ` +
+        `error rate ${pct(tel.errorRate, 2)}, p95 ${tel.latencyP95Ms} ms, conversions per response ${pct(tel.onlineMetric)} vs champion ${pct(tel.championOnlineMetric)}` +
+        `${step ? ` (both arms in the ${pct(step.share, 0)} step: ${step.candidateUsers} vs ${step.controlUsers} users)` : ''}; ` +
+        `the policy allows at most ${pct(0.02, 0)} below the champion.`,
+    );
+  });
+  lines.push('');
+  lines.push(`## Timeline`, '', '![timeline](timeline.svg)', '');
+  lines.push('| simulated time | production | canary | responses | online conversion |', '|---|---|---|---|---|');
+  for (const p of r.timeline.filter((_, i, all) => i % 6 === 0 || i === all.length - 1 || changed(all, i))) {
+    lines.push(
+      `| ${p.simTime.slice(0, 16)} | ${p.production ?? '–'} | ${p.canary ? `${p.canary.candidate} ${pct(p.canary.share, 0)}` : '–'} | ${p.responses} | ${pct(p.conversion)} |`,
+    );
+  }
+  lines.push('', `## Audit trail per cycle`, '');
+  r.cycles.forEach((c, i) => lines.push('```', cycleAuditText(c, i), '```', ''));
+  lines.push(
+    `## What this does and does not show`,
+    '',
+    "- Every retraining run was started by the service's own schedule on the stream clock (`trigger = schedule` in `training_run`); " +
+      'the driver only plays the world, waits at checkpoints for ingestion and for a run in progress, and reads the results.',
+    '- Simulated time stands still while the service trains (the world waits at the checkpoint), so a run costs no simulated time.',
+    "- Determinism: the world (catalogue, users, tastes, arrivals) and the schedule's snapshot cutoffs are fixed by the seed and " +
+      'the dates; the closed loop is not bit-for-bit reproducible, because measured HTTP latencies feed back into the simulated ' +
+      "users' timing and the canary controller ticks on the wall clock (its steps land at slightly different simulated times).",
+    '',
+  );
+  return lines.join('\n');
+}
+
+function changed(all: readonly TimelinePoint[], i: number): boolean {
+  if (i === 0) return true;
+  return all[i].production !== all[i - 1].production || all[i].canary?.share !== all[i - 1].canary?.share;
+}
+
+const COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
+
+/** Three panels over simulated time: model version live, canary share, online conversion. */
+export function timelineSvg(timeline: readonly TimelinePoint[], from: string, to: string): string {
+  const W = 960;
+  const left = 70;
+  const right = 20;
+  const t0 = Date.parse(from);
+  const t1 = Date.parse(to);
+  const x = (t: string) => left + ((Date.parse(t) - t0) / Math.max(1, t1 - t0)) * (W - left - right);
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const out: string[] = [];
+  const H = 470;
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${left}" y="16" font-size="13" font-weight="bold">Retraining loop: model live, canary share, online conversion (simulated time)</text>`,
+  );
+  const versions = [
+    ...new Set(timeline.flatMap((p) => [p.production, p.canary?.candidate]).filter((v): v is string => !!v)),
+  ];
+  const colour = (v: string) => COLOURS[versions.indexOf(v) % COLOURS.length];
+
+  // Panel 1: production version bands.
+  const p1 = { top: 40, height: 40 };
+  out.push(`<text x="4" y="${p1.top + 24}">production</text>`);
+  for (let i = 0; i < timeline.length; i++) {
+    const p = timeline[i];
+    const next = timeline[i + 1]?.simTime ?? to;
+    if (!p.production) continue;
+    out.push(
+      `<rect x="${x(p.simTime).toFixed(1)}" y="${p1.top}" width="${Math.max(0.5, x(next) - x(p.simTime)).toFixed(1)}" height="${p1.height}" fill="${colour(p.production)}"/>`,
+    );
+  }
+  // Panel 2: canary share.
+  const p2 = { top: 110, height: 120 };
+  const y2 = (share: number) => p2.top + p2.height * (1 - share);
+  axis(out, left, W - right, p2.top, p2.height, 'canary share', ['0%', '50%', '100%']);
+  for (let i = 0; i < timeline.length; i++) {
+    const p = timeline[i];
+    if (!p.canary) continue;
+    const next = timeline[i + 1]?.simTime ?? to;
+    out.push(
+      `<rect x="${x(p.simTime).toFixed(1)}" y="${y2(p.canary.share).toFixed(1)}" width="${Math.max(0.5, x(next) - x(p.simTime)).toFixed(1)}" height="${(p2.height * p.canary.share).toFixed(1)}" fill="${colour(p.canary.candidate)}" fill-opacity="0.7"/>`,
+    );
+  }
+  // Panel 3: online conversion per checkpoint.
+  const p3 = { top: 260, height: 140 };
+  const values = timeline.map((p) => p.conversion).filter((v): v is number => v !== null);
+  const max = Math.max(0.05, ...values) * 1.1;
+  const y3 = (v: number) => p3.top + p3.height * (1 - v / max);
+  axis(out, left, W - right, p3.top, p3.height, 'online conv.', ['0%', pct(max / 2, 0), pct(max, 0)]);
+  const points = timeline
+    .filter((p) => p.conversion !== null)
+    .map((p) => `${x(p.simTime).toFixed(1)},${y3(p.conversion!).toFixed(1)}`);
+  if (points.length > 1)
+    out.push(`<polyline fill="none" stroke="#333" stroke-width="1.5" points="${points.join(' ')}"/>`);
+  // Time axis: one tick per simulated day.
+  for (let t = t0; t <= t1; t += 86_400_000) {
+    const xx = left + ((t - t0) / Math.max(1, t1 - t0)) * (W - left - right);
+    out.push(
+      `<line x1="${xx.toFixed(1)}" x2="${xx.toFixed(1)}" y1="${p1.top}" y2="${p3.top + p3.height}" stroke="#ccc" stroke-dasharray="2,3"/>`,
+      `<text x="${xx.toFixed(1)}" y="${p3.top + p3.height + 14}" text-anchor="middle">${new Date(t).toISOString().slice(5, 10)}</text>`,
+    );
+  }
+  // Legend.
+  versions.forEach((v, i) => {
+    const lx = left + (i % 3) * 290;
+    const ly = p3.top + p3.height + 32 + Math.floor(i / 3) * 14;
+    out.push(
+      `<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${colour(v)}"/>`,
+      `<text x="${lx + 14}" y="${ly}">${esc(v)}</text>`,
+    );
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+function axis(
+  out: string[],
+  x0: number,
+  x1: number,
+  top: number,
+  height: number,
+  label: string,
+  ticks: string[],
+): void {
+  out.push(`<rect x="${x0}" y="${top}" width="${x1 - x0}" height="${height}" fill="none" stroke="#999"/>`);
+  out.push(`<text x="4" y="${top + height / 2}">${label}</text>`);
+  ticks.forEach((t, i) => {
+    const y = top + height - (height * i) / (ticks.length - 1);
+    out.push(`<text x="${x0 - 4}" y="${(y + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
+  });
+}
