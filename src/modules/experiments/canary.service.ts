@@ -95,6 +95,11 @@ const CANARY_ACTOR = 'service:canary';
 const CANARY_ROLE = 'release-manager';
 /** Responses the candidate needs in a step before error rate and latency are judged. */
 const MIN_RESPONSES_FOR_RATES = 50;
+/**
+ * Users each arm needs in a step before the conversion test looks: the mSPRT's normal approximation is wrong for
+ * a handful of users (right after a step starts, 0 of 2 against 14 of 17 gave p = 0.0001).
+ */
+const MIN_USERS_FOR_CONVERSION_TEST = 30;
 
 const emptyArm = (): ArmStats => ({ users: new Map(), responses: 0, errors: 0, latency: emptyHistogram() });
 
@@ -264,7 +269,8 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     const [cUsers, cConv] = userConversions(control);
     const [tUsers, tConv] = userConversions(candidate);
     const looks = [...state.looks];
-    if (cUsers >= 2 && tUsers >= 2) looks.push(proportionLook(cConv, cUsers, tConv, tUsers));
+    if (cUsers >= MIN_USERS_FOR_CONVERSION_TEST && tUsers >= MIN_USERS_FOR_CONVERSION_TEST)
+      looks.push(proportionLook(cConv, cUsers, tConv, tUsers));
     const sequentialPValue = alwaysValidPValue(looks, e.settings.sequentialTau);
     const steps = e.settings.canarySteps ?? DEFAULT_CANARY_STEPS;
     // One sequential test per step: α is split across the steps, so the canary's false-alarm rate stays ≤ α.
@@ -318,7 +324,8 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     const { control, candidate } = state.step;
     const [cUsers, cConv] = userConversions(control);
     const [tUsers, tConv] = userConversions(candidate);
-    if (cUsers >= 2 && tUsers >= 2) state.looks.push(proportionLook(cConv, cUsers, tConv, tUsers));
+    if (cUsers >= MIN_USERS_FOR_CONVERSION_TEST && tUsers >= MIN_USERS_FOR_CONVERSION_TEST)
+      state.looks.push(proportionLook(cConv, cUsers, tConv, tUsers));
     if (report.broken.length > 0) {
       await this.rollback(e, report, report.broken, CANARY_ACTOR);
       return { decision: 'rollback', report };
