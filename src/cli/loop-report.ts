@@ -57,9 +57,11 @@ function markdown(r: LoopResult, command: string): string {
     '',
   );
   lines.push(
-    `Wall time ${r.wallSeconds.toFixed(0)} s${r.interrupted ? ' (**interrupted**: partial run)' : ''}. Simulated: ` +
-      `${r.simulation.sessions} sessions, ${r.simulation.recommendationRequests} recommendation requests to the service, ` +
-      `${r.simulation.watches} watches (${r.simulation.watchesFromRecommendations} from recommendations), ${r.simulation.lines} stream lines.`,
+    `Wall time ${r.wallSeconds.toFixed(0)} s. ` +
+      (r.interrupted
+        ? "**Interrupted** (SIGINT): a partial run; the simulator's totals are not collected."
+        : `Simulated: ${r.simulation.sessions} sessions, ${r.simulation.recommendationRequests} recommendation requests to the service, ` +
+          `${r.simulation.watches} watches (${r.simulation.watchesFromRecommendations} from recommendations), ${r.simulation.lines} stream lines.`),
     '',
   );
   lines.push(`## Result`, '');
