@@ -718,8 +718,9 @@ function summarise(kind: string, p: Record<string, unknown>): string {
       if (action === 'canary.advance') {
         const g = (p.guardrails ?? {}) as Record<string, number>;
         return (
-          `advance ${pct(p.from)} → ${pct(p.to)} (conversions per response: candidate ${pct(g.candidateConversionRate)} ` +
-          `over ${g.candidateUsers} users vs control ${pct(g.controlConversionRate)} over ${g.controlUsers})`
+          `advance ${pct(p.from)} → ${pct(p.to)} (conversions per response since the canary started: candidate ` +
+          `${pct(g.candidateConversionRate)} vs control ${pct(g.controlConversionRate)}; users in the step: ` +
+          `${g.candidateUsers} vs ${g.controlUsers})`
         );
       }
       if (action === 'canary.promote') {
