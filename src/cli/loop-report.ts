@@ -149,9 +149,14 @@ function markdown(r: LoopResult, command: string): string {
     "- Every retraining run was started by the service's own schedule on the stream clock (`trigger = schedule` in `training_run`); " +
       'the driver only plays the world, waits at checkpoints for ingestion and for a run in progress, and reads the results.',
     '- Simulated time stands still while the service trains (the world waits at the checkpoint), so a run costs no simulated time.',
-    "- Determinism: the world (catalogue, users, tastes, arrivals) and the schedule's snapshot cutoffs are fixed by the seed and " +
-      'the dates; the closed loop is not bit-for-bit reproducible, because measured HTTP latencies feed back into the simulated ' +
-      "users' timing and the canary controller ticks on the wall clock (its steps land at slightly different simulated times).",
+    '- Determinism: the world (catalogue, users, tastes, arrivals), the warm-up and the first model are fixed by the seed and ' +
+      "the dates, and every snapshot is cut at one of the schedule's occurrences; the closed loop is not bit-for-bit " +
+      "reproducible, because measured HTTP latencies feed back into the simulated users' timing and the canary controller " +
+      'ticks on the wall clock (its steps land at slightly different simulated times, and so which occurrences fire while ' +
+      'no canary runs can differ). The per-step canary figures include responses served just before the step started and ' +
+      'finalised in it (30-minute conversion window), hence unequal arm sizes in the 50% step.',
+    '- Settings that differ from a production deployment: the canary plan (steps and users per step sized for a few ' +
+      'thousand users) and the fairness gate dimensions (small occupation groups in a small world); both are stated above.',
     '',
   );
   return lines.join('\n');
