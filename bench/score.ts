@@ -9,13 +9,14 @@
  * the same top 20 (they must). Uses the same synthesised full-shape ALS
  * artifact as bench:serve. Results: bench/results/score.json.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readArtifact, tensor, writeArtifact } from '../src/modules/model-artifacts/artifact-format';
+import { readArtifact, tensor } from '../src/modules/model-artifacts/artifact-format';
 import { QuantizedTopK } from '../src/modules/model-artifacts/kernels/quantized-top-k';
 import { TopK } from '../src/modules/model-artifacts/top-k';
+import { benchWorkDir, synthesiseAls, xorshift32 } from './synthetic-als';
 
 const { values } = parseArgs({
   options: {
@@ -33,42 +34,11 @@ const requests = Number(values.requests);
 const k = Number(values.k);
 const root = path.resolve(__dirname, '..');
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
 /** The artifact bench:serve synthesises (same seed and shape), so both benches measure one model. */
 async function artifactDir(): Promise<string> {
-  const dir = path.join(os.tmpdir(), `marquee-bench-serve-${users}x${movies}x${factors}`, 'als-a');
-  if (existsSync(path.join(dir, 'manifest.json'))) return dir;
-  process.stderr.write(`synthesising ${dir}…\n`);
-  const next = rng(1);
-  const scale = 1 / Math.sqrt(factors);
-  const fill = (n: number) => Float32Array.from({ length: n }, () => (next() - 0.5) * 2 * scale);
-  await writeArtifact(dir, {
-    modelType: 'als',
-    params: { factors, synthetic: true },
-    seed: 1,
-    snapshotId: 'bench-synthetic',
-    snapshotHash: 'bench-synthetic',
-    codeVersion: { commit: 'bench', dirty: false },
-    ids: {
-      users: Array.from({ length: users }, (_, i) => i + 1),
-      items: Array.from({ length: movies }, (_, i) => `bench+movie+${i}+${1950 + (i % 75)}`),
-    },
-    tensors: {
-      userFactors: { data: fill(users * factors), shape: [users, factors] },
-      itemFactors: { data: fill(movies * factors), shape: [movies, factors] },
-      userActive: { data: new Int32Array(users).fill(1), shape: [users] },
-      itemActive: { data: new Int32Array(movies).fill(1), shape: [movies] },
-    },
-  });
+  const shape = { users, movies, factors };
+  const dir = path.join(benchWorkDir(shape), 'als-a');
+  await synthesiseAls(dir, shape, 1);
   return dir;
 }
 
@@ -121,7 +91,7 @@ async function main(): Promise<void> {
   const buildMs = performance.now() - built;
   const heap = new TopK(k);
   const scores = new Float32Array(movies);
-  const pick = rng(7);
+  const pick = xorshift32(7);
   const sample = Array.from({ length: requests }, () => Math.floor(pick() * users));
   const row = (u: number) => userFactors.subarray(u * factors, (u + 1) * factors);
 

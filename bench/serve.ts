@@ -21,14 +21,14 @@
  * over the service's processes. Results: bench/results/serve[-workers-N].json.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { writeArtifact } from '../src/modules/model-artifacts/artifact-format';
 import { createScratchDatabase } from '../test/support/services';
 import { openLoop } from './open-loop';
+import { benchWorkDir, synthesiseAls, xorshift32 } from './synthetic-als';
 
 const { values } = parseArgs({
   options: {
@@ -51,48 +51,8 @@ const movies = Number(values.movies);
 const factors = Number(values.factors);
 const port = Number(values.port);
 const workers = Number(values.workers);
-const work = path.join(os.tmpdir(), `marquee-bench-serve-${users}x${movies}x${factors}`);
-
-/** xorshift32: deterministic factors without holding a seed library. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
-async function synthesiseAls(dir: string, seed: number): Promise<void> {
-  if (existsSync(path.join(dir, 'manifest.json'))) return;
-  process.stderr.write(`synthesising ALS artifact ${dir} (seed ${seed})…\n`);
-  const next = rng(seed);
-  const scale = 1 / Math.sqrt(factors);
-  const fill = (n: number) => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = (next() - 0.5) * 2 * scale;
-    return a;
-  };
-  await writeArtifact(dir, {
-    modelType: 'als',
-    params: { factors, synthetic: true },
-    seed,
-    snapshotId: 'bench-synthetic',
-    snapshotHash: 'bench-synthetic',
-    codeVersion: { commit: 'bench', dirty: false },
-    ids: {
-      users: Array.from({ length: users }, (_, i) => i + 1),
-      items: Array.from({ length: movies }, (_, i) => `bench+movie+${i}+${1950 + (i % 75)}`),
-    },
-    tensors: {
-      userFactors: { data: fill(users * factors), shape: [users, factors] },
-      itemFactors: { data: fill(movies * factors), shape: [movies, factors] },
-      userActive: { data: new Int32Array(users).fill(1), shape: [users] },
-      itemActive: { data: new Int32Array(movies).fill(1), shape: [movies] },
-    },
-  });
-}
+const shape = { users, movies, factors };
+const work = benchWorkDir(shape);
 
 /** Resident memory of the service: the process and, with --workers, its children. */
 function rssMb(pid: number): number {
@@ -141,7 +101,7 @@ interface Run {
 }
 
 async function drive(label: string, durationSeconds: number, rate: number | null, during?: () => void): Promise<Run> {
-  const pick = rng(Date.now() & 0xffff);
+  const pick = xorshift32(Date.now() & 0xffff);
   const instance = autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: Number(values.connections),
@@ -172,7 +132,7 @@ async function drive(label: string, durationSeconds: number, rate: number | null
 
 /** A constant-arrival-rate run: the rate the latency targets are about. */
 async function driveOpen(label: string, durationSeconds: number, rate: number, during?: () => void): Promise<Run> {
-  const pick = rng(Date.now() & 0xffff);
+  const pick = xorshift32(Date.now() & 0xffff);
   const running = openLoop({
     host: '127.0.0.1',
     port,
@@ -204,8 +164,8 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
   const modelA = values.model ?? path.join(work, 'als-a');
   const modelB = values['model-b'] ?? path.join(work, 'als-b');
-  if (!values.model) await synthesiseAls(modelA, 1);
-  if (!values['model-b']) await synthesiseAls(modelB, 2);
+  if (!values.model) await synthesiseAls(modelA, shape, 1);
+  if (!values['model-b']) await synthesiseAls(modelB, shape, 2);
   const live = path.join(work, 'live');
   rmSync(live, { force: true });
   symlinkSync(modelA, live);
