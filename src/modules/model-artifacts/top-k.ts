@@ -41,9 +41,14 @@ export class TopK {
       return;
     }
     if (!worse(scores[0], items[0], score, item)) return;
-    // Replace the root and sift down.
+    this.replaceRoot(score, item, this.size);
+  }
+
+  /** Puts (score, item) at the root of the first `n` entries and sifts it down to its place. */
+  private replaceRoot(score: number, item: number, n: number): void {
+    const scores = this.scores;
+    const items = this.items;
     let i = 0;
-    const n = this.size;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
@@ -71,26 +76,8 @@ export class TopK {
     for (let n = this.size; n > 0; n--) {
       outItems[n - 1] = items[0];
       outScores[n - 1] = scores[0];
-      // Move the last element to the root and sift it down over the first n − 1.
-      const score = scores[n - 1];
-      const item = items[n - 1];
-      const size = n - 1;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= size) break;
-        const right = left + 1;
-        let child = left;
-        if (right < size && worse(scores[right], items[right], scores[left], items[left])) child = right;
-        if (!worse(scores[child], items[child], score, item)) break;
-        scores[i] = scores[child];
-        items[i] = items[child];
-        i = child;
-      }
-      if (size > 0) {
-        scores[i] = score;
-        items[i] = item;
-      }
+      // The last entry moves to the root and sifts down over the remaining n − 1.
+      if (n > 1) this.replaceRoot(scores[n - 1], items[n - 1], n - 1);
     }
     this.size = 0;
     return { items: outItems, scores: outScores };

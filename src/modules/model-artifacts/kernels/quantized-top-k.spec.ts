@@ -1,16 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { createRng } from '../../training/random';
 import { QuantizedTopK } from './quantized-top-k';
 
-/** xorshift32 in [-0.5, 0.5): deterministic test data. */
+/** Deterministic test data in [-0.5, 0.5). */
 function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296 - 0.5;
-  };
+  const source = createRng(seed);
+  return () => source.next() - 0.5;
 }
 
 /** Brute force in float64: the ranking the quantized path must reproduce. */
