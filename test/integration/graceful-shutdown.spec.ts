@@ -16,7 +16,7 @@ import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format
 import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
 import { twoTasteGroups } from '../../src/modules/training/testing/two-taste-groups';
 import { Client } from 'pg';
-import { createScratchDatabase, requireKafkaBrokers, uniqueSuffix, waitFor } from '../support/services';
+import { createScratchDatabase, freePort, requireKafkaBrokers, uniqueSuffix, waitFor } from '../support/services';
 
 /**
  * SIGTERM, as Kubernetes sends it to a pod that is being replaced:
@@ -41,17 +41,6 @@ import { createScratchDatabase, requireKafkaBrokers, uniqueSuffix, waitFor } fro
 const ROOT = path.resolve(__dirname, '../..');
 const SELF = __filename;
 const GRACE_MS = 10_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   readonly child: ChildProcess;

@@ -1,14 +1,13 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
 import { loadConfig } from '../../src/modules/config/app-config';
 import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
 import { twoTasteGroups } from '../../src/modules/training/testing/two-taste-groups';
-import { createScratchDatabase, requireKafkaBrokers, waitFor } from '../support/services';
+import { createScratchDatabase, freePort, requireKafkaBrokers, waitFor } from '../support/services';
 
 /**
  * HTTP_WORKERS=2 (the real `src/main.ts` on PostgreSQL + Kafka): two service
@@ -17,17 +16,6 @@ import { createScratchDatabase, requireKafkaBrokers, waitFor } from '../support/
  * replaced, and SIGTERM drains both and exits 0.
  */
 const ROOT = path.resolve(__dirname, '../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One GET on a fresh connection (fetch would reuse one pooled connection, i.e. one process). */
 function getOnNewConnection(url: string): Promise<{ status: number; body: string }> {

@@ -1,23 +1,14 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, AddressInfo } from 'node:net';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import { createRootLogger } from '../../src/common/logger';
 import { loadConfig } from '../../src/modules/config/app-config';
-
-/** A free loopback port (bound and released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../support/services';
 
 function requirePrometheus(): string {
   const found = spawnSync('bash', ['-c', 'command -v prometheus'], { encoding: 'utf8' });

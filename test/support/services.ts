@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
 import { Client } from 'pg';
 
 /**
@@ -24,6 +25,18 @@ export function requireKafkaBrokers(): string[] {
     );
   }
   return brokers.split(',').map((b) => b.trim());
+}
+
+/** A free loopback port (bound and released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export const uniqueSuffix = (): string => `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
