@@ -41,7 +41,7 @@ import { StorageService } from '../modules/storage/storage.service';
 import { profiles } from '../world/bootstrap';
 import { HttpRecommender, RecommendationResponse, Recommender } from '../world/output/http-recommender';
 import { EventBusLineSink, LineSink } from '../world/output/line-sink';
-import { Simulation, SimulationStats } from '../world/simulator/engine';
+import { emptySimulationStats, Simulation, SimulationStats } from '../world/simulator/engine';
 import { createWorld } from '../world/world';
 
 const MINUTE = 60_000;
@@ -422,7 +422,7 @@ export async function runRetrainingLoop(options: LoopOptions): Promise<LoopResul
       retrainingRuns: runsByOutcome,
       started,
       interrupted,
-      stats: stats ?? emptyStats(),
+      stats: stats ?? emptySimulationStats(),
       bootstrapModel: bootstrapModel ?? { id: '-', metrics: {} },
       timeline,
       slot: config!.serving.slot,
@@ -746,22 +746,6 @@ const pct = (v: unknown, digits = 1) => (typeof v === 'number' ? `${(v * 100).to
 
 function numeric(metrics: Record<string, unknown>): Record<string, number> {
   return Object.fromEntries(Object.entries(metrics).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
-}
-
-function emptyStats(): SimulationStats {
-  return {
-    lines: 0,
-    watchLines: 0,
-    rateLines: 0,
-    requestLines: 0,
-    accountLines: 0,
-    sessions: 0,
-    watches: 0,
-    abandonedWatches: 0,
-    recommendationRequests: 0,
-    watchesFromRecommendations: 0,
-    fakeRatings: 0,
-  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

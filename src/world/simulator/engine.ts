@@ -57,6 +57,23 @@ export interface SimulationStats {
   fakeRatings: number;
 }
 
+/** Counters of a simulation that has not produced anything yet. */
+export function emptySimulationStats(): SimulationStats {
+  return {
+    lines: 0,
+    watchLines: 0,
+    rateLines: 0,
+    requestLines: 0,
+    accountLines: 0,
+    sessions: 0,
+    watches: 0,
+    abandonedWatches: 0,
+    recommendationRequests: 0,
+    watchesFromRecommendations: 0,
+    fakeRatings: 0,
+  };
+}
+
 enum Step {
   Choose,
   Watch,
@@ -92,19 +109,7 @@ const RECOMMENDATION_SALIENCE = 1.0;
  * time order through a heap, so memory is bounded by concurrent sessions.
  */
 export class Simulation {
-  readonly stats: SimulationStats = {
-    lines: 0,
-    watchLines: 0,
-    rateLines: 0,
-    requestLines: 0,
-    accountLines: 0,
-    sessions: 0,
-    watches: 0,
-    abandonedWatches: 0,
-    recommendationRequests: 0,
-    watchesFromRecommendations: 0,
-    fakeRatings: 0,
-  };
+  readonly stats: SimulationStats = emptySimulationStats();
   private readonly rng: Rng;
   private readonly inShard: (user: number) => boolean;
   private readonly queue = new EventQueue();
