@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { createApp, installGracefulShutdown } from './app.factory';
 import { createRootLogger } from './common/logger';
-import { ConfigError, loadConfig } from './modules/config/app-config';
+import { AppConfig, ConfigError, loadConfig } from './modules/config/app-config';
 
-/** Starts the HTTP service with the configuration in the environment (also used by the worker entry points). */
-export async function runService(): Promise<void> {
-  let config;
+/**
+ * The configuration in the environment; a bad value ends the process with
+ * exit code 2 and a message naming the variable.
+ */
+export function loadConfigOrExit(): AppConfig {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -15,6 +17,10 @@ export async function runService(): Promise<void> {
     }
     throw error;
   }
+}
+
+/** Starts the HTTP service (also used by the worker entry points); `config` defaults to the environment's. */
+export async function runService(config: AppConfig = loadConfigOrExit()): Promise<void> {
   const logger = createRootLogger(config.logLevel);
   const app = await createApp(config, logger);
   const listening = app.listen({ host: config.http.host, port: config.http.port });
