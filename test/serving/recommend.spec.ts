@@ -8,6 +8,8 @@ import { loadConfig } from '../../src/modules/config/app-config';
 import { EVENT_BUS, EventBus } from '../../src/modules/events/event-bus';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
 import { CatalogFacts } from '../../src/modules/serving/catalog-facts.service';
+import { HistoryIndexService } from '../../src/modules/serving/history-index.service';
+import { MetricsRegistry } from '../../src/modules/metrics/metrics.registry';
 import { LiveModels } from '../../src/modules/serving/live-models';
 import { ModelLoaderService } from '../../src/modules/serving/model-loader.service';
 import { ResponseLogWriter } from '../../src/modules/serving/response-log.writer';
@@ -18,6 +20,13 @@ import { groupMovies, twoTasteGroups } from '../../src/modules/training/testing/
 import { waitFor } from '../support/services';
 
 const TEXT_LIST = /^[^,\s]+(,[^,\s]+)*$/;
+
+async function counterValue(metrics: MetricsRegistry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = metrics.registry.getSingleMetric(name);
+  const values = metric ? (await metric.get()).values : [];
+  const match = values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want));
+  return match?.value ?? 0;
+}
 
 describe('GET /recommend/:userId', () => {
   let app: NestFastifyApplication;
@@ -33,7 +42,12 @@ describe('GET /recommend/:userId', () => {
     await writeArtifact(alsDir, await alsTrainer.train(data, { factors: 8, iterations: 8 }, 1, { workers: 1 }));
     await writeArtifact(alsDir2, await alsTrainer.train(data, { factors: 8, iterations: 8 }, 2, { workers: 1 }));
 
-    const config = loadConfig({ DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', SERVING_MODEL_DIR: alsDir });
+    const config = loadConfig({
+      DATA_DIR: path.join(dir, 'data'),
+      LOG_LEVEL: 'silent',
+      SERVING_MODEL_DIR: alsDir,
+      SERVING_HISTORY_INDEX_SETTLE_MS: '0',
+    });
     app = await createApp(config, createRootLogger('silent'));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -54,6 +68,8 @@ describe('GET /recommend/:userId', () => {
     await sql.query(`INSERT INTO watch_aggregate VALUES (1, 'm1', 95, now(), now()), (1, 'm4', 10, now(), now())`);
     await sql.query(`INSERT INTO rating VALUES (1, 'm2', 4, now())`);
     await app.get(CatalogFacts).refresh();
+    // The rows above went straight to the store, not through the stream: load the index over them.
+    await app.get(HistoryIndexService).reload();
     await waitFor(() => app.get(LiveModels).production !== null, 30_000);
   }, 180_000);
 
@@ -99,6 +115,30 @@ describe('GET /recommend/:userId', () => {
     expect(ids).not.toContain('m2');
     // Abandoned after 10 of 100 minutes: may come back.
     expect(ids).toContain('m4');
+  });
+
+  it('reads histories from the in-memory index, not from SQL per request', async () => {
+    const metrics = app.get(MetricsRegistry);
+    const before = await counterValue(metrics, 'marquee_recommend_history_cache_total', { result: 'index' });
+    const misses = await counterValue(metrics, 'marquee_recommend_history_cache_total', { result: 'miss' });
+    await get('/recommend/1');
+    await get('/recommend/2');
+    expect(await counterValue(metrics, 'marquee_recommend_history_cache_total', { result: 'index' })).toBe(before + 2);
+    expect(await counterValue(metrics, 'marquee_recommend_history_cache_total', { result: 'miss' })).toBe(misses);
+  });
+
+  it('excludes a movie watched on the stream right away, before the index is reloaded', async () => {
+    const ids = (await get('/recommend/1')).body.split(',');
+    const next = ids[0];
+    // Minute 95 of a 100-minute film: watched to the end.
+    const at = new Date().toISOString().slice(0, 19);
+    await app.get<EventBus>(EVENT_BUS).publish('movielog', [{ key: '1', value: `${at},1,GET /data/m/${next}/95.mpg` }]);
+    await waitFor(async () => !(await get('/recommend/1')).body.split(',').includes(next), 15_000, 100);
+    expect(app.get(HistoryIndexService).lookup(1)).toBeUndefined(); // answered from SQL until the next load
+    // A later load covers the change (the settle margin is the test's 0 ms), and the index answers again.
+    await app.get(HistoryIndexService).reload();
+    expect(app.get(HistoryIndexService).lookup(1)!.exclude.has(next)).toBe(true);
+    expect((await get('/recommend/1')).body.split(',')).not.toContain(next);
   });
 
   it('never shows an adult title to a user known to be under 18', async () => {

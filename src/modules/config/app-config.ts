@@ -96,6 +96,12 @@ const envSchema = z.object({
   /** Per-user cache of what to exclude (watched/rated); invalidated by new watches on the stream. */
   SERVING_HISTORY_CACHE_USERS: z.coerce.number().int().min(0).default(200_000),
   SERVING_HISTORY_TTL_MS: positiveInt.default(300_000),
+  /** Keep every user's history in memory (loaded from the store, kept fresh by the stream) instead of a SQL lookup per request. */
+  SERVING_HISTORY_INDEX: z.enum(['true', 'false']).default('true'),
+  /** Rebuild the in-memory history index this often, so users changed since the last load return to it. */
+  SERVING_HISTORY_INDEX_REFRESH_MS: positiveInt.default(3_600_000),
+  /** Upper bound on ingestion lag: how long a change may take from the stream to the store. */
+  SERVING_HISTORY_INDEX_SETTLE_MS: z.coerce.number().int().min(0).default(2_000),
   /** Write every response to the stream and the store (disable only in isolated benchmarks). */
   SERVING_LOG_RESPONSES: z.enum(['true', 'false']).default('true'),
   /** Run the movielog → store ingestion consumer in this process. */
@@ -224,6 +230,7 @@ export interface AppConfig {
     readonly modelPollMs: number;
     readonly historyCacheUsers: number;
     readonly historyTtlMs: number;
+    readonly historyIndex: { readonly enabled: boolean; readonly refreshMs: number; readonly settleMs: number };
     readonly logResponses: boolean;
   };
   readonly experiments: {
@@ -343,6 +350,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       modelPollMs: e.SERVING_MODEL_POLL_MS,
       historyCacheUsers: e.SERVING_HISTORY_CACHE_USERS,
       historyTtlMs: e.SERVING_HISTORY_TTL_MS,
+      historyIndex: {
+        enabled: e.SERVING_HISTORY_INDEX === 'true',
+        refreshMs: e.SERVING_HISTORY_INDEX_REFRESH_MS,
+        settleMs: e.SERVING_HISTORY_INDEX_SETTLE_MS,
+      },
       logResponses: e.SERVING_LOG_RESPONSES === 'true',
     },
     experiments: {

@@ -15,6 +15,7 @@ import { ScoredItem } from '../model-artifacts/scorer';
 import { CatalogFacts } from './catalog-facts.service';
 import { enforceContentSafety } from './content-safety';
 import { HistoryCache } from './history-cache';
+import { HistoryIndexService } from './history-index.service';
 import { LiveModel } from './live-models';
 import { ModelLoaderService } from './model-loader.service';
 import { ResponseLogWriter } from './response-log.writer';
@@ -41,7 +42,7 @@ export interface Recommendation {
 class Timeout extends Error {}
 
 /**
- * Answers one recommendation request: history (cached) → route → rank →
+ * Answers one recommendation request: history (in-memory index, else cached SQL) → route → rank →
  * content safety → pad → log. Every failure below the HTTP layer ends in
  * the popularity fallback, never in an error: a low-quality answer beats a
  * late or missing one.
@@ -61,6 +62,7 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
     private readonly facts: CatalogFacts,
     private readonly responses: ResponseLogWriter,
     private readonly metrics: ServingMetrics,
+    private readonly historyIndex: HistoryIndexService,
     @Optional() private readonly rerank?: RerankStage,
   ) {
     this.cache = new HistoryCache(config.serving.historyCacheUsers, config.serving.historyTtlMs);
@@ -76,10 +78,15 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
       handleBatch: async (batch) => {
         for (const record of batch.records) {
           const userId = userWhoseHistoryChanged(record.value.toString('latin1'));
-          if (userId !== null) this.cache.invalidate(userId);
+          if (userId === null) continue;
+          this.cache.invalidate(userId);
+          this.historyIndex.markChanged(userId);
         }
+        this.metrics.historyIndexChangedUsers.set(this.historyIndex.changedUsers);
       },
     });
+    // Only now: a change reported before the index starts loading is one the load may miss.
+    this.historyIndex.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -178,6 +185,11 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
   }
 
   private async historyWithin(userId: number, timeoutMs: number): Promise<UserHistory> {
+    const indexed = this.historyIndex.lookup(userId);
+    if (indexed) {
+      this.metrics.historyCache.inc({ result: 'index' });
+      return indexed;
+    }
     const cached = this.cache.get(userId);
     if (cached) {
       this.metrics.historyCache.inc({ result: 'hit' });

@@ -12,6 +12,11 @@ export class ServingMetrics {
   readonly modelAgeSeconds;
   readonly responseLogDropped;
   readonly contentSafetyRemoved;
+  readonly historyIndexUsers;
+  readonly historyIndexBytes;
+  readonly historyIndexLoadSeconds;
+  readonly historyIndexLoads;
+  readonly historyIndexChangedUsers;
 
   constructor(metrics: MetricsRegistry) {
     this.requests = metrics.counter({
@@ -32,7 +37,7 @@ export class ServingMetrics {
     });
     this.historyCache = metrics.counter({
       name: 'marquee_recommend_history_cache_total',
-      help: 'User-history cache lookups by result (hit, miss).',
+      help: 'Where a request found the user history: index (in-memory index), hit (per-user cache), miss (SQL).',
       labelNames: ['result'] as const,
     });
     this.modelSwaps = metrics.counter({
@@ -55,6 +60,27 @@ export class ServingMetrics {
     this.contentSafetyRemoved = metrics.counter({
       name: 'marquee_content_safety_removed_total',
       help: 'Adult titles removed from lists for users under 18.',
+    });
+    this.historyIndexUsers = metrics.gauge({
+      name: 'marquee_serving_history_index_users',
+      help: 'Users in the in-memory history index.',
+    });
+    this.historyIndexBytes = metrics.gauge({
+      name: 'marquee_serving_history_index_bytes',
+      help: 'Memory held by the in-memory history index.',
+    });
+    this.historyIndexLoadSeconds = metrics.gauge({
+      name: 'marquee_serving_history_index_load_seconds',
+      help: 'Duration of the last history index load.',
+    });
+    this.historyIndexLoads = metrics.counter({
+      name: 'marquee_serving_history_index_loads_total',
+      help: 'History index loads by result (ok, error).',
+      labelNames: ['result'] as const,
+    });
+    this.historyIndexChangedUsers = metrics.gauge({
+      name: 'marquee_serving_history_index_changed_users',
+      help: 'Users changed since the index was loaded (answered from SQL until the next load).',
     });
   }
 }

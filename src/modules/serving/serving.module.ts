@@ -4,6 +4,7 @@ import { GovernanceModule } from '../governance/governance.module';
 import { IngestionModule } from '../ingestion/ingestion.module';
 import { CatalogFacts } from './catalog-facts.service';
 import { LiveModels } from './live-models';
+import { HistoryIndexService } from './history-index.service';
 import { ModelLoaderService } from './model-loader.service';
 import { RecommendController } from './recommend.controller';
 import { RecommendationService } from './recommendation.service';
@@ -23,6 +24,7 @@ import { ResponseLogWriter } from './response-log.writer';
     ModelLoaderService,
     CatalogFacts,
     ResponseLogWriter,
+    HistoryIndexService,
     RecommendationService,
     RerankStage,
   ],

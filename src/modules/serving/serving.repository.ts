@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { StorageService } from '../storage/storage.service';
-import { UserHistory, watchedToTheEnd } from './user-history';
+import { UserHistory } from './user-history';
+import { HistoryRow, historyFromRows, UserProfileFields } from './user-history-index';
 
 /** Serving's reads and writes; the only serving file that speaks SQL. */
 @Injectable()
@@ -28,24 +29,76 @@ export class ServingRepository {
          FROM watch_aggregate w LEFT JOIN movie m ON m.id = w.movie_id
         WHERE w.user_id = $1
        UNION ALL
-       SELECT 'rating', movie_id, NULL, NULL, rated_at, NULL, NULL, NULL FROM rating WHERE user_id = $1`,
+       SELECT 'rating', movie_id, NULL, NULL, rated_at, NULL, NULL, NULL FROM rating WHERE user_id = $1
+       ORDER BY at DESC NULLS FIRST`,
       [userId],
     );
-    const exclude = new Set<string>();
-    const seen: { movieId: string; at: number }[] = [];
     let profile: UserHistory['profile'] = null;
+    const history: HistoryRow[] = [];
     for (const row of rows) {
-      if (row.kind === 'profile') {
-        const gender: 'M' | 'F' | null = row.gender === 'M' || row.gender === 'F' ? row.gender : null;
-        profile = { age: row.age, gender, occupation: row.occupation };
-        continue;
-      }
-      const movieId = row.movie_id as string;
-      if (row.kind === 'rating' || watchedToTheEnd(row.minutes ?? 0, row.runtime)) exclude.add(movieId);
-      seen.push({ movieId, at: row.at ? new Date(row.at).getTime() : 0 });
+      if (row.kind === 'profile') profile = profileOf(row);
+      // Rows arrive most recent first (the profile row, without a time, ahead of them).
+      else
+        history.push({ movieId: row.movie_id as string, kind: row.kind, minutes: row.minutes, runtime: row.runtime });
     }
-    const recent = [...new Set(seen.sort((a, b) => b.at - a.at).map((s) => s.movieId))].slice(0, 50);
-    return { profile, exclude, recent };
+    return historyFromRows(profile, history);
+  }
+
+  /**
+   * The smallest user id ≥ `from` that has a profile, a watch or a rating, or
+   * null: lets the index loader step over gaps in the id space.
+   */
+  async nextUserIdFrom(from: number): Promise<number | null> {
+    const rows = await this.storage.sql.query<{ next: number | null }>(
+      `SELECT least((SELECT min(id) FROM app_user WHERE id >= $1),
+                    (SELECT min(user_id) FROM watch_aggregate WHERE user_id >= $1),
+                    (SELECT min(user_id) FROM rating WHERE user_id >= $1)) AS next`,
+      [from],
+    );
+    return rows[0]?.next ?? null;
+  }
+
+  /**
+   * Profiles and history rows of the users with from ≤ id ≤ last, in id order;
+   * each user's rows most recent first. The index loader reads the whole user
+   * base this way, a slice at a time.
+   */
+  async loadHistoryRange(
+    from: number,
+    last: number,
+  ): Promise<{
+    profiles: { id: number; profile: UserProfileFields }[];
+    rows: { userId: number; row: HistoryRow }[];
+  }> {
+    const [profileRows, historyRows] = await Promise.all([
+      this.storage.sql.query<{ id: number; age: number | null; gender: string | null; occupation: string | null }>(
+        'SELECT id, age, gender, occupation FROM app_user WHERE id >= $1 AND id <= $2 ORDER BY id',
+        [from, last],
+      ),
+      this.storage.sql.query<{
+        user_id: number;
+        kind: 'watch' | 'rating';
+        movie_id: string;
+        minutes: number | null;
+        runtime: number | null;
+      }>(
+        `SELECT user_id, kind, movie_id, minutes, runtime FROM (
+           SELECT w.user_id, 'watch' AS kind, w.movie_id, w.max_minute + 1 AS minutes, m.runtime, w.last_seen_at AS at
+             FROM watch_aggregate w LEFT JOIN movie m ON m.id = w.movie_id
+            WHERE w.user_id >= $1 AND w.user_id <= $2
+           UNION ALL
+           SELECT user_id, 'rating', movie_id, NULL, NULL, rated_at FROM rating WHERE user_id >= $1 AND user_id <= $2
+         ) h ORDER BY user_id, at DESC`,
+        [from, last],
+      ),
+    ]);
+    return {
+      profiles: profileRows.map((r) => ({ id: r.id, profile: profileOf(r) })),
+      rows: historyRows.map((r) => ({
+        userId: r.user_id,
+        row: { movieId: r.movie_id, kind: r.kind, minutes: r.minutes, runtime: r.runtime },
+      })),
+    };
   }
 
   async loadAdultMovieIds(): Promise<string[]> {
@@ -68,4 +121,9 @@ export class ServingRepository {
     );
     return catalog.map((r) => r.id);
   }
+}
+
+function profileOf(row: { age: number | null; gender: string | null; occupation: string | null }): UserProfileFields {
+  const gender: 'M' | 'F' | null = row.gender === 'M' || row.gender === 'F' ? row.gender : null;
+  return { age: row.age, gender, occupation: row.occupation };
 }

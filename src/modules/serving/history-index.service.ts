@@ -1,0 +1,169 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ReadinessRegistry } from '../health/readiness.registry';
+import { ServingMetrics } from './serving.metrics';
+import { ServingRepository } from './serving.repository';
+import { UserHistory } from './user-history';
+import { HistoryRow, UserHistoryIndex, UserHistoryIndexBuilder, UserProfileFields } from './user-history-index';
+
+/** User ids per range query while loading (≈ 33 rows each at full scale: ~165k rows per query). */
+const RANGE_WIDTH = 5_000;
+/** After a failed load, try again this much later (serving answers from SQL meanwhile). */
+const RETRY_MS = 30_000;
+/** User ids are PostgreSQL integers. */
+const MAX_USER_ID = 0x7fffffff;
+
+/**
+ * Keeps every user's history in memory (UserHistoryIndex) so that a request
+ * does not wait for PostgreSQL, and decides when an entry may be trusted.
+ *
+ * Freshness: serving's stream consumer reports each user who watches or rates
+ * (markChanged); from then on that user is answered by the per-request SQL
+ * path (cached, invalidated by the same stream) until an index loaded later
+ * covers the change. Events that were produced before the consumer started
+ * but not yet stored by ingestion would be missed by both, so the first load
+ * waits `settleMs` (an upper bound on ingestion lag) after the consumer starts,
+ * and a rebuild trusts a change only if it was reported `settleMs` before the
+ * rebuild began reading. The index is rebuilt every `refreshMs` so that the
+ * set of changed users (answered from SQL) stays small.
+ */
+@Injectable()
+export class HistoryIndexService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(HistoryIndexService.name);
+  private index: UserHistoryIndex | null = null;
+  /** User id → when a change was last reported (ms since epoch). */
+  private readonly changed = new Map<number, number>();
+  private firstAttemptDone = false;
+  private stopped = false;
+  private timer?: NodeJS.Timeout;
+  private loading: Promise<void> | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: ServingRepository,
+    private readonly metrics: ServingMetrics,
+    private readonly readiness: ReadinessRegistry,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.serving.enabled && this.config.serving.historyIndex.enabled;
+  }
+
+  /**
+   * Begins loading in the background. Call once serving's change consumer is
+   * running, so no change can fall between the consumer and the load.
+   */
+  start(): void {
+    if (!this.enabled || this.stopped) return;
+    // A new pod takes traffic once its index is warm (or the first attempt failed: SQL still answers).
+    this.readiness.register({ name: 'historyIndex', check: () => this.firstAttemptDone });
+    this.schedule(this.config.serving.historyIndex.settleMs);
+  }
+
+  markChanged(userId: number, now = Date.now()): void {
+    if (!this.enabled) return;
+    this.changed.set(userId, now);
+  }
+
+  get changedUsers(): number {
+    return this.changed.size;
+  }
+
+  /** The user's history from memory, or undefined when the SQL path must answer. */
+  lookup(userId: number): UserHistory | undefined {
+    if (this.index === null || this.changed.has(userId)) return undefined;
+    return this.index.lookup(userId);
+  }
+
+  /** Loads a new index and swaps it in; concurrent callers share one load. */
+  reload(): Promise<void> {
+    this.loading ??= this.loadOnce().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.loading;
+  }
+
+  private async loadOnce(): Promise<void> {
+    const readStartedAt = Date.now();
+    const began = performance.now();
+    try {
+      const built = await this.build();
+      if (built === null) return; // shutting down
+      this.index = built;
+      // Changes reported long enough before this read began are in the store it read.
+      const trustedBefore = readStartedAt - this.config.serving.historyIndex.settleMs;
+      for (const [userId, at] of this.changed) if (at < trustedBefore) this.changed.delete(userId);
+      const seconds = (performance.now() - began) / 1000;
+      this.metrics.historyIndexUsers.set(built.users);
+      this.metrics.historyIndexBytes.set(built.bytes);
+      this.metrics.historyIndexLoadSeconds.set(seconds);
+      this.metrics.historyIndexLoads.inc({ result: 'ok' });
+      this.logger.log(
+        `history index loaded: ${built.users} users, ${built.rows} movies, ${Math.round(built.bytes / 1e6)} MB, ${seconds.toFixed(1)} s`,
+      );
+      this.schedule(this.config.serving.historyIndex.refreshMs);
+    } catch (error) {
+      this.metrics.historyIndexLoads.inc({ result: 'error' });
+      this.logger.warn(`history index load failed (serving reads histories from SQL): ${(error as Error).message}`);
+      this.schedule(RETRY_MS);
+    } finally {
+      this.firstAttemptDone = true;
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.reload(), ms);
+    this.timer.unref();
+  }
+
+  /** Reads the whole user base a range at a time; null if shutdown interrupted it. */
+  private async build(): Promise<UserHistoryIndex | null> {
+    const builder = new UserHistoryIndexBuilder();
+    let users = 0;
+    let nextReport = 100_000;
+    let from = await this.repository.nextUserIdFrom(0);
+    while (from !== null) {
+      if (this.stopped) return null;
+      const last = Math.min(from + RANGE_WIDTH - 1, MAX_USER_ID);
+      const { profiles, rows } = await this.repository.loadHistoryRange(from, last);
+      users += addRange(builder, profiles, rows);
+      if (users >= nextReport) {
+        this.logger.log(`history index: ${users} users read`);
+        nextReport += 100_000;
+      }
+      from = last >= MAX_USER_ID ? null : await this.repository.nextUserIdFrom(last + 1);
+    }
+    return builder.build();
+  }
+}
+
+/** Merges one range's profiles and rows (both in user-id order) into the builder; returns users added. */
+export function addRange(
+  builder: UserHistoryIndexBuilder,
+  profiles: readonly { id: number; profile: UserProfileFields }[],
+  rows: readonly { userId: number; row: HistoryRow }[],
+): number {
+  let p = 0;
+  let r = 0;
+  let users = 0;
+  const userRows: HistoryRow[] = [];
+  while (p < profiles.length || r < rows.length) {
+    const nextProfile = p < profiles.length ? profiles[p].id : Infinity;
+    const nextRow = r < rows.length ? rows[r].userId : Infinity;
+    const userId = Math.min(nextProfile, nextRow);
+    const profile = nextProfile === userId ? profiles[p++].profile : null;
+    userRows.length = 0;
+    while (r < rows.length && rows[r].userId === userId) userRows.push(rows[r++].row);
+    builder.add(userId, profile, userRows);
+    users++;
+  }
+  return users;
+}

@@ -1,0 +1,102 @@
+import { createRng } from '../training/random';
+import { addRange } from './history-index.service';
+import { HistoryRow, historyFromRows, UserHistoryIndexBuilder, UserProfileFields } from './user-history-index';
+
+function randomRows(next: () => number, count: number, movies: number): HistoryRow[] {
+  return Array.from({ length: count }, () => {
+    const rating = next() < 0.3;
+    return {
+      movieId: `m${Math.floor(next() * movies)}`,
+      kind: rating ? ('rating' as const) : ('watch' as const),
+      minutes: rating ? null : Math.floor(next() * 150),
+      runtime: next() < 0.1 ? null : 80 + Math.floor(next() * 70),
+    };
+  });
+}
+
+describe('UserHistoryIndex', () => {
+  it('answers exactly what the per-request SQL path derives from the same rows', () => {
+    const rng = createRng(7);
+    const next = (): number => rng.next();
+    const builder = new UserHistoryIndexBuilder();
+    const expected = new Map<number, ReturnType<typeof historyFromRows>>();
+    const occupations = ['engineer', 'writer', 'K-12 student'];
+    let userId = 0;
+    for (let u = 0; u < 400; u++) {
+      userId += 1 + Math.floor(next() * 5);
+      // Repeats of the same movie (a watch and a rating of it) must merge; 70+ rows exercise the 50-movie cap.
+      const rows = randomRows(next, Math.floor(next() * 80), 60);
+      const profile: UserProfileFields | null =
+        next() < 0.2
+          ? null
+          : {
+              age: next() < 0.1 ? null : 10 + Math.floor(next() * 60),
+              gender: next() < 0.1 ? null : next() < 0.5 ? 'M' : 'F',
+              occupation: next() < 0.1 ? null : occupations[Math.floor(next() * occupations.length)],
+            };
+      builder.add(userId, profile, rows);
+      expected.set(userId, historyFromRows(profile, rows));
+    }
+    const index = builder.build();
+    expect(index.users).toBe(400);
+    for (const [id, want] of expected) {
+      const got = index.lookup(id);
+      expect(got).toBeDefined();
+      expect(got!.profile).toEqual(want.profile);
+      expect([...got!.exclude].sort()).toEqual([...want.exclude].sort());
+      expect(got!.recent).toEqual(want.recent);
+    }
+    expect(index.lookup(0)).toBeUndefined();
+    expect(index.lookup(userId + 1)).toBeUndefined();
+  });
+
+  it('excludes a movie once it was rated or watched to the end, whatever the order of its rows', () => {
+    const builder = new UserHistoryIndexBuilder();
+    builder.add(1, null, [
+      { movieId: 'a', kind: 'watch', minutes: 10, runtime: 100 },
+      { movieId: 'b', kind: 'watch', minutes: 95, runtime: 100 },
+      { movieId: 'a', kind: 'rating', minutes: null, runtime: null },
+      { movieId: 'c', kind: 'watch', minutes: 61, runtime: null },
+      { movieId: 'd', kind: 'watch', minutes: 59, runtime: null },
+    ]);
+    const history = builder.build().lookup(1)!;
+    expect([...history.exclude].sort()).toEqual(['a', 'b', 'c']);
+    expect(history.recent).toEqual(['a', 'b', 'c', 'd']);
+    expect(history.profile).toBeNull();
+  });
+
+  it('refuses users out of id order (the lookup is a binary search)', () => {
+    const builder = new UserHistoryIndexBuilder();
+    builder.add(5, null, []);
+    expect(() => builder.add(5, null, [])).toThrow(/increasing id order/);
+    expect(() => builder.add(3, null, [])).toThrow(/increasing id order/);
+  });
+
+  it('merges a range of profiles and rows: users with only one of them are kept', () => {
+    const builder = new UserHistoryIndexBuilder();
+    const watch = (movieId: string): HistoryRow => ({ movieId, kind: 'watch', minutes: 100, runtime: 100 });
+    const added = addRange(
+      builder,
+      [
+        { id: 1, profile: { age: 30, gender: 'F', occupation: null } },
+        { id: 4, profile: { age: 15, gender: 'M', occupation: 'K-12 student' } },
+      ],
+      [
+        { userId: 2, row: watch('x') },
+        { userId: 4, row: watch('y') },
+        { userId: 4, row: watch('z') },
+      ],
+    );
+    expect(added).toBe(3);
+    const index = builder.build();
+    expect(index.lookup(1)).toEqual({
+      profile: { age: 30, gender: 'F', occupation: null },
+      exclude: new Set(),
+      recent: [],
+    });
+    expect(index.lookup(2)!.profile).toBeNull();
+    expect(index.lookup(4)!.recent).toEqual(['y', 'z']);
+    expect(index.lookup(4)!.profile!.age).toBe(15);
+    expect(index.lookup(3)).toBeUndefined();
+  });
+});

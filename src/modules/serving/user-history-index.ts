@@ -1,0 +1,232 @@
+import { UserHistory, watchedToTheEnd } from './user-history';
+
+/** How many distinct recent movies a history carries (fold-in for users a model does not know). */
+export const RECENT_MOVIES = 50;
+
+/** One watch or rating of a user, as the store holds it; rows of a user arrive most recent first. */
+export interface HistoryRow {
+  readonly movieId: string;
+  readonly kind: 'watch' | 'rating';
+  /** Watch: minutes watched (highest minute + 1); rating: null. */
+  readonly minutes: number | null;
+  /** The movie's runtime in minutes, when the catalog knows it. */
+  readonly runtime: number | null;
+}
+
+export type UserProfileFields = NonNullable<UserHistory['profile']>;
+
+/**
+ * The one definition of what serving derives from a user's stored rows, used
+ * by the per-request SQL path and the in-memory index alike: exclude what was
+ * rated or watched to the end; `recent` is the distinct movies, most recent first.
+ */
+export function historyFromRows(profile: UserProfileFields | null, rows: readonly HistoryRow[]): UserHistory {
+  const exclude = new Set<string>();
+  const recent: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (row.kind === 'rating' || watchedToTheEnd(row.minutes ?? 0, row.runtime)) exclude.add(row.movieId);
+    if (!seen.has(row.movieId)) {
+      seen.add(row.movieId);
+      if (recent.length < RECENT_MOVIES) recent.push(row.movieId);
+    }
+  }
+  return { profile, exclude, recent };
+}
+
+const NO_AGE = -32_768;
+const GENDER_CODES: Record<string, number> = { M: 1, F: 2 };
+const GENDERS: readonly ('M' | 'F' | null)[] = [null, 'M', 'F'];
+
+/**
+ * Every user's history in a few typed arrays, so a request reads it from
+ * memory instead of asking PostgreSQL: at full scale (1M users, ~33 rows
+ * each) that is about 130 MB that the garbage collector never traverses,
+ * where the same data as Sets and strings would be gigabytes of small objects.
+ *
+ * Layout: users sorted by id (binary search); per user a slice of `entries`,
+ * one per distinct movie, most recent first, each `movieIndex << 1 | excluded`.
+ * Immutable once built; a newer index replaces it whole.
+ */
+export class UserHistoryIndex {
+  constructor(
+    private readonly userIds: Int32Array,
+    /** starts[u]..starts[u+1] is user u's slice of entries (length users + 1). */
+    private readonly starts: Int32Array,
+    private readonly entries: Int32Array,
+    private readonly movies: readonly string[],
+    private readonly ages: Int16Array,
+    private readonly genders: Uint8Array,
+    private readonly occupations: Uint16Array,
+    private readonly occupationNames: readonly string[],
+    private readonly hasProfile: Uint8Array,
+  ) {}
+
+  get users(): number {
+    return this.userIds.length;
+  }
+
+  get rows(): number {
+    return this.starts[this.userIds.length] ?? 0;
+  }
+
+  /** Approximate bytes held (for the memory gauge). */
+  get bytes(): number {
+    return (
+      this.userIds.byteLength +
+      this.starts.byteLength +
+      this.entries.byteLength +
+      this.ages.byteLength +
+      this.genders.byteLength +
+      this.occupations.byteLength +
+      this.hasProfile.byteLength +
+      this.movies.length * 64
+    );
+  }
+
+  /** The user's history, or undefined when the index has never seen the user. */
+  lookup(userId: number): UserHistory | undefined {
+    const u = this.position(userId);
+    if (u < 0) return undefined;
+    const exclude = new Set<string>();
+    const recent: string[] = [];
+    for (let e = this.starts[u], end = this.starts[u + 1]; e < end; e++) {
+      const entry = this.entries[e];
+      const movieId = this.movies[entry >>> 1];
+      if (entry & 1) exclude.add(movieId);
+      if (recent.length < RECENT_MOVIES) recent.push(movieId);
+    }
+    const profile: UserProfileFields | null = this.hasProfile[u]
+      ? {
+          age: this.ages[u] === NO_AGE ? null : this.ages[u],
+          gender: GENDERS[this.genders[u]],
+          occupation: this.occupations[u] === 0 ? null : this.occupationNames[this.occupations[u]],
+        }
+      : null;
+    return { profile, exclude, recent };
+  }
+
+  private position(userId: number): number {
+    const ids = this.userIds;
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const id = ids[mid];
+      if (id === userId) return mid;
+      if (id < userId) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}
+
+/** Grows a typed array by doubling; `view()` is the filled prefix. */
+class Growable<T extends Int32Array | Int16Array | Uint8Array | Uint16Array> {
+  length = 0;
+  constructor(
+    private data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = this.make(Math.max(16, this.data.length * 2));
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+
+  or(at: number, bits: number): void {
+    this.data[at] |= bits;
+  }
+
+  /** A right-sized copy (the doubling slack is not kept for the index's lifetime). */
+  build(): T {
+    return this.data.slice(0, this.length) as T;
+  }
+}
+
+/** Builds a UserHistoryIndex from users added in increasing id order. */
+export class UserHistoryIndexBuilder {
+  private readonly userIds = new Growable(new Int32Array(1024), (n) => new Int32Array(n));
+  private readonly starts = new Growable(new Int32Array(1024), (n) => new Int32Array(n));
+  private readonly entries = new Growable(new Int32Array(1 << 16), (n) => new Int32Array(n));
+  private readonly ages = new Growable(new Int16Array(1024), (n) => new Int16Array(n));
+  private readonly genders = new Growable(new Uint8Array(1024), (n) => new Uint8Array(n));
+  private readonly occupations = new Growable(new Uint16Array(1024), (n) => new Uint16Array(n));
+  private readonly hasProfile = new Growable(new Uint8Array(1024), (n) => new Uint8Array(n));
+  private readonly movies: string[] = [];
+  private readonly movieIndex = new Map<string, number>();
+  private readonly occupationNames: string[] = [''];
+  private readonly occupationIndex = new Map<string, number>();
+  /** Per-user scratch: movie index → position in this user's slice. */
+  private readonly slot = new Map<number, number>();
+  private lastUserId = -Infinity;
+
+  /** Adds one user; `rows` most recent first (the order historyFromRows expects). */
+  add(userId: number, profile: UserProfileFields | null, rows: readonly HistoryRow[]): void {
+    if (!(userId > this.lastUserId) || !Number.isInteger(userId) || userId > 0x7fffffff || userId < -0x80000000) {
+      throw new Error(`users must be added in increasing id order (got ${userId} after ${this.lastUserId})`);
+    }
+    this.lastUserId = userId;
+    this.userIds.push(userId);
+    this.starts.push(this.entries.length);
+    this.hasProfile.push(profile ? 1 : 0);
+    this.ages.push(profile?.age ?? NO_AGE);
+    this.genders.push(profile?.gender ? (GENDER_CODES[profile.gender] ?? 0) : 0);
+    this.occupations.push(profile?.occupation ? this.occupationCode(profile.occupation) : 0);
+
+    this.slot.clear();
+    for (const row of rows) {
+      const movie = this.movieCode(row.movieId);
+      const excluded = row.kind === 'rating' || watchedToTheEnd(row.minutes ?? 0, row.runtime) ? 1 : 0;
+      const at = this.slot.get(movie);
+      if (at === undefined) {
+        this.slot.set(movie, this.entries.length);
+        this.entries.push((movie << 1) | excluded);
+      } else if (excluded) {
+        this.entries.or(at, 1);
+      }
+    }
+  }
+
+  build(): UserHistoryIndex {
+    this.starts.push(this.entries.length);
+    return new UserHistoryIndex(
+      this.userIds.build(),
+      this.starts.build(),
+      this.entries.build(),
+      this.movies,
+      this.ages.build(),
+      this.genders.build(),
+      this.occupations.build(),
+      this.occupationNames,
+      this.hasProfile.build(),
+    );
+  }
+
+  private movieCode(movieId: string): number {
+    let code = this.movieIndex.get(movieId);
+    if (code === undefined) {
+      // Entries keep the movie index in 31 bits beside the excluded flag.
+      if (this.movies.length >= 0x3fffffff) throw new Error('too many distinct movies for the history index');
+      code = this.movies.length;
+      this.movies.push(movieId);
+      this.movieIndex.set(movieId, code);
+    }
+    return code;
+  }
+
+  private occupationCode(name: string): number {
+    let code = this.occupationIndex.get(name);
+    if (code === undefined) {
+      if (this.occupationNames.length >= 0xffff) return 0;
+      code = this.occupationNames.length;
+      this.occupationNames.push(name);
+      this.occupationIndex.set(name, code);
+    }
+    return code;
+  }
+}
