@@ -35,8 +35,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   private makeRoom(now: number): void {
     for (const [key, entry] of this.windows) if (entry.resetAt <= now) this.windows.delete(key);
-    const excess = this.windows.size - this.maxKeys + 1;
-    if (excess <= 0) return;
+    if (this.windows.size < this.maxKeys) return;
+    // Every window is live: evict a tenth at once, so a flood of new keys pays
+    // for one sweep per maxKeys/10 inserts instead of one sweep per request.
+    const excess = this.windows.size - this.maxKeys + Math.max(1, Math.ceil(this.maxKeys / 10));
     let removed = 0;
     for (const key of this.windows.keys()) {
       if (removed++ >= excess) break;

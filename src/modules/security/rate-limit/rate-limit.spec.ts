@@ -57,4 +57,15 @@ describe('MemoryRateLimitStore', () => {
     await fresh.hit('d', 10_000);
     expect((await fresh.hit('a', 10_000)).count).toBe(2);
   });
+
+  it('evicts a tenth at once when every window is live, so a key flood does not sweep the map per request', async () => {
+    const store = new MemoryRateLimitStore(100, () => 0);
+    const sweeps = jest.spyOn(store as unknown as { makeRoom(now: number): void }, 'makeRoom');
+    for (let i = 0; i < 1_000; i++) await store.hit(`k${i}`, 60_000);
+    expect(store.size).toBeLessThanOrEqual(100);
+    // 900 inserts beyond capacity, 10 evicted per sweep: 90 sweeps, not 900.
+    expect(sweeps.mock.calls.length).toBe(90);
+    // The newest keys are the ones kept.
+    expect((await store.hit('k999', 60_000)).count).toBe(2);
+  });
 });
