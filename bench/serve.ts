@@ -28,7 +28,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createScratchDatabase } from '../test/support/services';
 import { openLoop } from './open-loop';
-import { benchWorkDir, synthesiseAls, xorshift32 } from './synthetic-als';
+import { DEFAULT_HISTORY_SHAPE, ensureServingHistoryDatabase, ServingHistoryDatabase } from './serving-history';
+import { benchWorkDir, synthesiseAls, syntheticItemId, xorshift32 } from './synthetic-als';
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +44,10 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     port: { type: 'string', default: '18090' },
     workers: { type: 'string', default: '1' },
+    /** seeded: PostgreSQL holds every user's history (bench/serving-history.ts); empty: a blank scratch database. */
+    history: { type: 'string', default: 'seeded' },
+    /** false: per-request SQL history lookups (SERVING_HISTORY_INDEX=false), for comparison. */
+    'history-index': { type: 'string', default: 'true' },
   },
 });
 const root = path.resolve(__dirname, '..');
@@ -84,6 +89,15 @@ async function waitReady(timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error('service did not become ready');
+}
+
+/** Values of one metric in the service's /metrics (one per worker with --workers). */
+async function scrape(name: string): Promise<number[]> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
 }
 
 interface Run {
@@ -174,7 +188,14 @@ async function main(): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
   // Production shape when a real PostgreSQL is given: history lookups run in
   // the database process instead of PGlite on the service's own thread.
-  const database = process.env.DATABASE_URL ? await createScratchDatabase('marquee_bench_serve') : null;
+  // Seeded: every user has a profile and ~33 history rows, as at full scale;
+  // the database is kept between runs (seeding takes minutes).
+  const seeded: ServingHistoryDatabase | null =
+    process.env.DATABASE_URL && values.history === 'seeded'
+      ? await ensureServingHistoryDatabase({ ...DEFAULT_HISTORY_SHAPE, users, movies }, syntheticItemId)
+      : null;
+  const scratch = process.env.DATABASE_URL && !seeded ? await createScratchDatabase('marquee_bench_serve') : null;
+  const database = seeded ?? scratch;
   const service: ChildProcess = spawn(
     process.execPath,
     [path.join(root, 'scripts/run-ts.js'), path.join(root, 'src/main.ts')],
@@ -191,6 +212,7 @@ async function main(): Promise<void> {
         NODE_ENV: 'production',
         INGESTION_ENABLED: 'false',
         HTTP_WORKERS: String(workers),
+        SERVING_HISTORY_INDEX: values['history-index'],
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
@@ -200,7 +222,15 @@ async function main(): Promise<void> {
     await waitReady(300_000);
     const loadSeconds = (Date.now() - started) / 1000;
     const rssLoaded = rssMb(service.pid!);
-    process.stderr.write(`ready after ${loadSeconds.toFixed(1)} s, RSS ${rssLoaded} MB\n`);
+    const historyIndex = {
+      enabled: values['history-index'] === 'true',
+      users: await scrape('marquee_serving_history_index_users'),
+      megabytes: (await scrape('marquee_serving_history_index_bytes')).map((b) => Math.round(b / 1e6)),
+      loadSeconds: (await scrape('marquee_serving_history_index_load_seconds')).map((t) => Math.round(t * 10) / 10),
+    };
+    process.stderr.write(
+      `ready after ${loadSeconds.toFixed(1)} s, RSS ${rssLoaded} MB, history index ${JSON.stringify(historyIndex)}\n`,
+    );
     await driveOpen('warm-up', 5, 500);
 
     const duration = Number(values.duration);
@@ -253,6 +283,10 @@ async function main(): Promise<void> {
         database: database ? 'postgresql' : 'pglite',
         events: process.env.KAFKA_BROKERS ? 'kafka' : 'in-process',
       },
+      history: {
+        store: seeded ? { seeded: true, rows: seeded.rows } : { seeded: false },
+        index: historyIndex,
+      },
       readySeconds: loadSeconds,
       rssMb: { modelLoaded: rssLoaded, afterFixedRun: rssAfter },
       fixedRate: main,
@@ -272,13 +306,14 @@ async function main(): Promise<void> {
         "autocannon's fixed rate sends each second's budget as a burst over 64 connections, so its latencies measure burst draining.",
     };
     mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-    const file = workers > 1 ? `serve-workers-${workers}.json` : 'serve.json';
+    const suffix = `${workers > 1 ? `-workers-${workers}` : ''}${historyIndex.enabled ? '' : '-sql-history'}${seeded ? '' : '-empty-store'}`;
+    const file = `serve${suffix}.json`;
     writeFileSync(path.join(root, 'bench/results', file), `${JSON.stringify(report, null, 2)}\n`);
     console.log(JSON.stringify(report, null, 2));
   } finally {
     service.kill('SIGTERM');
     await new Promise((resolve) => service.once('exit', resolve));
-    await database?.drop();
+    await scratch?.drop();
   }
 }
 

@@ -31,6 +31,11 @@ export function benchWorkDir({ users, movies, factors }: AlsShape): string {
   return path.join(os.tmpdir(), `marquee-bench-serve-${users}x${movies}x${factors}`);
 }
 
+/** The id of item i in the synthetic artifacts (bench/serving-history.ts seeds the catalog with the same ids). */
+export function syntheticItemId(i: number): string {
+  return `bench+movie+${i}+${1950 + (i % 75)}`;
+}
+
 /** Writes the artifact into `dir` unless it is already there. */
 export async function synthesiseAls(dir: string, shape: AlsShape, seed: number): Promise<void> {
   if (existsSync(path.join(dir, 'manifest.json'))) return;
@@ -52,7 +57,7 @@ export async function synthesiseAls(dir: string, shape: AlsShape, seed: number):
     codeVersion: { commit: 'bench', dirty: false },
     ids: {
       users: Array.from({ length: users }, (_, i) => i + 1),
-      items: Array.from({ length: movies }, (_, i) => `bench+movie+${i}+${1950 + (i % 75)}`),
+      items: Array.from({ length: movies }, (_, i) => syntheticItemId(i)),
     },
     tensors: {
       userFactors: { data: fill(users * factors), shape: [users, factors] },
