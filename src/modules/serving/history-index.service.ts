@@ -3,9 +3,9 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { ServingMetrics } from './serving.metrics';
-import { ServingRepository } from './serving.repository';
+import { HistoryRange, profileOf, ServingRepository } from './serving.repository';
 import { UserHistory } from './user-history';
-import { HistoryRow, UserHistoryIndex, UserHistoryIndexBuilder, UserProfileFields } from './user-history-index';
+import { UserHistoryIndex, UserHistoryIndexBuilder } from './user-history-index';
 
 /** User ids per range query while loading (≈ 33 rows each at full scale: ~165k rows per query). */
 const RANGE_WIDTH = 5_000;
@@ -106,7 +106,7 @@ export class HistoryIndexService implements BeforeApplicationShutdown {
       this.metrics.historyIndexLoadSeconds.set(seconds);
       this.metrics.historyIndexLoads.inc({ result: 'ok' });
       this.logger.log(
-        `history index loaded: ${built.users} users, ${built.rows} movies, ${Math.round(built.bytes / 1e6)} MB, ${seconds.toFixed(1)} s`,
+        `history index loaded: ${built.users} users, ${built.rows} watched or rated movies, ${Math.round(built.bytes / 1e6)} MB, ${seconds.toFixed(1)} s`,
       );
       this.schedule(this.config.serving.historyIndex.refreshMs);
     } catch (error) {
@@ -129,40 +129,46 @@ export class HistoryIndexService implements BeforeApplicationShutdown {
     const builder = new UserHistoryIndexBuilder();
     let users = 0;
     let nextReport = 100_000;
-    let from = await this.repository.nextUserIdFrom(0);
-    while (from !== null) {
-      if (this.stopped) return null;
+    // One range is read ahead, so PostgreSQL works on the next while this process builds the current.
+    const fetch = (from: number) => {
       const last = Math.min(from + RANGE_WIDTH - 1, MAX_USER_ID);
-      const { profiles, rows } = await this.repository.loadHistoryRange(from, last);
-      users += addRange(builder, profiles, rows);
+      return { last, range: this.repository.loadHistoryRange(from, last) };
+    };
+    const first = await this.repository.nextUserIdFrom(0);
+    let ahead = first === null ? null : fetch(first);
+    while (ahead !== null) {
+      const { last, range } = ahead;
+      const current = await range;
+      if (this.stopped) return null;
+      const next = last >= MAX_USER_ID ? null : await this.repository.nextUserIdFrom(last + 1);
+      ahead = next === null ? null : fetch(next);
+      users += addRange(builder, current);
       if (users >= nextReport) {
         this.logger.log(`history index: ${users} users read`);
         nextReport += 100_000;
       }
-      from = last >= MAX_USER_ID ? null : await this.repository.nextUserIdFrom(last + 1);
     }
     return builder.build();
   }
 }
 
 /** Merges one range's profiles and rows (both in user-id order) into the builder; returns users added. */
-export function addRange(
-  builder: UserHistoryIndexBuilder,
-  profiles: readonly { id: number; profile: UserProfileFields }[],
-  rows: readonly { userId: number; row: HistoryRow }[],
-): number {
+export function addRange(builder: UserHistoryIndexBuilder, range: HistoryRange): number {
+  const { profiles, rows } = range;
   let p = 0;
   let r = 0;
   let users = 0;
-  const userRows: HistoryRow[] = [];
   while (p < profiles.length || r < rows.length) {
-    const nextProfile = p < profiles.length ? profiles[p].id : Infinity;
-    const nextRow = r < rows.length ? rows[r].userId : Infinity;
+    const nextProfile = p < profiles.length ? profiles[p][0] : Infinity;
+    const nextRow = r < rows.length ? rows[r][0] : Infinity;
     const userId = Math.min(nextProfile, nextRow);
-    const profile = nextProfile === userId ? profiles[p++].profile : null;
-    userRows.length = 0;
-    while (r < rows.length && rows[r].userId === userId) userRows.push(rows[r++].row);
-    builder.add(userId, profile, userRows);
+    if (nextProfile === userId) {
+      const [, age, gender, occupation] = profiles[p++];
+      builder.beginUser(userId, profileOf({ age, gender, occupation }));
+    } else {
+      builder.beginUser(userId, null);
+    }
+    for (; r < rows.length && rows[r][0] === userId; r++) builder.addRow(rows[r][1], rows[r][2], rows[r][3]);
     users++;
   }
   return users;

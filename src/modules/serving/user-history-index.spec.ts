@@ -74,19 +74,17 @@ describe('UserHistoryIndex', () => {
 
   it('merges a range of profiles and rows: users with only one of them are kept', () => {
     const builder = new UserHistoryIndexBuilder();
-    const watch = (movieId: string): HistoryRow => ({ movieId, kind: 'watch', minutes: 100, runtime: 100 });
-    const added = addRange(
-      builder,
-      [
-        { id: 1, profile: { age: 30, gender: 'F', occupation: null } },
-        { id: 4, profile: { age: 15, gender: 'M', occupation: 'K-12 student' } },
+    const added = addRange(builder, {
+      profiles: [
+        [1, 30, 'F', null],
+        [4, 15, 'M', 'K-12 student'],
       ],
-      [
-        { userId: 2, row: watch('x') },
-        { userId: 4, row: watch('y') },
-        { userId: 4, row: watch('z') },
+      rows: [
+        [2, 'x', 100, 100],
+        [4, 'y', 100, 100],
+        [4, 'z', 100, 100],
       ],
-    );
+    });
     expect(added).toBe(3);
     const index = builder.build();
     expect(index.lookup(1)).toEqual({

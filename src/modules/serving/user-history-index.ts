@@ -167,6 +167,12 @@ export class UserHistoryIndexBuilder {
 
   /** Adds one user; `rows` most recent first (the order historyFromRows expects). */
   add(userId: number, profile: UserProfileFields | null, rows: readonly HistoryRow[]): void {
+    this.beginUser(userId, profile);
+    for (const row of rows) this.addRow(row.movieId, row.kind === 'rating' ? null : row.minutes, row.runtime);
+  }
+
+  /** Starts the next user (ids strictly increasing); their rows follow, most recent first. */
+  beginUser(userId: number, profile: UserProfileFields | null): void {
     if (!(userId > this.lastUserId) || !Number.isInteger(userId) || userId > 0x7fffffff || userId < -0x80000000) {
       throw new Error(`users must be added in increasing id order (got ${userId} after ${this.lastUserId})`);
     }
@@ -177,18 +183,19 @@ export class UserHistoryIndexBuilder {
     this.ages.push(profile?.age ?? NO_AGE);
     this.genders.push(profile?.gender ? (GENDER_CODES[profile.gender] ?? 0) : 0);
     this.occupations.push(profile?.occupation ? this.occupationCode(profile.occupation) : 0);
-
     this.slot.clear();
-    for (const row of rows) {
-      const movie = this.movieCode(row.movieId);
-      const excluded = row.kind === 'rating' || watchedToTheEnd(row.minutes ?? 0, row.runtime) ? 1 : 0;
-      const at = this.slot.get(movie);
-      if (at === undefined) {
-        this.slot.set(movie, this.entries.length);
-        this.entries.push((movie << 1) | excluded);
-      } else if (excluded) {
-        this.entries.or(at, 1);
-      }
+  }
+
+  /** One row of the current user: a watch (`minutes` watched) or, with `minutes` null, a rating. */
+  addRow(movieId: string, minutes: number | null, runtime: number | null): void {
+    const movie = this.movieCode(movieId);
+    const excluded = minutes === null || watchedToTheEnd(minutes, runtime) ? 1 : 0;
+    const at = this.slot.get(movie);
+    if (at === undefined) {
+      this.slot.set(movie, this.entries.length);
+      this.entries.push((movie << 1) | excluded);
+    } else if (excluded) {
+      this.entries.or(at, 1);
     }
   }
 
