@@ -7,8 +7,8 @@ import { HistoryRange, profileOf, ServingRepository } from './serving.repository
 import { UserHistory } from './user-history';
 import { UserHistoryIndex, UserHistoryIndexBuilder } from './user-history-index';
 
-/** User ids per range query while loading (≈ 33 rows each at full scale: ~165k rows per query). */
-const RANGE_WIDTH = 5_000;
+/** User ids per range query while loading (≈ 33 rows each at full scale: ~330k rows per query). */
+const RANGE_WIDTH = 10_000;
 /** After a failed load, try again this much later (serving answers from SQL meanwhile). */
 const RETRY_MS = 30_000;
 /** User ids are PostgreSQL integers. */
@@ -126,13 +126,15 @@ export class HistoryIndexService implements BeforeApplicationShutdown {
 
   /** Reads the whole user base a range at a time; null if shutdown interrupted it. */
   private async build(): Promise<UserHistoryIndex | null> {
-    const builder = new UserHistoryIndexBuilder();
+    const catalog = await this.repository.loadCatalogRuntimes();
+    const builder = new UserHistoryIndexBuilder(catalog);
+    const ids = catalog.map(([id]) => id);
     let users = 0;
     let nextReport = 100_000;
     // One range is read ahead, so PostgreSQL works on the next while this process builds the current.
     const fetch = (from: number) => {
       const last = Math.min(from + RANGE_WIDTH - 1, MAX_USER_ID);
-      return { last, range: this.repository.loadHistoryRange(from, last) };
+      return { last, range: this.repository.loadHistoryRange(from, last, ids) };
     };
     const first = await this.repository.nextUserIdFrom(0);
     let ahead = first === null ? null : fetch(first);
@@ -168,7 +170,12 @@ export function addRange(builder: UserHistoryIndexBuilder, range: HistoryRange):
     } else {
       builder.beginUser(userId, null);
     }
-    for (; r < rows.length && rows[r][0] === userId; r++) builder.addRow(rows[r][1], rows[r][2], rows[r][3]);
+    for (; r < rows.length && rows[r][0] === userId; r++) {
+      const [, code, movieId, minutes] = rows[r];
+      // A movie the catalog does not know (first seen on the stream): runtime unknown.
+      if (code === null) builder.addRow(movieId as string, minutes, null);
+      else builder.addCodedRow(code, minutes);
+    }
     users++;
   }
   return users;

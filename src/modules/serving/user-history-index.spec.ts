@@ -2,14 +2,18 @@ import { createRng } from '../training/random';
 import { addRange } from './history-index.service';
 import { HistoryRow, historyFromRows, UserHistoryIndexBuilder, UserProfileFields } from './user-history-index';
 
+/** A movie's runtime is the catalog's (some unknown). */
+const runtimeOf = (movie: number): number | null => (movie % 10 === 0 ? null : 80 + ((movie * 37) % 70));
+
 function randomRows(next: () => number, count: number, movies: number): HistoryRow[] {
   return Array.from({ length: count }, () => {
     const rating = next() < 0.3;
+    const movie = Math.floor(next() * movies);
     return {
-      movieId: `m${Math.floor(next() * movies)}`,
+      movieId: `m${movie}`,
       kind: rating ? ('rating' as const) : ('watch' as const),
       minutes: rating ? null : Math.floor(next() * 150),
-      runtime: next() < 0.1 ? null : 80 + Math.floor(next() * 70),
+      runtime: runtimeOf(movie),
     };
   });
 }
@@ -18,7 +22,8 @@ describe('UserHistoryIndex', () => {
   it('answers exactly what the per-request SQL path derives from the same rows', () => {
     const rng = createRng(7);
     const next = (): number => rng.next();
-    const builder = new UserHistoryIndexBuilder();
+    // Half the movies are in the catalog up front (coded rows), the rest arrive by id.
+    const builder = new UserHistoryIndexBuilder(Array.from({ length: 30 }, (_, m) => [`m${m}`, runtimeOf(m)] as const));
     const expected = new Map<number, ReturnType<typeof historyFromRows>>();
     const occupations = ['engineer', 'writer', 'K-12 student'];
     let userId = 0;
@@ -34,7 +39,13 @@ describe('UserHistoryIndex', () => {
               gender: next() < 0.1 ? null : next() < 0.5 ? 'M' : 'F',
               occupation: next() < 0.1 ? null : occupations[Math.floor(next() * occupations.length)],
             };
-      builder.add(userId, profile, rows);
+      builder.beginUser(userId, profile);
+      for (const row of rows) {
+        const movie = Number(row.movieId.slice(1));
+        const minutes = row.kind === 'rating' ? null : row.minutes;
+        if (movie < 30 && next() < 0.5) builder.addCodedRow(movie, minutes);
+        else builder.addRow(row.movieId, minutes, row.runtime);
+      }
       expected.set(userId, historyFromRows(profile, rows));
     }
     const index = builder.build();
@@ -73,16 +84,21 @@ describe('UserHistoryIndex', () => {
   });
 
   it('merges a range of profiles and rows: users with only one of them are kept', () => {
-    const builder = new UserHistoryIndexBuilder();
+    const builder = new UserHistoryIndexBuilder([
+      ['x', 100],
+      ['y', 100],
+      ['z', 100],
+    ]);
     const added = addRange(builder, {
       profiles: [
         [1, 30, 'F', null],
         [4, 15, 'M', 'K-12 student'],
       ],
       rows: [
-        [2, 'x', 100, 100],
-        [4, 'y', 100, 100],
-        [4, 'z', 100, 100],
+        [2, 0, null, 100],
+        [4, 1, null, 95],
+        [4, 2, null, 50],
+        [4, null, 'w', null],
       ],
     });
     expect(added).toBe(3);
@@ -93,7 +109,9 @@ describe('UserHistoryIndex', () => {
       recent: [],
     });
     expect(index.lookup(2)!.profile).toBeNull();
-    expect(index.lookup(4)!.recent).toEqual(['y', 'z']);
+    expect(index.lookup(4)!.recent).toEqual(['y', 'z', 'w']);
+    // Runtimes come from the catalog: 95 of 100 minutes is the end, 50 is not; a rating always excludes.
+    expect([...index.lookup(4)!.exclude].sort()).toEqual(['w', 'y']);
     expect(index.lookup(4)!.profile!.age).toBe(15);
     expect(index.lookup(3)).toBeUndefined();
   });

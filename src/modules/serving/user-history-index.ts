@@ -159,11 +159,25 @@ export class UserHistoryIndexBuilder {
   private readonly hasProfile = new Growable(new Uint8Array(1024), (n) => new Uint8Array(n));
   private readonly movies: string[] = [];
   private readonly movieIndex = new Map<string, number>();
+  /** Runtime per movie code (NaN: unknown). */
+  private runtimes: Float64Array;
   private readonly occupationNames: string[] = [''];
   private readonly occupationIndex = new Map<string, number>();
-  /** Per-user scratch: movie index → position in this user's slice. */
-  private readonly slot = new Map<number, number>();
+  /** Per-user dedupe without a Map: slotOwner[code] === current user's ordinal ⇒ slotAt[code] is its entry. */
+  private slotOwner: Int32Array;
+  private slotAt: Int32Array;
   private lastUserId = -Infinity;
+
+  /**
+   * @param catalog movies known up front, with runtimes: they get codes 0..n−1 in
+   *   this order, so a loader can send codes instead of ids (addCodedRow)
+   */
+  constructor(catalog: readonly (readonly [string, number | null])[] = []) {
+    this.runtimes = new Float64Array(Math.max(16, catalog.length));
+    this.slotOwner = new Int32Array(this.runtimes.length).fill(-1);
+    this.slotAt = new Int32Array(this.runtimes.length);
+    for (const [movieId, runtime] of catalog) this.movieCode(movieId, runtime);
+  }
 
   /** Adds one user; `rows` most recent first (the order historyFromRows expects). */
   add(userId: number, profile: UserProfileFields | null, rows: readonly HistoryRow[]): void {
@@ -183,19 +197,25 @@ export class UserHistoryIndexBuilder {
     this.ages.push(profile?.age ?? NO_AGE);
     this.genders.push(profile?.gender ? (GENDER_CODES[profile.gender] ?? 0) : 0);
     this.occupations.push(profile?.occupation ? this.occupationCode(profile.occupation) : 0);
-    this.slot.clear();
   }
 
   /** One row of the current user: a watch (`minutes` watched) or, with `minutes` null, a rating. */
   addRow(movieId: string, minutes: number | null, runtime: number | null): void {
-    const movie = this.movieCode(movieId);
-    const excluded = minutes === null || watchedToTheEnd(minutes, runtime) ? 1 : 0;
-    const at = this.slot.get(movie);
-    if (at === undefined) {
-      this.slot.set(movie, this.entries.length);
+    this.addCodedRow(this.movieCode(movieId, runtime), minutes);
+  }
+
+  /** addRow for a movie of the constructor's catalog, by its position there. */
+  addCodedRow(movie: number, minutes: number | null): void {
+    if (!(movie >= 0 && movie < this.movies.length)) throw new Error(`unknown movie code ${movie}`);
+    const runtime = this.runtimes[movie];
+    const excluded = minutes === null || watchedToTheEnd(minutes, Number.isNaN(runtime) ? null : runtime) ? 1 : 0;
+    const user = this.userIds.length - 1;
+    if (this.slotOwner[movie] !== user) {
+      this.slotOwner[movie] = user;
+      this.slotAt[movie] = this.entries.length;
       this.entries.push((movie << 1) | excluded);
     } else if (excluded) {
-      this.entries.or(at, 1);
+      this.entries.or(this.slotAt[movie], 1);
     }
   }
 
@@ -214,7 +234,8 @@ export class UserHistoryIndexBuilder {
     );
   }
 
-  private movieCode(movieId: string): number {
+  /** The movie's code; a movie seen for the first time gets the next one, with `runtime`. */
+  private movieCode(movieId: string, runtime: number | null): number {
     let code = this.movieIndex.get(movieId);
     if (code === undefined) {
       // Entries keep the movie index in 31 bits beside the excluded flag.
@@ -222,8 +243,22 @@ export class UserHistoryIndexBuilder {
       code = this.movies.length;
       this.movies.push(movieId);
       this.movieIndex.set(movieId, code);
+      if (code >= this.runtimes.length) this.growMovies(code * 2);
+      this.runtimes[code] = runtime ?? NaN;
     }
     return code;
+  }
+
+  private growMovies(size: number): void {
+    const runtimes = new Float64Array(size);
+    runtimes.set(this.runtimes);
+    const owner = new Int32Array(size).fill(-1);
+    owner.set(this.slotOwner);
+    const at = new Int32Array(size);
+    at.set(this.slotAt);
+    this.runtimes = runtimes;
+    this.slotOwner = owner;
+    this.slotAt = at;
   }
 
   private occupationCode(name: string): number {
