@@ -67,7 +67,7 @@ describe('GET /recommend/:userId', () => {
     // User 1 finished m1 and rated m2: neither may come back.
     await sql.query(`INSERT INTO watch_aggregate VALUES (1, 'm1', 95, now(), now()), (1, 'm4', 10, now(), now())`);
     await sql.query(`INSERT INTO rating VALUES (1, 'm2', 4, now())`);
-    await app.get(CatalogFacts).refresh();
+    await app.get(CatalogFacts).refresh(new Date(), true);
     // The rows above went straight to the store, not through the stream: load the index over them.
     await app.get(HistoryIndexService).reload();
     await waitFor(() => app.get(LiveModels).production !== null, 30_000);
