@@ -91,4 +91,76 @@
           (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
       (local.set $at (i32.add (local.get $at) (i32.const 64)))
       (local.set $b (i32.add (local.get $b) (i32.const 4)))
-      (br $next)))))
+      (br $next))))
+  ;; Exact re-scoring of the candidates: every item whose approximate score
+  ;; (out) is >= threshold, skipping whole blocks whose maximum is below it.
+  ;; score = bias[i] + sum_j f64(exact[i*f+j]) * user[j], summed in float64 in
+  ;; j order: the same arithmetic as the TypeScript reference, bit for bit.
+  ;; Writes indices to $candIdx and scores to $candScore; returns the count.
+  (func (export "rescore") (param $out i32) (param $blocks i32) (param $nBlocks i32) (param $n i32)
+        (param $threshold f32) (param $exact i32) (param $exactBias i32) (param $user i32) (param $f i32)
+        (param $candIdx i32) (param $candScore i32) (result i32)
+    (local $b i32) (local $i i32) (local $end i32) (local $j i32) (local $row i32) (local $count i32)
+    (local $s f32) (local $acc f64)
+    (block $bdone (loop $bnext
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $nBlocks)))
+      (local.set $s (f32.load (i32.add (local.get $blocks) (i32.shl (local.get $b) (i32.const 2)))))
+      (if (i32.and (f32.ge (local.get $s) (local.get $threshold)) (f32.ne (local.get $s) (f32.const -inf)))
+        (then
+          (local.set $i (i32.shl (local.get $b) (i32.const 4)))
+          (local.set $end (i32.add (local.get $i) (i32.const 16)))
+          (if (i32.gt_u (local.get $end) (local.get $n)) (then (local.set $end (local.get $n))))
+          (block $idone (loop $inext
+            (br_if $idone (i32.ge_u (local.get $i) (local.get $end)))
+            (local.set $s (f32.load (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))))
+            (if (i32.and (f32.ge (local.get $s) (local.get $threshold)) (f32.ne (local.get $s) (f32.const -inf)))
+              (then
+                (local.set $acc (f64.promote_f32 (f32.load (i32.add (local.get $exactBias) (i32.shl (local.get $i) (i32.const 2))))))
+                (local.set $row (i32.add (local.get $exact) (i32.shl (i32.mul (local.get $i) (local.get $f)) (i32.const 2))))
+                (local.set $j (i32.const 0))
+                (block $jdone (loop $jnext
+                  (br_if $jdone (i32.ge_u (local.get $j) (local.get $f)))
+                  (local.set $acc (f64.add (local.get $acc)
+                    (f64.mul
+                      (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))
+                      (f64.load (i32.add (local.get $user) (i32.shl (local.get $j) (i32.const 3)))))))
+                  (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                  (br $jnext)))
+                (i32.store (i32.add (local.get $candIdx) (i32.shl (local.get $count) (i32.const 2))) (local.get $i))
+                (f64.store (i32.add (local.get $candScore) (i32.shl (local.get $count) (i32.const 3))) (local.get $acc))
+                (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $inext)))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bnext)))
+    (local.get $count))
+
+  ;; The k-th largest of vals[0..n) (-inf when fewer than k exceed -inf): the
+  ;; block-max lower bound on the k-th best score. Keeps the k largest seen so
+  ;; far in $top, descending (insertion: k is small, few values enter).
+  (func (export "kthLargest") (param $vals i32) (param $n i32) (param $k i32) (param $top i32) (result f32)
+    (local $i i32) (local $size i32) (local $pos i32) (local $v f32) (local $floor f32) (local $prev f32)
+    (local.set $floor (f32.const -inf))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $v (f32.load (i32.add (local.get $vals) (i32.shl (local.get $i) (i32.const 2)))))
+      (if (f32.gt (local.get $v) (local.get $floor))
+        (then
+          (if (i32.lt_u (local.get $size) (local.get $k))
+            (then (local.set $size (i32.add (local.get $size) (i32.const 1)))))
+          (local.set $pos (i32.sub (local.get $size) (i32.const 1)))
+          (block $placed (loop $shift
+            (br_if $placed (i32.eqz (local.get $pos)))
+            (local.set $prev (f32.load (i32.add (local.get $top) (i32.shl (i32.sub (local.get $pos) (i32.const 1)) (i32.const 2)))))
+            (br_if $placed (f32.ge (local.get $prev) (local.get $v)))
+            (f32.store (i32.add (local.get $top) (i32.shl (local.get $pos) (i32.const 2))) (local.get $prev))
+            (local.set $pos (i32.sub (local.get $pos) (i32.const 1)))
+            (br $shift)))
+          (f32.store (i32.add (local.get $top) (i32.shl (local.get $pos) (i32.const 2))) (local.get $v))
+          (if (i32.eq (local.get $size) (local.get $k))
+            (then (local.set $floor
+              (f32.load (i32.add (local.get $top) (i32.shl (i32.sub (local.get $k) (i32.const 1)) (i32.const 2)))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.get $floor))
+)

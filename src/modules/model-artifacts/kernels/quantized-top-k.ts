@@ -51,25 +51,41 @@ export class QuantizedTopK {
   readonly factors: number;
   private readonly stride: number;
   private readonly padded: number;
-  private readonly exact: Float32Array;
   private readonly exactBias: Float32Array;
   private readonly maxScale: number;
   private readonly maxAbsBias: number;
   private readonly run: (...args: number[]) => void;
   private readonly blockMax: (scores: number, n: number, blocks: number) => void;
-  private readonly at: { items: number; scales: number; bias: number; user: number; out: number; blocks: number };
+  private readonly rescoreKernel: (...args: number[]) => number;
+  private readonly kthLargest: (vals: number, n: number, k: number, top: number) => number;
+  private readonly at: Record<
+    | 'items'
+    | 'scales'
+    | 'bias'
+    | 'user'
+    | 'out'
+    | 'blocks'
+    | 'exact'
+    | 'exactBias'
+    | 'userExact'
+    | 'candIdx'
+    | 'candScore'
+    | 'kth',
+    number
+  >;
+  private readonly candIdx: Int32Array;
+  private readonly candScore: Float64Array;
   private readonly user: Int16Array;
-  /** The request's user vector in float64: one monomorphic array for the exact re-scoring loop. */
+  /** The request's user vector in float64, in the kernel's memory for the exact re-scoring pass. */
   private readonly userExact: Float64Array;
   private readonly out: Float32Array;
   private readonly blocks: Float32Array;
-  private readonly blockHeap: TopK;
   /** Items re-scored exactly by the last call (observability and tests). */
   lastCandidates = 0;
   private readonly exactHeap: TopK;
 
   /**
-   * @param itemFactors row-major items × factors (kept by reference for exact re-scoring)
+   * @param itemFactors row-major items × factors (copied into the kernel for exact re-scoring)
    * @param bias per-item term added to the dot product, or null
    * @param active per-item 0/1; inactive items are never returned (null = all active)
    * @param maxK largest k a caller will ask for
@@ -84,7 +100,6 @@ export class QuantizedTopK {
     this.factors = factors;
     const n = factors > 0 ? itemFactors.length / factors : 0;
     this.items = n;
-    this.exact = itemFactors;
     this.stride = Math.max(STRIDE_STEP, Math.ceil(factors / STRIDE_STEP) * STRIDE_STEP);
     this.padded = Math.max(BLOCK, Math.ceil(n / BLOCK) * BLOCK);
     const p = this.padded;
@@ -94,19 +109,42 @@ export class QuantizedTopK {
     const userAt = biasAt + p * 4;
     const outAt = userAt + this.stride * 2;
     const blocksAt = outAt + p * 4;
-    const bytes = blocksAt + (p / BLOCK) * 4;
-    this.at = { items: itemsAt, scales: scalesAt, bias: biasAt, user: userAt, out: outAt, blocks: blocksAt };
+    // Exact re-scoring inputs and outputs (float64 regions 8-byte aligned).
+    const exactAt = align8(blocksAt + (p / BLOCK) * 4);
+    const exactBiasAt = exactAt + n * factors * 4;
+    const userExactAt = align8(exactBiasAt + n * 4);
+    const candIdxAt = userExactAt + factors * 8;
+    const candScoreAt = align8(candIdxAt + n * 4);
+    const kthAt = candScoreAt + n * 8;
+    const bytes = kthAt + Math.max(1, maxK) * 4;
+    this.at = {
+      items: itemsAt,
+      scales: scalesAt,
+      bias: biasAt,
+      user: userAt,
+      out: outAt,
+      blocks: blocksAt,
+      exact: exactAt,
+      exactBias: exactBiasAt,
+      userExact: userExactAt,
+      candIdx: candIdxAt,
+      candScore: candScoreAt,
+      kth: kthAt,
+    };
 
     const instance = new WebAssembly.Instance(kernelModule(), {});
     const memory = instance.exports.memory as WebAssembly.Memory;
     memory.grow(Math.ceil(bytes / WASM_PAGE));
     this.run = instance.exports.score as (...args: number[]) => void;
     this.blockMax = instance.exports.blockMax as (scores: number, n: number, blocks: number) => void;
+    this.rescoreKernel = instance.exports.rescore as (...args: number[]) => number;
+    this.kthLargest = instance.exports.kthLargest as (vals: number, n: number, k: number, top: number) => number;
 
     const quantized = new Int8Array(memory.buffer, itemsAt, p * this.stride);
     const scales = new Float32Array(memory.buffer, scalesAt, p);
     const kernelBias = new Float32Array(memory.buffer, biasAt, p).fill(-Infinity);
-    this.exactBias = new Float32Array(n);
+    new Float32Array(memory.buffer, exactAt, n * factors).set(itemFactors.subarray(0, n * factors));
+    this.exactBias = new Float32Array(memory.buffer, exactBiasAt, n);
     let maxScale = 0;
     let maxAbsBias = 0;
     for (let i = 0; i < n; i++) {
@@ -130,10 +168,11 @@ export class QuantizedTopK {
     this.maxScale = maxScale;
     this.maxAbsBias = maxAbsBias;
     this.user = new Int16Array(memory.buffer, userAt, this.stride);
-    this.userExact = new Float64Array(factors);
+    this.userExact = new Float64Array(memory.buffer, userExactAt, factors);
+    this.candIdx = new Int32Array(memory.buffer, candIdxAt, n);
+    this.candScore = new Float64Array(memory.buffer, candScoreAt, n);
     this.out = new Float32Array(memory.buffer, outAt, p);
     this.blocks = new Float32Array(memory.buffer, blocksAt, p / BLOCK);
-    this.blockHeap = new TopK(maxK);
     this.exactHeap = new TopK(maxK);
   }
 
@@ -175,35 +214,32 @@ export class QuantizedTopK {
    * −∞ when fewer than k blocks hold a recommendable item.
    */
   private kthApproximate(k: number): number {
-    const { blocks, blockHeap } = this;
-    blockHeap.reset();
-    let floor = -Infinity;
-    for (let b = 0; b < blocks.length; b++) {
-      const m = blocks[b];
-      if (m > floor) {
-        blockHeap.push(b, m, k);
-        floor = blockHeap.threshold(k);
-      }
-    }
-    return floor;
+    return this.kthLargest(this.at.blocks, this.blocks.length, k, this.at.kth);
   }
 
+  /** Exact scores of the candidates (in WebAssembly: see `rescore` in quantized-scores.wat), then the exact top k. */
   private rescore(k: number, threshold: number): RankedIndices {
-    const { blocks, out, exact, exactBias, exactHeap, userExact: user } = this;
-    const f = this.factors;
+    const { at, exactHeap, candIdx, candScore } = this;
+    const count = this.rescoreKernel(
+      at.out,
+      at.blocks,
+      this.blocks.length,
+      this.items,
+      threshold,
+      at.exact,
+      at.exactBias,
+      at.userExact,
+      this.factors,
+      at.candIdx,
+      at.candScore,
+    );
+    this.lastCandidates = count;
     exactHeap.reset();
-    for (let b = 0; b < blocks.length; b++) {
-      if (!(blocks[b] >= threshold) || blocks[b] === -Infinity) continue;
-      for (let i = b * BLOCK, end = Math.min(i + BLOCK, this.items); i < end; i++) {
-        const s = out[i];
-        if (!(s >= threshold) || s === -Infinity) continue;
-        this.lastCandidates++;
-        let score = exactBias[i];
-        const row = i * f;
-        for (let j = 0; j < f; j++) score += exact[row + j] * user[j];
-        exactHeap.push(i, score, k);
-      }
-    }
+    for (let c = 0; c < count; c++) exactHeap.push(candIdx[c], candScore[c], k);
     return exactHeap.drain();
   }
+}
+
+function align8(offset: number): number {
+  return Math.ceil(offset / 8) * 8;
 }
