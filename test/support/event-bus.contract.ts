@@ -147,6 +147,30 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
     );
 
     it(
+      'delivers a trickle to a low-priority consumer within its wait bound (it batches, never starves)',
+      async () => {
+        const topic = await freshTopic();
+        const seen: string[] = [];
+        subscriptions.push(
+          await bus.subscribe({
+            groupId: `g_${uniqueSuffix()}`,
+            topics: [topic],
+            fromBeginning: true,
+            lowPriority: true,
+            handleBatch: async (b) => collect(b, seen),
+          }),
+        );
+        // Far below the batching threshold: delivery must come from the time bound.
+        for (let i = 0; i < 3; i++) {
+          await bus.publish(topic, values(1, `lp${i}`));
+          await waitFor(() => seen.length > i, 10_000, 50);
+        }
+        expect(seen).toHaveLength(3);
+      },
+      timeoutMs,
+    );
+
+    it(
       'holds delivery while paused and continues on resume',
       async () => {
         const topic = await freshTopic();

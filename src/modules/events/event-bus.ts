@@ -41,6 +41,13 @@ export interface SubscribeOptions {
   readonly fromBeginning?: boolean;
   /** Upper bound on records per handler call (the in-process bus honours it exactly; Kafka approximately via fetch size). */
   readonly maxBatchRecords?: number;
+  /**
+   * A consumer that can wait: Kafka answers a fetch once this much has
+   * arrived or after 500 ms, instead of as soon as one record is there. A
+   * consumer of a busy topic otherwise fetches hundreds of tiny batches a
+   * second, each a round trip and a decode on the consumer's event loop.
+   */
+  readonly lowPriority?: boolean;
   handleBatch(batch: RecordBatch, context: BatchContext): Promise<void>;
   /** Called when a handler throws; the batch will be delivered again. */
   onHandlerError?(error: unknown, batch: RecordBatch): void;

@@ -74,6 +74,8 @@ export class OnlineTelemetryService implements OnApplicationBootstrap, BeforeApp
       groupId: this.config.experiments.groupId,
       topics: [this.config.topics.movielog],
       fromBeginning: false,
+      // Freshness within half a second is plenty here; fetching every few records is not free.
+      lowPriority: true,
       handleBatch: async (batch) => this.handleBatch(batch),
     });
     this.timer = setInterval(() => void this.tick(), this.config.experiments.flushMs);

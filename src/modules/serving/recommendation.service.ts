@@ -75,6 +75,8 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
       groupId: `marquee-serving-cache-${os.hostname()}-${process.pid}`,
       topics: [this.config.topics.movielog],
       fromBeginning: false,
+      // Freshness within half a second is plenty here; fetching every few records is not free.
+      lowPriority: true,
       handleBatch: async (batch) => {
         for (const record of batch.records) {
           const userId = userWhoseHistoryChanged(record.value.toString('latin1'));
