@@ -18,7 +18,16 @@
  * needs DATABASE_URL and KAFKA_BROKERS). Ingestion is off in the service, as
  * deployed: it runs in its own workers (k8s/base/ingest-worker.yaml); the
  * served lines still go to Kafka and PostgreSQL. Resident memory is the sum
- * over the service's processes. Results: bench/results/serve[-workers-N].json.
+ * over the service's processes.
+ *
+ * PostgreSQL holds a full-scale history (1M users with profiles, 25 watches
+ * and 8 ratings each: bench/serving-history.ts, seeded once in ~3 min and kept
+ * between runs), so the service's in-memory history index loads what
+ * production would, and --history-index false measures the per-request SQL
+ * path instead; --history empty runs against a blank scratch database. Each
+ * open-loop run records the machine's CPU busy and steal shares (this is a
+ * VM: time stolen by the hypervisor shows up as latency).
+ * Results: bench/results/serve[-workers-N][-sql-history][-empty-store].json.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -100,6 +109,19 @@ async function scrape(name: string): Promise<number[]> {
     .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
 }
 
+/** Aggregate CPU jiffies (user, nice, system, idle, iowait, irq, softirq, steal). */
+function cpuTimes(): number[] {
+  return readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+}
+
+/** Machine CPU busy and stolen (by the hypervisor: this is a VM) over a run, in percent. */
+function cpuShare(before: number[], after: number[]): { busyPct: number; stealPct: number } {
+  const d = after.map((v, i) => v - before[i]);
+  const total = d.reduce((a, b) => a + b, 0) || 1;
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return { busyPct: round(100 * (1 - (d[3] + d[4]) / total)), stealPct: round((100 * d[7]) / total) };
+}
+
 interface Run {
   readonly label: string;
   /** open-loop: constant arrival rate (bench/open-loop.ts); autocannon: closed loop, rate = per-second budget (bursts). */
@@ -112,6 +134,7 @@ interface Run {
   readonly errors: number;
   readonly non2xx: number;
   readonly timeouts: number;
+  readonly cpu?: { busyPct: number; stealPct: number };
 }
 
 async function drive(label: string, durationSeconds: number, rate: number | null, during?: () => void): Promise<Run> {
@@ -147,6 +170,7 @@ async function drive(label: string, durationSeconds: number, rate: number | null
 /** A constant-arrival-rate run: the rate the latency targets are about. */
 async function driveOpen(label: string, durationSeconds: number, rate: number, during?: () => void): Promise<Run> {
   const pick = xorshift32(Date.now() & 0xffff);
+  const cpuBefore = cpuTimes();
   const running = openLoop({
     host: '127.0.0.1',
     port,
@@ -168,6 +192,7 @@ async function driveOpen(label: string, durationSeconds: number, rate: number, d
     errors: result.errors + result.neverSent,
     non2xx: result.non2xx,
     timeouts: result.timeouts,
+    cpu: cpuShare(cpuBefore, cpuTimes()),
   };
   process.stderr.write(`${JSON.stringify(run)}\n`);
   return run;
@@ -231,7 +256,8 @@ async function main(): Promise<void> {
     process.stderr.write(
       `ready after ${loadSeconds.toFixed(1)} s, RSS ${rssLoaded} MB, history index ${JSON.stringify(historyIndex)}\n`,
     );
-    await driveOpen('warm-up', 5, 500);
+    // JIT and the garbage of the history-index load settle before anything is measured.
+    await driveOpen('warm-up', 15, 500);
 
     const duration = Number(values.duration);
     const rate = Number(values.rate);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { readHashed } from './hashed-read';
 
 /**
  * On-disk model artifact: a directory holding
@@ -73,7 +74,10 @@ export class ArtifactIntegrityError extends Error {
 }
 
 const ALIGN = 64;
-const DTYPES: Record<TensorDType, { bytes: number; make: (buf: ArrayBuffer, offset: number, length: number) => TypedTensor }> = {
+const DTYPES: Record<
+  TensorDType,
+  { bytes: number; make: (buf: ArrayBuffer, offset: number, length: number) => TypedTensor }
+> = {
   float32: { bytes: 4, make: (b, o, n) => new Float32Array(b, o, n) },
   int32: { bytes: 4, make: (b, o, n) => new Int32Array(b, o, n) },
   uint32: { bytes: 4, make: (b, o, n) => new Uint32Array(b, o, n) },
@@ -89,28 +93,14 @@ function dtypeOf(data: TypedTensor): TensorDType {
 
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
-const HASH_CHUNK = 16 * 2 ** 20;
-/**
- * sha256 of a large buffer in chunks, yielding between them: hashing a
- * full-scale model (~270 MB) in one call would stall a serving process's
- * event loop for about a second during a hot swap.
- */
-async function sha256Yielding(data: Uint8Array): Promise<string> {
-  const hash = createHash('sha256');
-  for (let offset = 0; offset < data.byteLength; offset += HASH_CHUNK) {
-    hash.update(data.subarray(offset, offset + HASH_CHUNK));
-    if (offset + HASH_CHUNK < data.byteLength) await new Promise((resolve) => setImmediate(resolve));
-  }
-  return hash.digest('hex');
-}
-
 /** Writes an artifact atomically (temp dir, then rename) and returns its manifest. */
 export async function writeArtifact(dir: string, artifact: NewArtifact): Promise<ArtifactManifest> {
   const entries: TensorEntry[] = [];
   let offset = 0;
   for (const [name, { data, shape }] of Object.entries(artifact.tensors)) {
     const expected = shape.reduce((a, b) => a * b, 1);
-    if (expected !== data.length) throw new Error(`tensor ${name}: shape [${shape}] does not match length ${data.length}`);
+    if (expected !== data.length)
+      throw new Error(`tensor ${name}: shape [${shape}] does not match length ${data.length}`);
     offset = Math.ceil(offset / ALIGN) * ALIGN;
     entries.push({ name, dtype: dtypeOf(data), shape: [...shape], byteOffset: offset, byteLength: data.byteLength });
     offset += data.byteLength;
@@ -156,22 +146,18 @@ export async function readManifest(dir: string): Promise<ArtifactManifest> {
 /** Reads and verifies an artifact: hashes, tensor bounds and shapes. */
 export async function readArtifact(dir: string): Promise<ArtifactContents> {
   const manifest = await readManifest(dir);
-  if (manifest.formatVersion !== 1) throw new ArtifactIntegrityError(dir, `unknown format version ${manifest.formatVersion}`);
+  if (manifest.formatVersion !== 1)
+    throw new ArtifactIntegrityError(dir, `unknown format version ${manifest.formatVersion}`);
+  // Read and hashed on a helper thread: serving verifies every artifact it swaps in.
   const [bin, idsJson] = await Promise.all([
-    fs.readFile(path.join(dir, 'model.bin')),
-    fs.readFile(path.join(dir, 'ids.json')),
+    readHashed(path.join(dir, 'model.bin')),
+    readHashed(path.join(dir, 'ids.json')),
   ]).catch((error: Error) => {
     throw new ArtifactIntegrityError(dir, error.message);
   });
-  if ((await sha256Yielding(bin)) !== manifest.files['model.bin']) {
-    throw new ArtifactIntegrityError(dir, 'model.bin sha256 mismatch');
-  }
-  if (sha256(idsJson) !== manifest.files['ids.json']) throw new ArtifactIntegrityError(dir, 'ids.json sha256 mismatch');
-
-  // Large reads get a buffer of their own at offset 0: use it as is. Small
-  // ones may sit unaligned in Buffer's shared pool: copy those.
-  const owned = bin.byteOffset === 0 && bin.buffer.byteLength === bin.byteLength && bin.buffer instanceof ArrayBuffer;
-  const buffer = owned ? (bin.buffer as ArrayBuffer) : new Uint8Array(bin).buffer;
+  if (bin.sha256 !== manifest.files['model.bin']) throw new ArtifactIntegrityError(dir, 'model.bin sha256 mismatch');
+  if (idsJson.sha256 !== manifest.files['ids.json']) throw new ArtifactIntegrityError(dir, 'ids.json sha256 mismatch');
+  const buffer = bin.buffer;
   const tensors = new Map<string, TypedTensor>();
   for (const entry of manifest.tensors) {
     const dtype = DTYPES[entry.dtype];
@@ -182,7 +168,7 @@ export async function readArtifact(dir: string): Promise<ArtifactContents> {
     }
     tensors.set(entry.name, dtype.make(buffer, entry.byteOffset, count));
   }
-  const ids = JSON.parse(idsJson.toString('utf8')) as ArtifactIds;
+  const ids = JSON.parse(Buffer.from(idsJson.buffer).toString('utf8')) as ArtifactIds;
   return { manifest, ids, tensors };
 }
 
@@ -196,7 +182,8 @@ export function tensor<T extends TypedTensor>(
   const data = contents.tensors.get(name);
   const entry = contents.manifest.tensors.find((t) => t.name === name);
   if (!data || !entry) throw new ArtifactIntegrityError(contents.manifest.modelType, `missing tensor ${name}`);
-  if (!(data instanceof kind)) throw new ArtifactIntegrityError(contents.manifest.modelType, `tensor ${name} has dtype ${entry.dtype}`);
+  if (!(data instanceof kind))
+    throw new ArtifactIntegrityError(contents.manifest.modelType, `tensor ${name} has dtype ${entry.dtype}`);
   const ok = entry.shape.length === shape.length && shape.every((dim, i) => dim === null || dim === entry.shape[i]);
   if (!ok) {
     throw new ArtifactIntegrityError(
