@@ -7,8 +7,10 @@ import { Worker } from 'node:worker_threads';
  * Why: a hot swap verifies a 256 MB artifact before serving it. Hashing it on
  * the request thread took ~0.5 s of that thread per swap (in slices, but every
  * slice delays the requests queued behind it), and with the machine busy the
- * swap showed as a p99 of several hundred milliseconds. On its own thread the
- * request thread only waits for a message.
+ * swap showed as a p99 of several hundred milliseconds. On its own thread, at
+ * the lowest CPU priority, the request thread only waits for a message, and
+ * the hashing takes only CPU nothing else wants (a swap takes longer when the
+ * machine is busy; requests do not).
  *
  * Plain JavaScript (no TypeScript loader needed in the thread); one thread per
  * process, created on first use, keeping the process alive only while a read
@@ -17,7 +19,15 @@ import { Worker } from 'node:worker_threads';
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { readFileSync } = require('node:fs');
+const { readFileSync, readlinkSync } = require('node:fs');
+const { setPriority } = require('node:os');
+// Lowest CPU priority for this thread only (Linux: a thread id is a valid
+// setpriority target): verification uses idle CPU and never takes a core from
+// a thread that answers requests. Elsewhere it simply runs at normal priority.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
+} catch {}
 parentPort.on('message', ({ id, file }) => {
   try {
     const data = readFileSync(file);
