@@ -47,7 +47,9 @@ describe('retraining loop in compressed time (embedded stack)', () => {
       expect(cycle.trigger).toBe('schedule');
       // The snapshot is cut at the cron occurrence on the stream's clock (every 6 simulated hours).
       expect(Date.parse(cycle.cutoff!) % (6 * HOUR)).toBe(0);
-      expect(Date.parse(cycle.cutoff!)).toBeGreaterThan(Date.parse(result.options.loopStart));
+      // The service restarts with the schedule at loopStart; when its first look at the stream
+      // comes before any later event, the occurrence at loopStart itself is the next one due.
+      expect(Date.parse(cycle.cutoff!)).toBeGreaterThanOrEqual(Date.parse(result.options.loopStart));
       expect(cycle.audit.some((a) => a.kind === 'training.run' && a.actor === 'service:retraining')).toBe(true);
     }
   });
