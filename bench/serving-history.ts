@@ -44,6 +44,8 @@ import { parseArgs } from 'node:util';
 import { Client, Pool } from 'pg';
 import { readMigrations, runMigrations } from '../src/modules/storage/migration-runner';
 import { pgConnection } from '../src/modules/storage/sql-connection';
+import { GENRES } from '../src/world/catalog/genres';
+import { OCCUPATIONS } from '../src/world/users/population';
 import { requirePostgresUrl } from '../test/support/services';
 
 export interface HistoryShape {
@@ -76,50 +78,6 @@ const HISTORY_DAYS = 90;
 /** Share of watches that reach the end of the movie. */
 const COMPLETE_SHARE = 0.6;
 
-const OCCUPATIONS = [
-  'other or not specified',
-  'academic/educator',
-  'artist',
-  'clerical/admin',
-  'college/grad student',
-  'customer service',
-  'doctor/health care',
-  'executive/managerial',
-  'farmer',
-  'homemaker',
-  'K-12 student',
-  'lawyer',
-  'programmer',
-  'retired',
-  'sales/marketing',
-  'scientist',
-  'self-employed',
-  'technician/engineer',
-  'tradesman/craftsman',
-  'unemployed',
-  'writer',
-];
-const GENRES: readonly [number, string][] = [
-  [28, 'Action'],
-  [12, 'Adventure'],
-  [16, 'Animation'],
-  [35, 'Comedy'],
-  [80, 'Crime'],
-  [99, 'Documentary'],
-  [18, 'Drama'],
-  [10751, 'Family'],
-  [14, 'Fantasy'],
-  [36, 'History'],
-  [27, 'Horror'],
-  [10402, 'Music'],
-  [9648, 'Mystery'],
-  [10749, 'Romance'],
-  [878, 'Science Fiction'],
-  [10770, 'TV Movie'],
-  [53, 'Thriller'],
-  [10752, 'War'],
-  [37, 'Western'],
-];
 const LANGUAGES = ['en', 'en', 'en', 'en', 'en', 'en', 'en', 'fr', 'es', 'de', 'it', 'ja', 'ko', 'hi', 'zh'];
 
 /** One salt per generated quantity, so no two quantities share a hash. */
@@ -247,8 +205,8 @@ function seedStatements(shape: HistoryShape, anchor: string) {
       FROM (SELECT i, ${rankOfIndex('i')} AS rank,
                    ${h('i', SALT.genre1)} % ${GENRES.length} AS g1,
                    (${h('i', SALT.genre1)} % ${GENRES.length} + 1 + ${h('i', SALT.genre2)} % ${GENRES.length - 1}) % ${GENRES.length} AS g2,
-                   ARRAY[${GENRES.map(([id]) => id).join(',')}] AS gid,
-                   ARRAY[${sq(GENRES.map(([, name]) => name))}] AS gname
+                   ARRAY[${GENRES.map((g) => g.id).join(',')}] AS gid,
+                   ARRAY[${sq(GENRES.map((g) => g.name))}] AS gname
               FROM generate_series(0, ${M - 1}) AS i) m`;
 
   const appUser = `

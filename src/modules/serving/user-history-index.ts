@@ -1,3 +1,4 @@
+import { positionInSorted } from '../model-artifacts/scorers/user-id-index';
 import { UserHistory, watchedToTheEnd } from './user-history';
 
 /** How many distinct recent movies a history carries (fold-in for users a model does not know). */
@@ -86,7 +87,7 @@ export class UserHistoryIndex {
 
   /** The user's history, or undefined when the index has never seen the user. */
   lookup(userId: number): UserHistory | undefined {
-    const u = this.position(userId);
+    const u = positionInSorted(this.userIds, userId);
     if (u < 0) return undefined;
     const exclude = new Set<string>();
     const recent: string[] = [];
@@ -104,20 +105,6 @@ export class UserHistoryIndex {
         }
       : null;
     return { profile, exclude, recent };
-  }
-
-  private position(userId: number): number {
-    const ids = this.userIds;
-    let lo = 0;
-    let hi = ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const id = ids[mid];
-      if (id === userId) return mid;
-      if (id < userId) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
   }
 }
 

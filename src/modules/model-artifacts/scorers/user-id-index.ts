@@ -24,16 +24,22 @@ export class UserIdIndex {
   }
 
   get(id: number): number | undefined {
-    const ids = this.sortedIds;
-    let lo = 0;
-    let hi = ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const value = ids[mid];
-      if (value === id) return this.positions ? this.positions[mid] : mid;
-      if (value < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+    const at = positionInSorted(this.sortedIds, id);
+    if (at < 0) return undefined;
+    return this.positions ? this.positions[at] : at;
   }
+}
+
+/** Position of `id` in ascending `ids` (binary search), or −1. */
+export function positionInSorted(ids: Int32Array, id: number): number {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const value = ids[mid];
+    if (value === id) return mid;
+    if (value < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
