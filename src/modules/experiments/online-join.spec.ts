@@ -92,63 +92,77 @@ describe('OnlineJoin', () => {
     expect(join.openResponses).toBe(0);
   });
 
-  it('matches a brute-force join on a synthetic stream (exact counts per arm)', () => {
-    // Deterministic synthetic stream: 300 users, requests every few minutes, watches of listed and unlisted movies.
-    let seed = 7;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    type Ev =
-      | { kind: 'rec'; user: number; at: number; items: string[] }
-      | { kind: 'watch'; user: number; at: number; movie: string; minute: number };
-    const events: Ev[] = [];
-    let t = T0;
-    for (let i = 0; i < 20_000; i++) {
-      t += Math.floor(rand() * 2000);
-      const user = Math.floor(rand() * 300);
-      if (rand() < 0.3) {
-        events.push({
-          kind: 'rec',
-          user,
-          at: t,
-          items: Array.from({ length: 5 }, () => `m${Math.floor(rand() * 40)}`),
-        });
-      } else
-        events.push({ kind: 'watch', user, at: t, movie: `m${Math.floor(rand() * 40)}`, minute: rand() < 0.5 ? 0 : 3 });
-    }
-    const windowMs = 30 * MIN;
-    const { outcomes, sink } = recorder();
-    const join = new OnlineJoin(sink, { windowMs, maxPerUser: 1000, maxUsers: 1_000_000, duplicateToleranceMs: -1 });
-    const armOf = (u: number) => arm(u % 2 ? 'A' : 'B');
-    for (const e of events) {
-      if (e.kind === 'rec') join.recommendation(served(e.user, e.at, e.items), armOf(e.user));
-      else join.watch(e.user, e.movie, e.minute, e.at);
-    }
-    join.finaliseAll();
-    // Brute force over all history (per user): for each watch, walk the user's earlier recs within the window,
-    // newest first; the first that already converted the movie takes the minute, else (minute 0) the first listing it converts.
-    const recs = events.filter((e) => e.kind === 'rec').map((e) => ({ ...e, converted: new Set<string>() }));
-    const byUser = new Map<number, typeof recs>();
-    for (const r of recs) byUser.set(r.user, [...(byUser.get(r.user) ?? []), r]);
-    for (const w of events) {
-      if (w.kind !== 'watch') continue;
-      const candidates = (byUser.get(w.user) ?? []).filter((r) => r.at <= w.at && w.at - r.at <= windowMs).reverse();
-      for (const r of candidates) {
-        if (r.converted.has(w.movie)) break;
-        if (w.minute === 0 && r.items.includes(w.movie)) {
-          r.converted.add(w.movie);
-          break;
+  // The second case holds every response open at once and serves lists of up to
+  // 30 movies, so the join's storage grows in rows and in list width mid-stream.
+  it.each([
+    { windowMinutes: 30, longestList: 5 },
+    { windowMinutes: 6 * 60, longestList: 30 },
+  ])(
+    'matches a brute-force join on a synthetic stream (exact counts per arm), %o',
+    ({ windowMinutes, longestList }) => {
+      // Deterministic synthetic stream: 300 users, requests every few minutes, watches of listed and unlisted movies.
+      let seed = 7;
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      type Ev =
+        | { kind: 'rec'; user: number; at: number; items: string[] }
+        | { kind: 'watch'; user: number; at: number; movie: string; minute: number };
+      const events: Ev[] = [];
+      let t = T0;
+      for (let i = 0; i < 20_000; i++) {
+        t += Math.floor(rand() * 2000);
+        const user = Math.floor(rand() * 300);
+        if (rand() < 0.3) {
+          events.push({
+            kind: 'rec',
+            user,
+            at: t,
+            items: Array.from({ length: 1 + Math.floor(rand() * longestList) }, () => `m${Math.floor(rand() * 40)}`),
+          });
+        } else
+          events.push({
+            kind: 'watch',
+            user,
+            at: t,
+            movie: `m${Math.floor(rand() * 40)}`,
+            minute: rand() < 0.5 ? 0 : 3,
+          });
+      }
+      const windowMs = windowMinutes * MIN;
+      const { outcomes, sink } = recorder();
+      const join = new OnlineJoin(sink, { windowMs, maxPerUser: 1000, maxUsers: 1_000_000, duplicateToleranceMs: -1 });
+      const armOf = (u: number) => arm(u % 2 ? 'A' : 'B');
+      for (const e of events) {
+        if (e.kind === 'rec') join.recommendation(served(e.user, e.at, e.items), armOf(e.user));
+        else join.watch(e.user, e.movie, e.minute, e.at);
+      }
+      join.finaliseAll();
+      // Brute force over all history (per user): for each watch, walk the user's earlier recs within the window,
+      // newest first; the first that already converted the movie takes the minute, else (minute 0) the first listing it converts.
+      const recs = events.filter((e) => e.kind === 'rec').map((e) => ({ ...e, converted: new Set<string>() }));
+      const byUser = new Map<number, typeof recs>();
+      for (const r of recs) byUser.set(r.user, [...(byUser.get(r.user) ?? []), r]);
+      for (const w of events) {
+        if (w.kind !== 'watch') continue;
+        const candidates = (byUser.get(w.user) ?? []).filter((r) => r.at <= w.at && w.at - r.at <= windowMs).reverse();
+        for (const r of candidates) {
+          if (r.converted.has(w.movie)) break;
+          if (w.minute === 0 && r.items.includes(w.movie)) {
+            r.converted.add(w.movie);
+            break;
+          }
         }
       }
-    }
-    for (const name of ['A', 'B']) {
-      const expected = recs.filter((r) => armOf(r.user).arm === name && r.converted.size > 0).length;
-      const got = outcomes.filter((o) => o.attribution.arm === name && o.converted).length;
-      expect(got).toBe(expected);
-      expect(outcomes.filter((o) => o.attribution.arm === name)).toHaveLength(
-        recs.filter((r) => armOf(r.user).arm === name).length,
-      );
-    }
-    expect(outcomes.filter((o) => o.converted).length).toBeGreaterThan(100);
-  });
+      for (const name of ['A', 'B']) {
+        const expected = recs.filter((r) => armOf(r.user).arm === name && r.converted.size > 0).length;
+        const got = outcomes.filter((o) => o.attribution.arm === name && o.converted).length;
+        expect(got).toBe(expected);
+        expect(outcomes.filter((o) => o.attribution.arm === name)).toHaveLength(
+          recs.filter((r) => armOf(r.user).arm === name).length,
+        );
+      }
+      expect(outcomes.filter((o) => o.converted).length).toBeGreaterThan(100);
+    },
+  );
 });
 
 describe('OutcomeAccumulator', () => {
