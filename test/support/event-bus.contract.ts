@@ -171,6 +171,39 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
     );
 
     it(
+      'hands a backlog over in slices of at most maxBatchRecords, letting the event loop turn between them',
+      async () => {
+        const topic = await freshTopic();
+        await bus.publish(topic, values(900, 's'));
+        const seen: string[] = [];
+        const sizes: number[] = [];
+        let turned = true;
+        let callsWithoutTurn = 0;
+        subscriptions.push(
+          await bus.subscribe({
+            groupId: `g_${uniqueSuffix()}`,
+            topics: [topic],
+            fromBeginning: true,
+            maxBatchRecords: 50,
+            handleBatch: async (b) => {
+              // An immediate queued now has run by the next call only if the loop turned in between.
+              if (!turned) callsWithoutTurn++;
+              turned = false;
+              setImmediate(() => (turned = true));
+              sizes.push(b.records.length);
+              collect(b, seen);
+            },
+          }),
+        );
+        await waitFor(() => seen.length >= 900, timeoutMs);
+        expect(new Set(seen).size).toBe(900);
+        expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+        expect(callsWithoutTurn).toBe(0);
+      },
+      timeoutMs,
+    );
+
+    it(
       'holds delivery while paused and continues on resume',
       async () => {
         const topic = await freshTopic();

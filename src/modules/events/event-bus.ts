@@ -39,7 +39,11 @@ export interface SubscribeOptions {
   readonly topics: readonly string[];
   /** Where a group with no committed offset starts. */
   readonly fromBeginning?: boolean;
-  /** Upper bound on records per handler call (the in-process bus honours it exactly; Kafka approximately via fetch size). */
+  /**
+   * Upper bound on records per handler call, honoured exactly by both buses
+   * (Kafka hands a larger fetch over in slices, with a turn of the event loop
+   * between them); it also sizes Kafka's fetches.
+   */
   readonly maxBatchRecords?: number;
   /**
    * A consumer that can wait: Kafka answers a fetch once this much has

@@ -151,7 +151,11 @@ export class InProcessEventBus implements EventBus {
           for (let p = 0; p < partitions.length; p++) {
             if (!member.running || member.paused) break;
             if (group.members[p % group.members.length] !== member) continue;
-            delivered = (await this.deliver(group, member, topic, p, partitions[p], max)) || delivered;
+            if (!(await this.deliver(group, member, topic, p, partitions[p], max))) continue;
+            delivered = true;
+            // A handler resolving at once would otherwise chain batch after batch in
+            // microtasks and keep I/O (requests) waiting until the log is drained.
+            await new Promise((resolve) => setImmediate(resolve));
           }
         }
       }

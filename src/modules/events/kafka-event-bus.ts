@@ -16,7 +16,9 @@ export interface KafkaBusOptions {
  * at-least-once delivery: a consumer killed mid-batch re-reads that batch.
  */
 /** About 500 log lines: a few fetches a second on a busy topic, ≤ 500 ms behind on a quiet one. */
-const LOW_PRIORITY_MIN_BYTES = 64 * 1024;
+const LOW_PRIORITY_MIN_BYTES = 16 * 1024;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka' as const;
@@ -110,26 +112,48 @@ export class KafkaEventBus implements EventBus {
           value: m.value ?? Buffer.alloc(0),
           timestamp: Number(m.timestamp),
         }));
-        const recordBatch = { topic: batch.topic, partition: batch.partition, records };
-        try {
-          await options.handleBatch(recordBatch, { heartbeat, isRunning: () => running && isRunning() });
-        } catch (error) {
-          options.onHandlerError?.(error, recordBatch);
-          throw error; // kafkajs restarts the consumer from the last committed offset
+        // A fetch can hold thousands of records. Handing them over in slices of
+        // maxBatchRecords, with a turn of the event loop between, keeps a
+        // consumer that shares its process with request handlers from holding
+        // that thread for one long stretch (each stretch is queueing delay for
+        // every request that arrives during it).
+        const slice = options.maxBatchRecords ?? records.length;
+        let handled = 0;
+        for (let from = 0; from < records.length; from += slice) {
+          if (from > 0) {
+            await yieldToEventLoop();
+            if (!running || !isRunning() || isStale()) break;
+          }
+          const recordBatch = {
+            topic: batch.topic,
+            partition: batch.partition,
+            records: records.slice(from, from + slice),
+          };
+          try {
+            await options.handleBatch(recordBatch, { heartbeat, isRunning: () => running && isRunning() });
+          } catch (error) {
+            options.onHandlerError?.(error, recordBatch);
+            if (handled > 0) await commitThrough(records[handled - 1].offset);
+            throw error; // kafkajs restarts the consumer from the last committed offset
+          }
+          handled = Math.min(records.length, from + slice);
         }
-        const last = batch.messages[batch.messages.length - 1].offset;
-        resolveOffset(last);
-        // The batch's own commit function: consumer.commitOffsets() is ignored
-        // once the consumer is stopping, which would replay a handled batch
-        // after every graceful shutdown.
-        await commitOffsetsIfNecessary({
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
-            },
-          ],
-        });
+        if (handled > 0) await commitThrough(records[handled - 1].offset);
+
+        async function commitThrough(last: string): Promise<void> {
+          resolveOffset(last);
+          // The batch's own commit function: consumer.commitOffsets() is ignored
+          // once the consumer is stopping, which would replay a handled batch
+          // after every graceful shutdown.
+          await commitOffsetsIfNecessary({
+            topics: [
+              {
+                topic: batch.topic,
+                partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
+              },
+            ],
+          });
+        }
       },
     });
 

@@ -77,6 +77,8 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
       fromBeginning: false,
       // Freshness within half a second is plenty here; fetching every few records is not free.
       lowPriority: true,
+      // A few hundred microseconds of the request thread at a time.
+      maxBatchRecords: 256,
       handleBatch: async (batch) => {
         for (const record of batch.records) {
           const userId = userWhoseHistoryChanged(record.value.toString('latin1'));
