@@ -46,7 +46,8 @@ export interface ArtifactIds {
 
 export interface ArtifactContents {
   readonly manifest: ArtifactManifest;
-  readonly ids: ArtifactIds;
+  /** As written, except that user ids usually arrive as an Int32Array (parsed off the calling thread). */
+  readonly ids: { readonly users: Int32Array | readonly number[]; readonly items: readonly string[] };
   readonly tensors: ReadonlyMap<string, TypedTensor>;
 }
 
@@ -151,13 +152,13 @@ export async function readArtifact(dir: string): Promise<ArtifactContents> {
   // Read and hashed on a helper thread: serving verifies every artifact it swaps in.
   const [bin, idsJson] = await Promise.all([
     readHashed(path.join(dir, 'model.bin')),
-    readHashed(path.join(dir, 'ids.json')),
+    readHashed(path.join(dir, 'ids.json'), { parseIds: true }),
   ]).catch((error: Error) => {
     throw new ArtifactIntegrityError(dir, error.message);
   });
   if (bin.sha256 !== manifest.files['model.bin']) throw new ArtifactIntegrityError(dir, 'model.bin sha256 mismatch');
   if (idsJson.sha256 !== manifest.files['ids.json']) throw new ArtifactIntegrityError(dir, 'ids.json sha256 mismatch');
-  const buffer = bin.buffer;
+  const buffer = bin.buffer ?? new ArrayBuffer(0);
   const tensors = new Map<string, TypedTensor>();
   for (const entry of manifest.tensors) {
     const dtype = DTYPES[entry.dtype];
@@ -168,7 +169,10 @@ export async function readArtifact(dir: string): Promise<ArtifactContents> {
     }
     tensors.set(entry.name, dtype.make(buffer, entry.byteOffset, count));
   }
-  const ids = JSON.parse(Buffer.from(idsJson.buffer).toString('utf8')) as ArtifactIds;
+  const ids =
+    idsJson.ids ?? (JSON.parse(Buffer.from(idsJson.buffer ?? new ArrayBuffer(0)).toString('utf8')) as ArtifactIds);
+  if (!ids || !Array.isArray(ids.items) || !(ids.users instanceof Int32Array || Array.isArray(ids.users)))
+    throw new ArtifactIntegrityError(dir, 'ids.json does not list users and items');
   return { manifest, ids, tensors };
 }
 

@@ -18,7 +18,7 @@ describe('readHashed', () => {
     writeFileSync(file, bytes);
     const [a, b] = await Promise.all([readHashed(file), readHashed(file)]);
     expect(a.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-    expect(Buffer.from(a.buffer).equals(bytes)).toBe(true);
+    expect(Buffer.from(a.buffer!).equals(bytes)).toBe(true);
     expect(b.sha256).toBe(a.sha256);
   });
 
@@ -26,5 +26,28 @@ describe('readHashed', () => {
     await expect(readHashed(path.join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
     writeFileSync(path.join(dir, 'after'), 'ok');
     expect((await readHashed(path.join(dir, 'after'))).sha256).toBe(createHash('sha256').update('ok').digest('hex'));
+  });
+
+  it('parses ids.json off the thread: user ids as an Int32Array, the bytes hashed as written', async () => {
+    const json = JSON.stringify({ users: [3, 1, 2_000_000_000], items: ['a', 'b+1990'] });
+    const file = path.join(dir, 'ids.json');
+    writeFileSync(file, json);
+    const read = await readHashed(file, { parseIds: true });
+    expect(read.sha256).toBe(createHash('sha256').update(json).digest('hex'));
+    expect(read.ids?.users).toEqual(Int32Array.from([3, 1, 2_000_000_000]));
+    expect(read.ids?.items).toEqual(['a', 'b+1990']);
+    expect(read.buffer).toBeUndefined();
+  });
+
+  it.each([
+    ['a user id beyond int32', JSON.stringify({ users: [1, 2 ** 40], items: [] })],
+    ['not JSON', '{"users": ['],
+    ['no items list', JSON.stringify({ users: [1] })],
+  ])('hands back the bytes for the caller to judge when ids.json has %s', async (_, text) => {
+    const file = path.join(dir, 'odd-ids.json');
+    writeFileSync(file, text);
+    const read = await readHashed(file, { parseIds: true });
+    expect(read.ids).toBeUndefined();
+    expect(Buffer.from(read.buffer!).toString('utf8')).toBe(text);
   });
 });

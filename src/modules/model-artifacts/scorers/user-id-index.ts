@@ -9,8 +9,9 @@ export class UserIdIndex {
   /** Internal index of sortedIds[i]; null when the ids were already in order (the usual case). */
   private readonly positions: Int32Array | null;
 
-  constructor(ids: readonly number[]) {
-    const typed = Int32Array.from(ids);
+  /** An Int32Array is taken over, not copied. */
+  constructor(ids: Int32Array | readonly number[]) {
+    const typed = ids instanceof Int32Array ? ids : Int32Array.from(ids);
     let ordered = true;
     for (let i = 1; i < typed.length && ordered; i++) ordered = typed[i - 1] < typed[i];
     if (ordered) {
