@@ -171,7 +171,7 @@ export async function readArtifact(dir: string): Promise<ArtifactContents> {
   }
   const ids =
     idsJson.ids ?? (JSON.parse(Buffer.from(idsJson.buffer ?? new ArrayBuffer(0)).toString('utf8')) as ArtifactIds);
-  if (!ids || !Array.isArray(ids.items) || !(ids.users instanceof Int32Array || Array.isArray(ids.users)))
+  if (!ids || !Array.isArray(ids.items) || !(ArrayBuffer.isView(ids.users) || Array.isArray(ids.users)))
     throw new ArtifactIntegrityError(dir, 'ids.json does not list users and items');
   return { manifest, ids, tensors };
 }

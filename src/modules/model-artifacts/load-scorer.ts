@@ -5,18 +5,18 @@ import { HybridScorer } from './scorers/hybrid.scorer';
 import { ItemKnnScorer } from './scorers/item-knn.scorer';
 import { PopularityScorer } from './scorers/popularity.scorer';
 
-const SCORERS: Record<string, (contents: ArtifactContents) => Scorer> = {
+const SCORERS: Record<string, (contents: ArtifactContents) => Scorer | Promise<Scorer>> = {
   popularity: (c) => new PopularityScorer(c),
   'item-knn': (c) => new ItemKnnScorer(c),
-  svd: (c) => new FactorScorer(c),
-  als: (c) => new FactorScorer(c),
+  svd: (c) => FactorScorer.load(c),
+  als: (c) => FactorScorer.load(c),
   hybrid: (c) => new HybridScorer(c),
 };
 
 export const SCORABLE_MODEL_TYPES = Object.keys(SCORERS);
 
 /** Builds a scorer from already-verified artifact contents. */
-export function scorerFromContents(contents: ArtifactContents): Scorer {
+export async function scorerFromContents(contents: ArtifactContents): Promise<Scorer> {
   const make = SCORERS[contents.manifest.modelType];
   if (!make) throw new ArtifactIntegrityError(contents.manifest.modelType, `no scorer for model type`);
   return make(contents);

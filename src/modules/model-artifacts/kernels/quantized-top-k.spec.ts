@@ -96,6 +96,26 @@ describe('QuantizedTopK', () => {
     expect(Array.from(ranker.topK([5, 4], 1).items)).toEqual([0]);
   });
 
+  it('ranks the same when the quantization runs later in slices (hot swap), and refuses to rank before it is done', async () => {
+    const f = 24;
+    const n = 5_000;
+    const random = rng(11);
+    const items = Float32Array.from({ length: n * f }, random);
+    const bias = Float32Array.from({ length: n }, () => random() * 0.1);
+    const active = Int32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : 1));
+    const eager = new QuantizedTopK(items, f, bias, active);
+    const deferred = new QuantizedTopK(items, f, bias, active, 1000, true);
+    expect(() => deferred.topK(new Float32Array(f), 5)).toThrow(/before quantizeInSlices/);
+    await deferred.quantizeInSlices(700); // not a divisor of n: the last slice is short
+    for (let u = 0; u < 20; u++) {
+      const user = Float32Array.from({ length: f }, random);
+      const want = eager.topK(user, 20, [3, 40]);
+      const got = deferred.topK(user, 20, [3, 40]);
+      expect(Array.from(got.items)).toEqual(Array.from(want.items));
+      expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+    }
+  });
+
   it('embeds binaries that match the WAT sources', () => {
     const check = spawnSync(
       process.execPath,

@@ -35,7 +35,18 @@ export class FactorScorer implements Scorer {
   private readonly ranker: QuantizedTopK;
   private readonly userVector: Float32Array;
 
-  constructor(contents: ArtifactContents) {
+  /**
+   * For serving: builds the scorer with the item quantization done a slice at
+   * a time, so that loading a full-scale model next to live traffic never
+   * holds the request thread for more than a few milliseconds at once.
+   */
+  static async load(contents: ArtifactContents): Promise<FactorScorer> {
+    const scorer = new FactorScorer(contents, { deferQuantization: true });
+    await scorer.ranker.quantizeInSlices();
+    return scorer;
+  }
+
+  constructor(contents: ArtifactContents, options: { deferQuantization?: boolean } = {}) {
     this.modelType = contents.manifest.modelType;
     this.catalog = new ArtifactCatalog(contents);
     const users = this.catalog.users;
@@ -57,7 +68,14 @@ export class FactorScorer implements Scorer {
     this.predictsRatings = extra.predictsRatings === true;
     this.foldInConfidence = Number(extra.foldInConfidence ?? 1);
     this.regularization = Number(extra.regularization ?? 0.1);
-    this.ranker = new QuantizedTopK(this.itemFactors, f, this.rankingBias, this.itemActive);
+    this.ranker = new QuantizedTopK(
+      this.itemFactors,
+      f,
+      this.rankingBias,
+      this.itemActive,
+      undefined,
+      options.deferQuantization === true,
+    );
     this.userVector = new Float32Array(f);
   }
 

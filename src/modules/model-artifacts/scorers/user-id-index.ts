@@ -11,7 +11,9 @@ export class UserIdIndex {
 
   /** An Int32Array is taken over, not copied. */
   constructor(ids: Int32Array | readonly number[]) {
-    const typed = ids instanceof Int32Array ? ids : Int32Array.from(ids);
+    // Not instanceof: the array may come from another realm (a worker's message in a test's VM context).
+    const typed =
+      Object.prototype.toString.call(ids) === '[object Int32Array]' ? (ids as Int32Array) : Int32Array.from(ids);
     let ordered = true;
     for (let i = 1; i < typed.length && ordered; i++) ordered = typed[i - 1] < typed[i];
     if (ordered) {
