@@ -8,6 +8,9 @@
  * and records latency percentiles, throughput, errors and the service's
  * resident memory. Then:
  *   - a ramp of fixed rates (200/s up) to find the highest ones whose p99 stays under 20 ms and 100 ms;
+ *   - the harness floor: the same generator at the same rate against a no-op
+ *     server on the same machine, right after the fixed-rate run (no service
+ *     can measure lower here);
  *   - the same fixed-rate run with a model swap every 10 s (SIGHUP after
  *     flipping the SERVING_MODEL_DIR symlink between two artifacts).
  * Without --model, two ALS-format artifacts of full shape are synthesised
@@ -86,6 +89,36 @@ function rssMb(pid: number): number {
   return Math.round((rssKb(pid) + children.reduce((sum, child) => sum + rssKb(child), 0)) / 1024);
 }
 
+/**
+ * The measuring harness's own floor: the same open-loop generator against a
+ * server that does no work at all (a fixed 20-id body), on the same machine
+ * with the same neighbours. Latency the service cannot go below here: client
+ * timer lateness, loopback sockets, scheduling and CPU steal of this VM.
+ */
+async function harnessFloor(durationSeconds: number, rate: number): Promise<Run> {
+  const floorPort = port + 1;
+  const server = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('node:http').createServer((q, s) => { s.setHeader('content-type', 'text/plain'); s.end(${JSON.stringify(
+        Array.from({ length: 20 }, (_, i) => syntheticItemId(i)).join(','),
+      )}); }).listen(${floorPort}, '127.0.0.1', () => console.log('up'));`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.stdout?.once('data', () => resolve());
+      server.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
+    });
+    await driveOpen('harness floor warm-up', 5, rate, undefined, floorPort);
+    return await driveOpen(`harness floor: no-op server, ${rate}/s`, durationSeconds, rate, undefined, floorPort);
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
 async function waitReady(timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -98,6 +131,16 @@ async function waitReady(timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error('service did not become ready');
+}
+
+async function waitAllIndexesLoaded(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const loaded = await scrape('marquee_serving_history_index_users');
+    if (loaded.length >= workers && loaded.every((users) => users > 0)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('not every service process loaded its history index');
 }
 
 /** Values of one metric in the service's /metrics (one per worker with --workers). */
@@ -168,12 +211,18 @@ async function drive(label: string, durationSeconds: number, rate: number | null
 }
 
 /** A constant-arrival-rate run: the rate the latency targets are about. */
-async function driveOpen(label: string, durationSeconds: number, rate: number, during?: () => void): Promise<Run> {
+async function driveOpen(
+  label: string,
+  durationSeconds: number,
+  rate: number,
+  during?: () => void,
+  target = port,
+): Promise<Run> {
   const pick = xorshift32(Date.now() & 0xffff);
   const cpuBefore = cpuTimes();
   const running = openLoop({
     host: '127.0.0.1',
-    port,
+    port: target,
     rate,
     durationSeconds,
     connections: Number(values.connections),
@@ -244,7 +293,10 @@ async function main(): Promise<void> {
   );
   const started = Date.now();
   try {
-    await waitReady(300_000);
+    await waitReady(600_000);
+    // /readyz is answered by whichever process takes the connection: with
+    // --workers, wait until every process reports its history index loaded.
+    if (values['history-index'] === 'true' && seeded) await waitAllIndexesLoaded(600_000);
     const loadSeconds = (Date.now() - started) / 1000;
     const rssLoaded = rssMb(service.pid!);
     const historyIndex = {
@@ -265,6 +317,8 @@ async function main(): Promise<void> {
     const autocannonFixed = await drive(`autocannon ${rate}/s`, duration, rate);
     // The latency target is about a sustained rate: constant arrivals, latency from when each request was due.
     const main = await driveOpen(`open-loop ${rate}/s`, duration, rate);
+    // Measured right after, so machine conditions (steal) are comparable.
+    const floor = await harnessFloor(duration, rate);
     const rssAfter = rssMb(service.pid!);
 
     const ramp: Run[] = [];
@@ -316,6 +370,7 @@ async function main(): Promise<void> {
       readySeconds: loadSeconds,
       rssMb: { modelLoaded: rssLoaded, afterFixedRun: rssAfter },
       fixedRate: main,
+      harnessFloor: floor,
       autocannonFixedRate: autocannonFixed,
       ramp,
       unthrottled: saturated,
@@ -329,7 +384,8 @@ async function main(): Promise<void> {
       note:
         'The load generator, PostgreSQL and Kafka share the 2 cores with the service; latency is measured by the client. ' +
         'fixedRate, ramp and swapRun are open-loop (constant arrivals, latency from when each request was due); ' +
-        "autocannon's fixed rate sends each second's budget as a burst over 64 connections, so its latencies measure burst draining.",
+        "autocannon's fixed rate sends each second's budget as a burst over 64 connections, so its latencies measure burst draining. " +
+        'harnessFloor is the same open-loop generator against a server that does no work, on the same machine: the lowest latency this setup can report.',
     };
     mkdirSync(path.join(root, 'bench/results'), { recursive: true });
     const suffix = `${workers > 1 ? `-workers-${workers}` : ''}${historyIndex.enabled ? '' : '-sql-history'}${seeded ? '' : '-empty-store'}`;
