@@ -207,48 +207,55 @@ export class OnlineJoin {
   watch(userId: number, movieId: string, minute: number, at: number): void {
     this.advance(at);
     const newest = this.users.get(userId);
-    if (newest === undefined) return;
     const code = this.movieCodes.get(movieId);
-    if (code === undefined) return;
+    if (newest === undefined || code === undefined) return;
     const rows = this.rows;
-    for (let seq = newest; seq !== NONE; seq = rows.previous[this.row(seq)]) {
+    for (
+      let seq = this.listing(newest, code, at);
+      seq !== NONE;
+      seq = this.listing(rows.previous[this.row(seq)], code, at)
+    ) {
       const r = this.row(seq);
-      if (at < rows.at[r] || at - rows.at[r] > this.options.windowMs) continue;
-      const position = this.positionOf(r, code);
-      if (position < 0) continue;
+      const slot = r * rows.stride + this.positionOf(r, code);
       const attribution = this.attributions[rows.attribution[r]];
-      if (rows.credited[r * rows.stride + position] === 1) {
-        rows.watchMinutes[r]++;
-        this.sink.watchMinute(attribution);
-        return;
-      }
-      if (minute === 0) {
-        rows.credited[r * rows.stride + position] = 1;
+      if (rows.credited[slot] === 0) {
+        // Only a movie's first minute converts; a later minute of an uncredited movie may belong to an older response.
+        if (minute !== 0) continue;
+        rows.credited[slot] = 1;
         if ((rows.flags[r] & CONVERTED) === 0) {
           rows.flags[r] |= CONVERTED;
           this.sink.converted(attribution);
         }
-        rows.watchMinutes[r]++;
-        this.sink.watchMinute(attribution);
-        return;
       }
+      rows.watchMinutes[r]++;
+      this.sink.watchMinute(attribution);
+      return;
     }
   }
 
   rating(userId: number, movieId: string, rating: number, at: number): void {
     this.advance(at);
     const newest = this.users.get(userId);
-    if (newest === undefined) return;
     const code = this.movieCodes.get(movieId);
-    if (code === undefined) return;
+    if (newest === undefined || code === undefined) return;
+    const seq = this.listing(newest, code, at);
+    if (seq === NONE) return;
+    const r = this.row(seq);
+    this.rows.ratingSum[r] += rating;
+    this.rows.ratingCount[r]++;
+  }
+
+  /**
+   * From `seq` towards older responses of the same user: the first one whose
+   * window holds `at` and whose list has movie `code`, or NONE.
+   */
+  private listing(seq: number, code: number, at: number): number {
     const rows = this.rows;
-    for (let seq = newest; seq !== NONE; seq = rows.previous[this.row(seq)]) {
+    for (; seq !== NONE; seq = rows.previous[this.row(seq)]) {
       const r = this.row(seq);
-      if (at < rows.at[r] || at - rows.at[r] > this.options.windowMs || this.positionOf(r, code) < 0) continue;
-      rows.ratingSum[r] += rating;
-      rows.ratingCount[r]++;
-      return;
+      if (at >= rows.at[r] && at - rows.at[r] <= this.options.windowMs && this.positionOf(r, code) >= 0) return seq;
     }
+    return NONE;
   }
 
   /**
