@@ -119,9 +119,20 @@ async function harnessFloor(durationSeconds: number, rate: number): Promise<Run>
   }
 }
 
-async function waitReady(timeoutMs: number): Promise<void> {
+/** Refuses a port something already answers on: measuring another process's service would be meaningless. */
+async function assertPortFree(): Promise<void> {
+  const answered = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+    () => true,
+    () => false,
+  );
+  if (answered) throw new Error(`something already listens on port ${port} (another bench run?); use --port`);
+}
+
+async function waitReady(service: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (service.exitCode !== null || service.signalCode !== null)
+      throw new Error(`service exited (${service.exitCode ?? service.signalCode}) before it became ready`);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       if (res.status === 200) return;
@@ -270,6 +281,7 @@ async function main(): Promise<void> {
       : null;
   const scratch = process.env.DATABASE_URL && !seeded ? await createScratchDatabase('marquee_bench_serve') : null;
   const database = seeded ?? scratch;
+  await assertPortFree();
   const service: ChildProcess = spawn(
     process.execPath,
     [path.join(root, 'scripts/run-ts.js'), path.join(root, 'src/main.ts')],
@@ -293,7 +305,7 @@ async function main(): Promise<void> {
   );
   const started = Date.now();
   try {
-    await waitReady(600_000);
+    await waitReady(service, 600_000);
     // /readyz is answered by whichever process takes the connection: with
     // --workers, wait until every process reports its history index loaded.
     if (values['history-index'] === 'true' && seeded) await waitAllIndexesLoaded(600_000);
@@ -359,6 +371,8 @@ async function main(): Promise<void> {
       model: { users, movies, factors, artifact: values.model ? 'given' : 'synthesised ALS-format (random factors)' },
       serviceProcesses: workers,
       scoring: 'int8 WebAssembly SIMD approximate scores + exact float re-scoring of the candidates (exact top-k)',
+      // SERVING_RANKING_THREAD (default true): the top-k runs on the service's ranking thread, not the HTTP thread.
+      rankingThread: process.env.SERVING_RANKING_THREAD !== 'false',
       backends: {
         database: database ? 'postgresql' : 'pglite',
         events: process.env.KAFKA_BROKERS ? 'kafka' : 'in-process',

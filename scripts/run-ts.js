@@ -8,6 +8,17 @@ if (!entry) {
   console.error('usage: run-ts.js <file.ts> [args…]');
   process.exit(2);
 }
+// A fresh checkout has no generated Prisma client yet (npm start and npm test make it; benchmarks and CLIs need it too).
+if (!require('node:fs').existsSync(path.resolve(__dirname, '../src/generated/prisma/client.ts'))) {
+  const generated = require('node:child_process').spawnSync(
+    process.execPath,
+    [path.join(__dirname, 'prisma-generate.js')],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (generated.status !== 0) process.exit(generated.status ?? 1);
+}
 process.env.SWC_NODE_PROJECT ??= path.resolve(__dirname, '../tsconfig.json');
 require('@swc-node/register');
 process.argv = [process.argv[0], path.resolve(entry), ...args];

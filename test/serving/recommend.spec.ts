@@ -193,6 +193,43 @@ describe('GET /recommend/:userId', () => {
     }
   });
 
+  it('ranks on the ranking thread, with the same lists as ranking in-thread', async () => {
+    const scorer = app.get(LiveModels).production!.scorer;
+    expect(typeof scorer.recommendAsync).toBe('function');
+    for (const userId of [1, 3, 8, 21, 999]) {
+      const exclude = new Set(['m1', 'm2']);
+      expect(await scorer.recommendAsync!(userId, 10, exclude)).toEqual(scorer.recommend(userId, 10, exclude));
+    }
+  });
+
+  it.each([
+    ['model_error', (): Promise<never> => Promise.reject(new Error('ranking thread exited with code 1'))],
+    ['timeout', (): Promise<never> => new Promise<never>(() => undefined)],
+  ])('falls back to popularity when the ranking thread fails (%s), and counts it', async (reason, rankOffThread) => {
+    const live = app.get(LiveModels);
+    const model = live.production!;
+    const metrics = app.get(MetricsRegistry);
+    const before = await counterValue(metrics, 'marquee_recommend_fallbacks_total', { reason });
+    live.installProduction({
+      ...model,
+      scorer: {
+        modelType: 'als',
+        knowsUser: () => true,
+        recommend: (...args) => model.scorer.recommend(...args),
+        recommendAsync: rankOffThread,
+      },
+    });
+    try {
+      const res = await get('/recommend/5?format=json');
+      expect(res.statusCode).toBe(200);
+      expect(res.json().items.length).toBeGreaterThan(0);
+      expect(res.json().model).toBeNull();
+      expect(await counterValue(metrics, 'marquee_recommend_fallbacks_total', { reason })).toBe(before + 1);
+    } finally {
+      live.installProduction(model);
+    }
+  });
+
   it('swaps models under load without failing a request', async () => {
     const loader = app.get(ModelLoaderService);
     const versions = new Set<string>();

@@ -104,6 +104,8 @@ const envSchema = z.object({
   SERVING_HISTORY_INDEX_SETTLE_MS: z.coerce.number().int().min(0).default(2_000),
   /** Write every response to the stream and the store (disable only in isolated benchmarks). */
   SERVING_LOG_RESPONSES: z.enum(['true', 'false']).default('true'),
+  /** Rank factor and hybrid models on a thread of their own (false: on the thread that answers HTTP). */
+  SERVING_RANKING_THREAD: z.enum(['true', 'false']).default('true'),
   /** Run the movielog → store ingestion consumer in this process. */
   INGESTION_ENABLED: z.enum(['true', 'false']).default('true'),
   INGEST_GROUP_ID: z.string().min(1).default('marquee-ingest'),
@@ -232,6 +234,7 @@ export interface AppConfig {
     readonly historyTtlMs: number;
     readonly historyIndex: { readonly enabled: boolean; readonly refreshMs: number; readonly settleMs: number };
     readonly logResponses: boolean;
+    readonly rankingThread: boolean;
   };
   readonly experiments: {
     readonly enabled: boolean;
@@ -356,6 +359,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         settleMs: e.SERVING_HISTORY_INDEX_SETTLE_MS,
       },
       logResponses: e.SERVING_LOG_RESPONSES === 'true',
+      rankingThread: e.SERVING_RANKING_THREAD === 'true',
     },
     experiments: {
       enabled: e.EXPERIMENTS_ENABLED === 'true',

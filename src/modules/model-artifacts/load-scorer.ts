@@ -1,25 +1,31 @@
 import { ArtifactContents, ArtifactIntegrityError, readArtifact } from './artifact-format';
 import { Scorer } from './scorer';
+import { RankingThread } from './kernels/ranking-thread';
 import { FactorScorer } from './scorers/factor.scorer';
 import { HybridScorer } from './scorers/hybrid.scorer';
 import { ItemKnnScorer } from './scorers/item-knn.scorer';
 import { PopularityScorer } from './scorers/popularity.scorer';
 
-const SCORERS: Record<string, (contents: ArtifactContents) => Scorer | Promise<Scorer>> = {
+export interface LoadScorerOptions {
+  /** Serving's ranking thread: factor and hybrid models rank there (see RankingThread). */
+  readonly rankingThread?: RankingThread | null;
+}
+
+const SCORERS: Record<string, (contents: ArtifactContents, options: LoadScorerOptions) => Scorer | Promise<Scorer>> = {
   popularity: (c) => new PopularityScorer(c),
   'item-knn': (c) => new ItemKnnScorer(c),
-  svd: (c) => FactorScorer.load(c),
-  als: (c) => FactorScorer.load(c),
-  hybrid: (c) => new HybridScorer(c),
+  svd: (c, o) => FactorScorer.load(c, o.rankingThread ? { thread: o.rankingThread } : { quantizeInSlices: true }),
+  als: (c, o) => FactorScorer.load(c, o.rankingThread ? { thread: o.rankingThread } : { quantizeInSlices: true }),
+  hybrid: (c, o) => HybridScorer.load(c, { thread: o.rankingThread }),
 };
 
 export const SCORABLE_MODEL_TYPES = Object.keys(SCORERS);
 
 /** Builds a scorer from already-verified artifact contents. */
-export async function scorerFromContents(contents: ArtifactContents): Promise<Scorer> {
+export async function scorerFromContents(contents: ArtifactContents, options: LoadScorerOptions = {}): Promise<Scorer> {
   const make = SCORERS[contents.manifest.modelType];
   if (!make) throw new ArtifactIntegrityError(contents.manifest.modelType, `no scorer for model type`);
-  return make(contents);
+  return make(contents, options);
 }
 
 /**
@@ -27,6 +33,6 @@ export async function scorerFromContents(contents: ArtifactContents): Promise<Sc
  * (readArtifact), then picks the scorer by manifest.modelType. Imports no
  * training code.
  */
-export async function loadScorer(dir: string): Promise<Scorer> {
-  return scorerFromContents(await readArtifact(dir));
+export async function loadScorer(dir: string, options: LoadScorerOptions = {}): Promise<Scorer> {
+  return scorerFromContents(await readArtifact(dir), options);
 }

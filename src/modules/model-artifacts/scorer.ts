@@ -28,4 +28,15 @@ export interface Scorer {
    * unknown user: it then ranks from `context` or returns [].
    */
   recommend(userId: number, k: number, exclude: ReadonlySet<string>, context?: UserContext): ScoredItem[];
+  /**
+   * The same ranking for the request path, where a model loaded with
+   * serving's ranking thread does the all-items scan there instead of on the
+   * thread that answers HTTP. Models without one only have `recommend`.
+   */
+  recommendAsync?(
+    userId: number,
+    k: number,
+    exclude: ReadonlySet<string>,
+    context?: UserContext,
+  ): Promise<ScoredItem[]>;
 }

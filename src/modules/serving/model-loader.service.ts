@@ -1,13 +1,21 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ModelRegistryService } from '../governance/registry/model-registry.service';
 import { ModelVersion } from '../governance/registry/model-version';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { readManifest } from '../model-artifacts/artifact-format';
+import { RankingThread } from '../model-artifacts/kernels/ranking-thread';
 import { loadScorer } from '../model-artifacts/load-scorer';
 import { LiveModel, LiveModels } from './live-models';
 import { ServingMetrics } from './serving.metrics';
@@ -20,7 +28,7 @@ import { ServingMetrics } from './serving.metrics';
  * skipped: serving keeps what it has.
  */
 @Injectable()
-export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ModelLoaderService.name);
   private timer?: NodeJS.Timeout;
   private refreshing: Promise<void> | null = null;
@@ -28,6 +36,8 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
   private readonly failed = new Set<string>();
   /** Registry versions other modules need in memory besides production and canaries (experiment arms). */
   private extraVersions: () => readonly string[] = () => [];
+  /** One thread ranks for every model this process serves (SERVING_RANKING_THREAD). */
+  private readonly rankingThread: RankingThread | null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -35,7 +45,9 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
     private readonly live: LiveModels,
     private readonly metrics: ServingMetrics,
     private readonly readiness: ReadinessRegistry,
-  ) {}
+  ) {
+    this.rankingThread = config.serving.enabled && config.serving.rankingThread ? new RankingThread() : null;
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.serving.enabled) return;
@@ -50,6 +62,11 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
   beforeApplicationShutdown(): void {
     clearInterval(this.timer);
     process.off('SIGHUP', this.reloadFixedArtifact);
+  }
+
+  /** Runs after the HTTP server has closed (unlike beforeApplicationShutdown), so no request loses its ranking. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.rankingThread?.close();
   }
 
   private readonly reloadFixedArtifact = (): void => {
@@ -156,7 +173,7 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
 
   private async load(versionId: string, dir: string, snapshotId: string): Promise<LiveModel> {
     const started = Date.now();
-    const scorer = await loadScorer(dir);
+    const scorer = await loadScorer(dir, { rankingThread: this.rankingThread });
     this.logger.log(`loaded model ${versionId} (${scorer.modelType}) in ${Date.now() - started} ms`);
     return { versionId, modelType: scorer.modelType, snapshotId, scorer, loadedAt: new Date() };
   }

@@ -110,14 +110,14 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
       historyKnown = true;
       if (!model) this.metrics.fallbacks.inc({ reason: 'no_model' });
       else {
-        items = this.rank(model, userId, history);
+        items = await this.rank(model, userId, history, started);
         if (items.length > 0) {
           path = 'model';
           answeredBy = model;
         }
       }
       if (items.length === 0 && this.loader.coldStart) {
-        items = this.rank(this.loader.coldStart, userId, history);
+        items = await this.rank(this.loader.coldStart, userId, history, started);
         if (items.length > 0) {
           path = 'cold_start';
           answeredBy = this.loader.coldStart;
@@ -167,11 +167,13 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
     };
   }
 
-  private rank(model: LiveModel, userId: number, history: UserHistory): ScoredItem[] {
-    return model.scorer.recommend(userId, CANDIDATES, history.exclude, {
-      profile: history.profile ?? undefined,
-      history: history.recent,
-    });
+  /** On the ranking thread when the model has one, within what is left of the request's time budget. */
+  private async rank(model: LiveModel, userId: number, history: UserHistory, started: number): Promise<ScoredItem[]> {
+    const context = { profile: history.profile ?? undefined, history: history.recent };
+    const scorer = model.scorer;
+    if (!scorer.recommendAsync) return scorer.recommend(userId, CANDIDATES, history.exclude, context);
+    const left = Math.max(1, this.config.serving.timeoutMs - (performance.now() - started));
+    return within(scorer.recommendAsync(userId, CANDIDATES, history.exclude, context), left, 'ranking');
   }
 
   /** Fills a short list from recent popularity, skipping what the user has seen (safety runs after). */
@@ -200,19 +202,32 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
       return cached;
     }
     this.metrics.historyCache.inc({ result: 'miss' });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const history = await Promise.race([
-        this.repository.loadUserHistory(userId),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Timeout(`history lookup exceeded ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-      this.cache.set(userId, history);
-      return history;
-    } finally {
-      clearTimeout(timer);
-    }
+    const history = await within(this.repository.loadUserHistory(userId), timeoutMs, 'history lookup');
+    this.cache.set(userId, history);
+    return history;
+  }
+}
+
+/**
+ * The work's result, or a Timeout after `ms` (the work itself runs on; its late result is dropped).
+ *
+ * The timeout is decided one turn of the event loop late (setImmediate): after
+ * the request thread was held up, timers run before the loop looks at I/O, so
+ * an answer that had already arrived (from the ranking thread or the database)
+ * would otherwise lose to its own timeout.
+ */
+async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        const expire = (): void => reject(new Timeout(`${what} exceeded ${Math.round(ms)} ms`));
+        timer = setTimeout(() => setImmediate(expire), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -207,7 +207,7 @@ export class QuantizedTopK {
   }
 
   /** Best `k` item indices for `user` (length = factors), never one in `excluded`; exact scores. */
-  topK(user: ArrayLike<number>, k: number, excluded: readonly number[] = []): RankedIndices {
+  topK(user: ArrayLike<number>, k: number, excluded: Iterable<number> = []): RankedIndices {
     if (this.quantizedRows < this.items) throw new Error('QuantizedTopK used before quantizeInSlices() finished');
     const limit = Math.min(k, this.items, this.exactHeap.capacity);
     const f = this.factors;

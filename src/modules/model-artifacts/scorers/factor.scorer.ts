@@ -1,6 +1,7 @@
 import { ArtifactContents, tensor } from '../artifact-format';
 import { ScoredItem, Scorer, UserContext } from '../scorer';
-import { QuantizedTopK } from '../kernels/quantized-top-k';
+import { ItemRanker, ItemRankerOptions } from '../kernels/item-ranker';
+import type { RankerSource } from '../kernels/ranking-thread';
 import { ArtifactCatalog } from './catalog';
 
 /**
@@ -32,21 +33,25 @@ export class FactorScorer implements Scorer {
   private readonly foldInConfidence: number;
   private readonly regularization: number;
   /** All-items ranking runs in the int8 WebAssembly SIMD kernel with exact re-scoring (the request path's hot loop). */
-  private readonly ranker: QuantizedTopK;
+  private ranker: ItemRanker | null = null;
   private readonly userVector: Float32Array;
 
   /**
-   * For serving: builds the scorer with the item quantization done a slice at
-   * a time, so that loading a full-scale model next to live traffic never
-   * holds the request thread for more than a few milliseconds at once.
+   * For serving: the ranking goes to serving's ranking thread when one is
+   * given; otherwise the item quantization is done a slice at a time, so that
+   * loading a full-scale model next to live traffic never holds the request
+   * thread for more than a few milliseconds at once.
    */
-  static async load(contents: ArtifactContents): Promise<FactorScorer> {
-    const scorer = new FactorScorer(contents, { deferQuantization: true });
-    await scorer.ranker.quantizeInSlices();
+  static async load(
+    contents: ArtifactContents,
+    options: ItemRankerOptions = { quantizeInSlices: true },
+  ): Promise<FactorScorer> {
+    const scorer = new FactorScorer(contents, { deferRanker: true });
+    scorer.ranker = await ItemRanker.create(scorer.rankerSource(), options);
     return scorer;
   }
 
-  constructor(contents: ArtifactContents, options: { deferQuantization?: boolean } = {}) {
+  constructor(contents: ArtifactContents, options: { deferRanker?: boolean } = {}) {
     this.modelType = contents.manifest.modelType;
     this.catalog = new ArtifactCatalog(contents);
     const users = this.catalog.users;
@@ -68,15 +73,17 @@ export class FactorScorer implements Scorer {
     this.predictsRatings = extra.predictsRatings === true;
     this.foldInConfidence = Number(extra.foldInConfidence ?? 1);
     this.regularization = Number(extra.regularization ?? 0.1);
-    this.ranker = new QuantizedTopK(
-      this.itemFactors,
-      f,
-      this.rankingBias,
-      this.itemActive,
-      undefined,
-      options.deferQuantization === true,
-    );
     this.userVector = new Float32Array(f);
+    if (!options.deferRanker) this.ranker = ItemRanker.inThread(this.rankerSource());
+  }
+
+  private rankerSource(): RankerSource {
+    return { itemFactors: this.itemFactors, factors: this.factors, bias: this.rankingBias, active: this.itemActive };
+  }
+
+  private get items(): ItemRanker {
+    if (!this.ranker) throw new Error('FactorScorer used before load() finished');
+    return this.ranker;
   }
 
   knowsUser(userId: number): boolean {
@@ -101,16 +108,29 @@ export class FactorScorer implements Scorer {
   }
 
   recommend(userId: number, k: number, exclude: ReadonlySet<string>, context?: UserContext): ScoredItem[] {
+    const user = this.userVectorFor(userId, context);
+    if (!user) return [];
+    return this.catalog.toScored(this.items.topK(user, k, this.catalog.indicesOf(exclude)));
+  }
+
+  async recommendAsync(
+    userId: number,
+    k: number,
+    exclude: ReadonlySet<string>,
+    context?: UserContext,
+  ): Promise<ScoredItem[]> {
+    const user = this.userVectorFor(userId, context);
+    if (!user) return [];
+    // The vector is copied when the call is posted, so the shared fold-in buffer may be reused right after.
+    return this.catalog.toScored(await this.items.topKAsync(user, k, this.catalog.indicesOf(exclude)));
+  }
+
+  /** The user's learned factors, or folded in from their history; null when neither is possible. */
+  private userVectorFor(userId: number, context?: UserContext): Float32Array | null {
     const u = this.indexOfKnownUser(userId);
-    let user: Float32Array;
-    if (u !== undefined) {
-      user = this.userFactors.subarray(u * this.factors, (u + 1) * this.factors);
-    } else {
-      const history = this.catalog.indicesOf(context?.history ?? []);
-      if (history.length === 0) return [];
-      user = this.foldIn(history);
-    }
-    return this.catalog.toScored(this.ranker.topK(user, k, this.catalog.indicesOf(exclude)));
+    if (u !== undefined) return this.userFactors.subarray(u * this.factors, (u + 1) * this.factors);
+    const history = this.catalog.indicesOf(context?.history ?? []);
+    return history.length === 0 ? null : this.foldIn(history);
   }
 
   private foldIn(history: number[]): Float32Array {

@@ -1,6 +1,7 @@
 import { ArtifactContents, tensor } from '../artifact-format';
 import { ScoredItem, Scorer, UserContext } from '../scorer';
-import { QuantizedTopK } from '../kernels/quantized-top-k';
+import { ItemRanker, ItemRankerOptions } from '../kernels/item-ranker';
+import type { RankerSource } from '../kernels/ranking-thread';
 import { ArtifactCatalog } from './catalog';
 import { userFeatureNames } from './demographics';
 
@@ -21,10 +22,17 @@ export class HybridScorer implements Scorer {
   private readonly userActive: Int32Array;
   private readonly userFeatureEmbeddings: Float32Array;
   private readonly userFeatureIndex: ReadonlyMap<string, number>;
-  private readonly ranker: QuantizedTopK;
+  private ranker: ItemRanker | null = null;
   private readonly coldUser: Float32Array;
 
-  constructor(contents: ArtifactContents) {
+  /** For serving: ranking on serving's ranking thread when one is given. */
+  static async load(contents: ArtifactContents, options: ItemRankerOptions = {}): Promise<HybridScorer> {
+    const scorer = new HybridScorer(contents, { deferRanker: true });
+    scorer.ranker = await ItemRanker.create(scorer.rankerSource(), options);
+    return scorer;
+  }
+
+  constructor(contents: ArtifactContents, options: { deferRanker?: boolean } = {}) {
     this.catalog = new ArtifactCatalog(contents);
     const entry = contents.manifest.tensors.find((t) => t.name === 'itemRepr');
     this.dim = entry?.shape[1] ?? 0;
@@ -35,8 +43,17 @@ export class HybridScorer implements Scorer {
     this.userActive = tensor(contents, 'userActive', Int32Array, [this.catalog.users]);
     this.userFeatureEmbeddings = tensor(contents, 'userFeatureEmbeddings', Float32Array, [names.length, this.dim]);
     this.userFeatureIndex = new Map(names.map((name, i) => [name, i]));
-    this.ranker = new QuantizedTopK(this.itemRepr, this.dim, this.itemBias, null);
     this.coldUser = new Float32Array(this.dim);
+    if (!options.deferRanker) this.ranker = ItemRanker.inThread(this.rankerSource());
+  }
+
+  private rankerSource(): RankerSource {
+    return { itemFactors: this.itemRepr, factors: this.dim, bias: this.itemBias, active: null };
+  }
+
+  private get items(): ItemRanker {
+    if (!this.ranker) throw new Error('HybridScorer used before load() finished');
+    return this.ranker;
   }
 
   knowsUser(userId: number): boolean {
@@ -49,21 +66,34 @@ export class HybridScorer implements Scorer {
   }
 
   recommend(userId: number, k: number, exclude: ReadonlySet<string>, context?: UserContext): ScoredItem[] {
+    return this.catalog.toScored(
+      this.items.topK(this.userVectorFor(userId, context), k, this.catalog.indicesOf(exclude)),
+    );
+  }
+
+  async recommendAsync(
+    userId: number,
+    k: number,
+    exclude: ReadonlySet<string>,
+    context?: UserContext,
+  ): Promise<ScoredItem[]> {
+    const user = this.userVectorFor(userId, context);
+    // The vector is copied when the call is posted, so the shared cold-user buffer may be reused right after.
+    return this.catalog.toScored(await this.items.topKAsync(user, k, this.catalog.indicesOf(exclude)));
+  }
+
+  private userVectorFor(userId: number, context?: UserContext): Float32Array {
     const u = this.indexOfKnownUser(userId);
     const d = this.dim;
-    let user: Float32Array;
-    if (u !== undefined) {
-      user = this.userRepr.subarray(u * d, (u + 1) * d);
-    } else {
-      // New user: sum of the embeddings of the profile features we know.
-      user = this.coldUser;
-      user.fill(0);
-      for (const name of userFeatureNames(context?.profile)) {
-        const f = this.userFeatureIndex.get(name);
-        if (f === undefined) continue;
-        for (let k = 0; k < d; k++) user[k] += this.userFeatureEmbeddings[f * d + k];
-      }
+    if (u !== undefined) return this.userRepr.subarray(u * d, (u + 1) * d);
+    // New user: sum of the embeddings of the profile features we know.
+    const user = this.coldUser;
+    user.fill(0);
+    for (const name of userFeatureNames(context?.profile)) {
+      const f = this.userFeatureIndex.get(name);
+      if (f === undefined) continue;
+      for (let k = 0; k < d; k++) user[k] += this.userFeatureEmbeddings[f * d + k];
     }
-    return this.catalog.toScored(this.ranker.topK(user, k, this.catalog.indicesOf(exclude)));
+    return user;
   }
 }
