@@ -40,6 +40,8 @@ export interface OpenLoopOptions {
   readonly connections: number;
   readonly path: () => string;
   readonly timeoutMs?: number;
+  /** Called for every completed request: when it was due (ms since the run started) and its latency. For timelines. */
+  readonly onCompleted?: (dueMs: number, latencyMs: number) => void;
 }
 
 /** Outcome of one response read off a connection. */
@@ -161,6 +163,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
       }
       if (!parsed || connection.due === null) return;
       latencies[completed++] = performance.now() - connection.due;
+      options.onCompleted?.(connection.due - start, latencies[completed - 1]);
       if (parsed.status < 200 || parsed.status >= 300) non2xx++;
       settle();
       connection.buffered = connection.buffered.subarray(parsed.length);

@@ -200,6 +200,9 @@ describe('GET /recommend/:userId', () => {
       const exclude = new Set(['m1', 'm2']);
       expect(await scorer.recommendAsync!(userId, 10, exclude)).toEqual(scorer.recommend(userId, 10, exclude));
     }
+    const metrics = (await get('/metrics')).body;
+    expect(metrics).toMatch(/^marquee_serving_ranking_threads_started 1$/m);
+    expect(metrics).toMatch(/^marquee_serving_ranking_calls_outstanding 0$/m);
   });
 
   it.each([

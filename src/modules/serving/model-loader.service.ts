@@ -46,7 +46,9 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
     private readonly metrics: ServingMetrics,
     private readonly readiness: ReadinessRegistry,
   ) {
-    this.rankingThread = config.serving.enabled && config.serving.rankingThread ? new RankingThread() : null;
+    const thread = config.serving.enabled && config.serving.rankingThread ? new RankingThread() : null;
+    this.rankingThread = thread;
+    if (thread) metrics.observeRankingThread(() => thread);
   }
 
   onApplicationBootstrap(): void {

@@ -17,8 +17,36 @@ export class ServingMetrics {
   readonly historyIndexLoadSeconds;
   readonly historyIndexLoads;
   readonly historyIndexChangedUsers;
+  readonly rankingThreadsStarted;
+  readonly rankingCallsOutstanding;
+  /** What the ranking thread reports at scrape time (set by the model loader that owns it). */
+  private rankingThread: () => { readonly threadsStarted: number; readonly outstanding: number } = () => ({
+    threadsStarted: 0,
+    outstanding: 0,
+  });
+
+  /** Reports the ranking thread's state on every scrape. */
+  observeRankingThread(state: () => { readonly threadsStarted: number; readonly outstanding: number }): void {
+    this.rankingThread = state;
+  }
 
   constructor(metrics: MetricsRegistry) {
+    // prom-client calls collect() with the metric as `this`; the state is read through this closure.
+    const rankingThread = () => this.rankingThread();
+    this.rankingThreadsStarted = metrics.gauge({
+      name: 'marquee_serving_ranking_threads_started',
+      help: 'Ranking threads this process has started; more than 1 means one crashed and was replaced.',
+      collect() {
+        this.set(rankingThread().threadsStarted);
+      },
+    });
+    this.rankingCallsOutstanding = metrics.gauge({
+      name: 'marquee_serving_ranking_calls_outstanding',
+      help: 'Rankings posted to the ranking thread and not yet answered.',
+      collect() {
+        this.set(rankingThread().outstanding);
+      },
+    });
     this.requests = metrics.counter({
       name: 'marquee_recommend_requests_total',
       help: 'Recommendation requests by HTTP status, answering model version and path (model, cold_start, fallback).',

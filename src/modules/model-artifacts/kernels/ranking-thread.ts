@@ -94,10 +94,19 @@ export class RankingThread {
     if (this.closed) return Promise.reject(new Error('ranking thread is closed'));
     const worker = this.thread();
     const key = this.nextKey++;
+    // Kept for re-registration after a crash. Copies: the given tensors are views of the whole
+    // artifact (user factors included), which this map would otherwise keep alive a while longer.
+    const own: RankerSource = {
+      itemFactors: source.itemFactors.slice(),
+      factors: source.factors,
+      bias: source.bias ? source.bias.slice() : null,
+      active: source.active ? source.active.slice() : null,
+      maxK: source.maxK,
+    };
     return new Promise<void>((resolve, reject) => {
       this.loads.set(key, { resolve, reject });
-      this.sources.set(key, source);
-      this.post(worker, ...loadMessage(key, source));
+      this.sources.set(key, own);
+      this.post(worker, ...loadMessage(key, own));
     }).then(
       () => {
         const ranker = new RemoteRanker(this, key);
@@ -202,7 +211,7 @@ export class RankingThread {
 }
 
 function loadMessage(key: number, source: RankerSource): [ThreadRequest, ArrayBuffer[]] {
-  // Copies, for the same reason as in rank(): the tensors are views of the whole artifact.
+  // Copies to hand over (transferred, so posting copies nothing more); the source stays for a new thread.
   const itemFactors = source.itemFactors.slice();
   const bias = source.bias ? source.bias.slice() : null;
   const active = source.active ? source.active.slice() : null;
