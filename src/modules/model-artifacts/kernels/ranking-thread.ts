@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RankedIndices } from './quantized-top-k';
+import { ControlReply, ControlRequest, decodeRanked, encodeRankCall } from './ranking-protocol';
 
 /**
  * Runs the all-items top-k of factor models on a thread of its own, so the
@@ -27,36 +28,6 @@ export interface RankerSource {
   readonly active: Int32Array | null;
   readonly maxK?: number;
 }
-
-export type ThreadRequest =
-  | {
-      readonly type: 'load';
-      readonly key: number;
-      readonly itemFactors: Float32Array;
-      readonly factors: number;
-      readonly bias: Float32Array | null;
-      readonly active: Int32Array | null;
-      readonly maxK: number;
-    }
-  | { readonly type: 'unload'; readonly key: number }
-  | {
-      readonly type: 'rank';
-      readonly call: number;
-      readonly key: number;
-      readonly user: Float32Array;
-      readonly k: number;
-      readonly excluded: Int32Array;
-    };
-
-export type ThreadReply =
-  | { readonly type: 'loaded'; readonly key: number; readonly error?: string }
-  | {
-      readonly type: 'ranked';
-      readonly call: number;
-      readonly items?: Int32Array;
-      readonly scores?: Float32Array;
-      readonly error?: string;
-    };
 
 interface Pending<T> {
   resolve(value: T): void;
@@ -124,15 +95,11 @@ export class RankingThread {
     if (this.closed) return Promise.reject(new Error('ranking thread is closed'));
     const worker = this.thread();
     const call = this.nextCall++;
-    // Copies: a view of a larger buffer (a user's row of the factor matrix) would be cloned whole.
-    const vector = Float32Array.from(user);
-    const indices = Int32Array.from(excluded);
+    // One typed array per call, copied by the post: never a view of the factor matrix (it would be cloned whole).
+    const message = encodeRankCall(call, key, k, user, excluded);
     return new Promise<RankedIndices>((resolve, reject) => {
       this.calls.set(call, { resolve, reject });
-      this.post(worker, { type: 'rank', call, key, user: vector, k, excluded: indices }, [
-        vector.buffer,
-        indices.buffer,
-      ] as ArrayBuffer[]);
+      worker.postMessage(message);
     });
   }
 
@@ -160,7 +127,7 @@ export class RankingThread {
     if (this.worker) this.post(this.worker, { type: 'unload', key });
   }
 
-  private post(worker: Worker, message: ThreadRequest, transfer: ArrayBuffer[] = []): void {
+  private post(worker: Worker, message: ControlRequest, transfer: ArrayBuffer[] = []): void {
     worker.postMessage(message, transfer);
   }
 
@@ -170,7 +137,7 @@ export class RankingThread {
     this.threadsStarted++;
     // Never what keeps a process alive: the service is alive anyway, a CLI should not hang on it.
     worker.unref();
-    worker.on('message', (message: ThreadReply) => this.onReply(message));
+    worker.on('message', (message: ControlReply | Float64Array) => this.onReply(message));
     const fail = (error: Error): void => {
       if (this.worker !== worker) return;
       this.worker = null;
@@ -184,21 +151,25 @@ export class RankingThread {
     return worker;
   }
 
-  private onReply(message: ThreadReply): void {
-    if (message.type === 'loaded') {
-      const load = this.loads.get(message.key);
-      if (!load) return;
-      this.loads.delete(message.key);
-      if (message.error !== undefined) load.reject(new Error(message.error));
-      else load.resolve();
+  private onReply(message: ControlReply | Float64Array): void {
+    if (ArrayBuffer.isView(message)) {
+      const { call, ranked } = decodeRanked(message);
+      const pending = this.calls.get(call);
+      this.calls.delete(call);
+      pending?.resolve(ranked);
       return;
     }
-    const call = this.calls.get(message.call);
-    if (!call) return;
-    this.calls.delete(message.call);
-    if (message.error !== undefined || !message.items || !message.scores)
-      call.reject(new Error(message.error ?? 'ranking thread answered without a result'));
-    else call.resolve({ items: message.items, scores: message.scores });
+    if (message.type === 'failed') {
+      const pending = this.calls.get(message.call);
+      this.calls.delete(message.call);
+      pending?.reject(new Error(message.error));
+      return;
+    }
+    const load = this.loads.get(message.key);
+    if (!load) return;
+    this.loads.delete(message.key);
+    if (message.error !== undefined) load.reject(new Error(message.error));
+    else load.resolve();
   }
 
   /** A load under way fails too (the loader keeps the model it has); models already loaded come back on the next thread. */
@@ -210,7 +181,7 @@ export class RankingThread {
   }
 }
 
-function loadMessage(key: number, source: RankerSource): [ThreadRequest, ArrayBuffer[]] {
+function loadMessage(key: number, source: RankerSource): [ControlRequest, ArrayBuffer[]] {
   // Copies to hand over (transferred, so posting copies nothing more); the source stays for a new thread.
   const itemFactors = source.itemFactors.slice();
   const bias = source.bias ? source.bias.slice() : null;

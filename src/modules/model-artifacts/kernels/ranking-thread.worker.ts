@@ -6,42 +6,39 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { QuantizedTopK } from './quantized-top-k';
-import type { ThreadReply, ThreadRequest } from './ranking-thread';
+import { ControlReply, ControlRequest, decodeRankCall, encodeRanked } from './ranking-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('ranking-thread.worker runs only as a worker thread');
+const parent = port;
 
 const models = new Map<number, QuantizedTopK>();
 
-function reply(message: ThreadReply, transfer: ArrayBuffer[] = []): void {
-  port!.postMessage(message, transfer);
+function reply(message: ControlReply | Float64Array): void {
+  parent.postMessage(message);
 }
 
-port.on('message', (message: ThreadRequest) => {
-  switch (message.type) {
-    case 'load': {
-      try {
-        const { key, itemFactors, factors, bias, active, maxK } = message;
-        models.set(key, new QuantizedTopK(itemFactors, factors, bias, active, maxK));
-        reply({ type: 'loaded', key });
-      } catch (error) {
-        reply({ type: 'loaded', key: message.key, error: String((error as Error)?.message ?? error) });
-      }
-      return;
+parent.on('message', (message: ControlRequest | Float64Array) => {
+  if (ArrayBuffer.isView(message)) {
+    const { call, key, k, user, excluded } = decodeRankCall(message);
+    try {
+      const ranker = models.get(key);
+      if (!ranker) throw new Error(`model ${key} is not loaded on the ranking thread`);
+      reply(encodeRanked(call, ranker.topK(user, k, excluded)));
+    } catch (error) {
+      reply({ type: 'failed', call, error: String((error as Error)?.message ?? error) });
     }
-    case 'unload':
-      models.delete(message.key);
-      return;
-    case 'rank': {
-      const ranker = models.get(message.key);
-      try {
-        if (!ranker) throw new Error(`model ${message.key} is not loaded on the ranking thread`);
-        const { items, scores } = ranker.topK(message.user, message.k, message.excluded);
-        reply({ type: 'ranked', call: message.call, items, scores }, [items.buffer, scores.buffer] as ArrayBuffer[]);
-      } catch (error) {
-        reply({ type: 'ranked', call: message.call, error: String((error as Error)?.message ?? error) });
-      }
-      return;
-    }
+    return;
+  }
+  if (message.type === 'unload') {
+    models.delete(message.key);
+    return;
+  }
+  try {
+    const { key, itemFactors, factors, bias, active, maxK } = message;
+    models.set(key, new QuantizedTopK(itemFactors, factors, bias, active, maxK));
+    reply({ type: 'loaded', key });
+  } catch (error) {
+    reply({ type: 'loaded', key: message.key, error: String((error as Error)?.message ?? error) });
   }
 });
