@@ -402,7 +402,7 @@ async function main(): Promise<void> {
         'harnessFloor is the same open-loop generator against a server that does no work, on the same machine: the lowest latency this setup can report.',
     };
     mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-    const suffix = `${workers > 1 ? `-workers-${workers}` : ''}${historyIndex.enabled ? '' : '-sql-history'}${seeded ? '' : '-empty-store'}`;
+    const suffix = `${workers > 1 ? `-workers-${workers}` : ''}${historyIndex.enabled ? '' : '-sql-history'}${seeded ? '' : '-empty-store'}${report.rankingThread ? '' : '-no-ranking-thread'}`;
     const file = `serve${suffix}.json`;
     writeFileSync(path.join(root, 'bench/results', file), `${JSON.stringify(report, null, 2)}\n`);
     console.log(JSON.stringify(report, null, 2));
