@@ -116,11 +116,13 @@ export class KafkaEventBus implements EventBus {
         // maxBatchRecords, with a turn of the event loop between, keeps a
         // consumer that shares its process with request handlers from holding
         // that thread for one long stretch (each stretch is queueing delay for
-        // every request that arrives during it).
+        // every request that arrives during it). The turn comes before the
+        // first slice too: kafkajs may start the next fetched batch right after
+        // the last one, with only microtasks in between.
         const slice = options.maxBatchRecords ?? records.length;
         let handled = 0;
         for (let from = 0; from < records.length; from += slice) {
-          if (from > 0) {
+          if (options.maxBatchRecords !== undefined) {
             await yieldToEventLoop();
             if (!running || !isRunning() || isStale()) break;
           }
