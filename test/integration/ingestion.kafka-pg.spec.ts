@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import {
   formatAccountLine,
@@ -178,7 +178,11 @@ describe('ingestion: real Kafka → real PostgreSQL, with a consumer killed mid-
     await admin.disconnect();
   }, 60_000);
 
+  /** Producers a test opened: disconnected here too, so a failed assertion does not leave a socket holding jest open. */
+  const producers: Producer[] = [];
+
   afterAll(async () => {
+    await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
     for (const w of workers) {
       if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
       await w.exited;
@@ -263,6 +267,7 @@ describe('ingestion: real Kafka → real PostgreSQL, with a consumer killed mid-
       if (i % every === 0 && bad) messages.push({ key: null, value: bad.value });
     });
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    producers.push(producer);
     await producer.connect();
     for (let i = 0; i < messages.length; i += 500)
       await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) });
@@ -318,9 +323,20 @@ describe('ingestion: real Kafka → real PostgreSQL, with a consumer killed mid-
     expect(letters.rows.every((l) => l.published)).toBe(true);
     const raws = letters.rows.map((l) => l.raw.toString('hex')).sort();
     expect(raws).toEqual(MALFORMED.map((m) => m.value.toString('hex')).sort());
-    const dlq = await readDlq(MALFORMED.length);
+    const published = await readDlq(MALFORMED.length);
+    // The topic is at-least-once (publishDeadLetters): a SIGKILL that lands between another
+    // in-flight batch's publish and its mark may repeat that letter. Repeats are identical and
+    // carry the source position, which is how DLQ consumers deduplicate.
+    const bySource = new Map<string, DeadLetterEnvelope>();
+    for (const d of published) {
+      const key = `${d.partition}:${d.offset}`;
+      if (bySource.has(key)) expect(d).toEqual(bySource.get(key));
+      bySource.set(key, d);
+    }
+    const dlq = [...bySource.values()];
     expect(dlq).toHaveLength(MALFORMED.length);
-    expect(new Set(dlq.map((d) => `${d.partition}:${d.offset}`)).size).toBe(MALFORMED.length);
+    // Only letters in flight at the kill may repeat; re-publishing marked letters would repeat them all.
+    expect(published.length - dlq.length).toBeLessThan(MALFORMED.length / 2);
     expect(dlq.map((d) => d.reason).sort()).toEqual(MALFORMED.map((m) => m.reason).sort());
     for (const d of dlq) {
       const row = letters.rows.find((l) => l.partition === d.partition && l.offset === d.offset);
