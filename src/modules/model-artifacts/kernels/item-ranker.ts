@@ -39,11 +39,6 @@ export class ItemRanker {
     return new ItemRanker(source, null, local);
   }
 
-  /** True when ranking runs on the ranking thread. */
-  get onThread(): boolean {
-    return this.remote !== null;
-  }
-
   topK(user: Float32Array, k: number, excluded: readonly number[]): RankedIndices {
     this.local ??= newTopK(this.source, false);
     return this.local.topK(user, k, excluded);
