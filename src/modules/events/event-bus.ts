@@ -52,6 +52,16 @@ export interface SubscribeOptions {
    * second, each a round trip and a decode on the consumer's event loop.
    */
   readonly lowPriority?: boolean;
+  /**
+   * Commit consumed offsets at most this often instead of after every batch
+   * (Kafka; the in-process bus has no offsets). Each commit is a write to
+   * Kafka's offsets topic, and a consumer that commits every batch of a busy
+   * topic costs the broker more than its fetches do. The price: a crash or a
+   * rebalance re-delivers up to this much of the stream, so only consumers
+   * whose handling tolerates repeats should set it. Offsets still pending are
+   * committed by stop().
+   */
+  readonly commitEveryMs?: number;
   handleBatch(batch: RecordBatch, context: BatchContext): Promise<void>;
   /** Called when a handler throws; the batch will be delivered again. */
   onHandlerError?(error: unknown, batch: RecordBatch): void;

@@ -99,6 +99,27 @@ export class KafkaEventBus implements EventBus {
 
     let running = true;
     let paused = false;
+    const commitEveryMs = options.commitEveryMs ?? 0;
+    let lastCommit = Date.now();
+    /** Handled but not yet committed, by partition (the next offset to read); only with commitEveryMs. */
+    const pending = new Map<string, { topic: string; partition: number; offset: string }>();
+    const takePending = (): { topic: string; partitions: { partition: number; offset: string }[] }[] => {
+      const byTopic = new Map<string, { partition: number; offset: string }[]>();
+      for (const { topic, partition, offset } of pending.values()) {
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+      }
+      pending.clear();
+      lastCommit = Date.now();
+      return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    };
+    const keepPending = (topics: ReturnType<typeof takePending>): void => {
+      for (const { topic, partitions } of topics) {
+        for (const { partition, offset } of partitions) {
+          const key = `${topic}\u0000${partition}`;
+          if (!pending.has(key)) pending.set(key, { topic, partition, offset });
+        }
+      }
+    };
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -144,17 +165,20 @@ export class KafkaEventBus implements EventBus {
 
         async function commitThrough(last: string): Promise<void> {
           resolveOffset(last);
+          const next = { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() };
+          pending.set(`${next.topic}\u0000${next.partition}`, next);
+          const stopping = !running || !isRunning();
+          if (!stopping && Date.now() - lastCommit < commitEveryMs) return;
           // The batch's own commit function: consumer.commitOffsets() is ignored
           // once the consumer is stopping, which would replay a handled batch
           // after every graceful shutdown.
-          await commitOffsetsIfNecessary({
-            topics: [
-              {
-                topic: batch.topic,
-                partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
-              },
-            ],
-          });
+          const topics = takePending();
+          try {
+            await commitOffsetsIfNecessary({ topics });
+          } catch (error) {
+            keepPending(topics); // committed with the next batch, unless a newer offset got there first
+            throw error;
+          }
         }
       },
     });
@@ -162,6 +186,17 @@ export class KafkaEventBus implements EventBus {
     const topics = options.topics.map((topic) => ({ topic }));
     return {
       stop: async () => {
+        // Offsets held back by commitEveryMs, while the consumer still accepts commits.
+        if (pending.size > 0) {
+          // A failure here only means those records are read again after the restart.
+          await consumer
+            .commitOffsets(takePending().flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))))
+            .catch((error: unknown) =>
+              this.options.log?.('warn', `kafka: could not commit offsets of ${options.groupId} at stop`, {
+                error: (error as Error).message,
+              }),
+            );
+        }
         running = false;
         // disconnect() waits for the running eachBatch (and its commit) to finish.
         await consumer.disconnect();

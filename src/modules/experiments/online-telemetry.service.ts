@@ -78,6 +78,9 @@ export class OnlineTelemetryService implements OnApplicationBootstrap, BeforeApp
       lowPriority: true,
       // Parsing and joining costs ~20-30 µs a line: ~2 ms of the request thread at a time.
       maxBatchRecords: 64,
+      // After a crash or rebalance up to a second is read again: the join drops repeated
+      // responses and credits a conversion once; watch minutes and ratings may count twice.
+      commitEveryMs: 1_000,
       handleBatch: async (batch) => this.handleBatch(batch),
     });
     this.timer = setInterval(() => void this.tick(), this.config.experiments.flushMs);

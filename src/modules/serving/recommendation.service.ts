@@ -79,6 +79,8 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
       lowPriority: true,
       // A few hundred microseconds of the request thread at a time.
       maxBatchRecords: 256,
+      // A per-process group that starts at the end of the topic: a repeat only invalidates a cache entry again.
+      commitEveryMs: 1_000,
       handleBatch: async (batch) => {
         for (const record of batch.records) {
           const userId = userWhoseHistoryChanged(record.value.toString('latin1'));
