@@ -338,7 +338,7 @@ export class OnlineJoin {
       let code = this.movieCodes.get(items[i]);
       if (code === undefined) {
         if (this.movieCodes.size >= MAX_MOVIE_CODES) code = NONE;
-        else this.movieCodes.set(items[i], (code = this.movieCodes.size));
+        else this.movieCodes.set(ownCopy(items[i]), (code = this.movieCodes.size));
       }
       codes[i] = code;
     }
@@ -425,4 +425,13 @@ export class OnlineJoin {
       ratingCount: rows.ratingCount[r],
     });
   }
+}
+
+/**
+ * A flat copy of a string. Ids parsed from a log line are slices of it: kept
+ * as map keys they would hold every first line in memory, and each lookup
+ * compares through the slice (measured: twice as slow as flat keys).
+ */
+function ownCopy(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
