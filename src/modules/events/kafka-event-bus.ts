@@ -19,6 +19,15 @@ export interface KafkaBusOptions {
 const LOW_PRIORITY_MIN_BYTES = 16 * 1024;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * A low-priority consumer rests this many times as long as its last slice took
+ * before the next one, so it takes at most a quarter of a thread it shares with
+ * request handlers: work that arrives in bursts (the service's own response
+ * lines, flushed every 200 ms) is spread out instead of queueing requests.
+ */
+const LOW_PRIORITY_REST_FACTOR = 3;
+const LOW_PRIORITY_MAX_REST_MS = 20;
+const rest = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka' as const;
@@ -100,6 +109,8 @@ export class KafkaEventBus implements EventBus {
     let running = true;
     let paused = false;
     const commitEveryMs = options.commitEveryMs ?? 0;
+    /** How long the last slice's handler ran (ms): a low-priority consumer rests in proportion. */
+    let lastSliceMs = 0;
     let lastCommit = Date.now();
     /** Handled but not yet committed, by partition (the next offset to read); only with commitEveryMs. */
     const pending = new Map<string, { topic: string; partition: number; offset: string }>();
@@ -144,7 +155,9 @@ export class KafkaEventBus implements EventBus {
         let handled = 0;
         for (let from = 0; from < records.length; from += slice) {
           if (options.maxBatchRecords !== undefined) {
-            await yieldToEventLoop();
+            if (options.lowPriority && lastSliceMs > 0) {
+              await rest(Math.min(LOW_PRIORITY_MAX_REST_MS, lastSliceMs * LOW_PRIORITY_REST_FACTOR));
+            } else await yieldToEventLoop();
             if (!running || !isRunning() || isStale()) break;
           }
           const recordBatch = {
@@ -152,8 +165,10 @@ export class KafkaEventBus implements EventBus {
             partition: batch.partition,
             records: records.slice(from, from + slice),
           };
+          const sliceStarted = performance.now();
           try {
             await options.handleBatch(recordBatch, { heartbeat, isRunning: () => running && isRunning() });
+            lastSliceMs = performance.now() - sliceStarted;
           } catch (error) {
             options.onHandlerError?.(error, recordBatch);
             if (handled > 0) await commitThrough(records[handled - 1].offset);
