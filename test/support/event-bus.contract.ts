@@ -1,4 +1,4 @@
-import { EventBus, RecordBatch, Subscription } from '../../src/modules/events/event-bus';
+import { EventBus, RecordBatch, SubscribeOptions, Subscription } from '../../src/modules/events/event-bus';
 import { uniqueSuffix, waitFor } from './services';
 
 /**
@@ -32,6 +32,20 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
     const values = (n: number, tag: string) =>
       Array.from({ length: n }, (_, i) => ({ key: `k${i % 7}`, value: `${tag}-${i}` }));
     const collect = (batch: RecordBatch, into: string[]) => batch.records.forEach((r) => into.push(r.value.toString()));
+    /** A group member reading `topic` from the start into `into`. */
+    const subscribeCollecting = (
+      topic: string,
+      groupId: string,
+      into: string[],
+      extra: Partial<SubscribeOptions> = {},
+    ): Promise<Subscription> =>
+      bus.subscribe({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        ...extra,
+        handleBatch: async (b) => collect(b, into),
+      });
 
     it(
       'delivers every published record to a consumer group, in order per key',
@@ -90,25 +104,13 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
         const groupId = `g_${uniqueSuffix()}`;
         await bus.publish(topic, values(50, 'c'));
         const first: string[] = [];
-        const sub = await bus.subscribe({
-          groupId,
-          topics: [topic],
-          fromBeginning: true,
-          handleBatch: async (b) => collect(b, first),
-        });
+        const sub = await subscribeCollecting(topic, groupId, first);
         await waitFor(() => first.length >= 50, timeoutMs);
         await sub.stop();
 
         await bus.publish(topic, values(30, 'd'));
         const second: string[] = [];
-        subscriptions.push(
-          await bus.subscribe({
-            groupId,
-            topics: [topic],
-            fromBeginning: true,
-            handleBatch: async (b) => collect(b, second),
-          }),
-        );
+        subscriptions.push(await subscribeCollecting(topic, groupId, second));
         await waitFor(() => second.length >= 30, timeoutMs);
         // Committed records are not handed out again; new ones all arrive.
         expect(second.every((v) => v.startsWith('d-'))).toBe(true);
@@ -126,13 +128,7 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
         const groupId = `g_${uniqueSuffix()}`;
         await bus.publish(topic, values(40, 'e'));
         const first: string[] = [];
-        const sub = await bus.subscribe({
-          groupId,
-          topics: [topic],
-          fromBeginning: true,
-          commitEveryMs: 600_000,
-          handleBatch: async (b) => collect(b, first),
-        });
+        const sub = await subscribeCollecting(topic, groupId, first, { commitEveryMs: 600_000 });
         await waitFor(() => first.length >= 40, timeoutMs);
         if (bus.kind === 'kafka') {
           // Handled, but nothing committed yet: the whole topic still counts as lag.
@@ -142,15 +138,7 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
 
         await bus.publish(topic, values(10, 'f'));
         const second: string[] = [];
-        subscriptions.push(
-          await bus.subscribe({
-            groupId,
-            topics: [topic],
-            fromBeginning: true,
-            commitEveryMs: 600_000,
-            handleBatch: async (b) => collect(b, second),
-          }),
-        );
+        subscriptions.push(await subscribeCollecting(topic, groupId, second, { commitEveryMs: 600_000 }));
         await waitFor(() => second.length >= 10, timeoutMs);
         // stop() committed the held-back offsets: nothing handled before is read again.
         expect(second.every((v) => v.startsWith('f-'))).toBe(true);

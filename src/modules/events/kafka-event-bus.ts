@@ -117,7 +117,9 @@ export class KafkaEventBus implements EventBus {
     const takePending = (): { topic: string; partitions: { partition: number; offset: string }[] }[] => {
       const byTopic = new Map<string, { partition: number; offset: string }[]>();
       for (const { topic, partition, offset } of pending.values()) {
-        byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+        const partitions = byTopic.get(topic) ?? [];
+        partitions.push({ partition, offset });
+        byTopic.set(topic, partitions);
       }
       pending.clear();
       lastCommit = Date.now();
