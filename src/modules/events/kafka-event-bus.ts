@@ -1,4 +1,4 @@
-import { Admin, Consumer, Kafka, logLevel as KafkaLogLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, logLevel as KafkaLogLevel, LogEntry, Offsets, Partitioners, Producer } from 'kafkajs';
 import { EventBus, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from './event-bus';
 
 export interface KafkaBusOptions {
@@ -112,31 +112,24 @@ export class KafkaEventBus implements EventBus {
     /** How long the last slice's handler ran (ms): a low-priority consumer rests in proportion. */
     let lastSliceMs = 0;
     let lastCommit = Date.now();
-    /** Handled but not yet committed, by partition (the next offset to read); only with commitEveryMs. */
-    const pending = new Map<string, { topic: string; partition: number; offset: string }>();
-    const takePending = (): { topic: string; partitions: { partition: number; offset: string }[] }[] => {
-      const byTopic = new Map<string, { partition: number; offset: string }[]>();
-      for (const { topic, partition, offset } of pending.values()) {
-        const partitions = byTopic.get(topic) ?? [];
-        partitions.push({ partition, offset });
-        byTopic.set(topic, partitions);
-      }
-      pending.clear();
-      lastCommit = Date.now();
-      return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-    };
-    const keepPending = (topics: ReturnType<typeof takePending>): void => {
-      for (const { topic, partitions } of topics) {
-        for (const { partition, offset } of partitions) {
-          const key = `${topic}\u0000${partition}`;
-          if (!pending.has(key)) pending.set(key, { topic, partition, offset });
-        }
-      }
-    };
+    /**
+     * kafkajs's own record of handled (resolved) offsets not yet committed,
+     * taken from the first batch; it follows the group across rebalances.
+     */
+    let uncommitted: (() => Offsets) | null = null;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+        uncommittedOffsets,
+      }) => {
+        uncommitted ??= uncommittedOffsets;
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
         const records = batch.messages.map((m) => ({
           topic: batch.topic,
@@ -182,20 +175,14 @@ export class KafkaEventBus implements EventBus {
 
         async function commitThrough(last: string): Promise<void> {
           resolveOffset(last);
-          const next = { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() };
-          pending.set(`${next.topic}\u0000${next.partition}`, next);
           const stopping = !running || !isRunning();
           if (!stopping && Date.now() - lastCommit < commitEveryMs) return;
           // The batch's own commit function: consumer.commitOffsets() is ignored
           // once the consumer is stopping, which would replay a handled batch
-          // after every graceful shutdown.
-          const topics = takePending();
-          try {
-            await commitOffsetsIfNecessary({ topics });
-          } catch (error) {
-            keepPending(topics); // committed with the next batch, unless a newer offset got there first
-            throw error;
-          }
+          // after every graceful shutdown. Every partition's held-back offsets
+          // go too; after a failed commit they stay uncommitted for the next.
+          await commitOffsetsIfNecessary(uncommittedOffsets());
+          lastCommit = Date.now();
         }
       },
     });
@@ -204,15 +191,16 @@ export class KafkaEventBus implements EventBus {
     return {
       stop: async () => {
         // Offsets held back by commitEveryMs, while the consumer still accepts commits.
-        if (pending.size > 0) {
+        const held = uncommitted?.().topics.flatMap(({ topic, partitions }) =>
+          partitions.map((p) => ({ topic, ...p })),
+        );
+        if (held && held.length > 0) {
           // A failure here only means those records are read again after the restart.
-          await consumer
-            .commitOffsets(takePending().flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))))
-            .catch((error: unknown) =>
-              this.options.log?.('warn', `kafka: could not commit offsets of ${options.groupId} at stop`, {
-                error: (error as Error).message,
-              }),
-            );
+          await consumer.commitOffsets(held).catch((error: unknown) =>
+            this.options.log?.('warn', `kafka: could not commit offsets of ${options.groupId} at stop`, {
+              error: (error as Error).message,
+            }),
+          );
         }
         running = false;
         // disconnect() waits for the running eachBatch (and its commit) to finish.
