@@ -6,11 +6,11 @@ set -euo pipefail
 OPA_VERSION="${OPA_VERSION:-v1.22.3}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/.infra/bin"
-if [[ -x "$BIN/opa" ]] && "$BIN/opa" version 2>/dev/null | grep -q "^Version: ${OPA_VERSION#v}$"; then
+if [[ -x "$BIN/opa" ]] && "$BIN/opa" version 2>/dev/null | grep "^Version: ${OPA_VERSION#v}$" >/dev/null; then
   echo "opa ${OPA_VERSION} already installed at $BIN/opa"
   exit 0
 fi
 mkdir -p "$BIN"
 echo "installing opa ${OPA_VERSION} into $BIN (go install)…"
 GOBIN="$BIN" CGO_ENABLED=0 go install "github.com/open-policy-agent/opa@${OPA_VERSION}"
-"$BIN/opa" version | head -1
+"$BIN/opa" version | sed -n 1p

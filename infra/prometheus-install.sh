@@ -5,7 +5,7 @@
 # config; a system service the package may start is not needed (and is stopped here).
 set -euo pipefail
 if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
-  echo "prometheus already installed: $(prometheus --version 2>&1 | head -1)"
+  echo "prometheus already installed: $(prometheus --version 2>&1 | sed -n 1p)"
   exit 0
 fi
 SUDO=""
@@ -17,4 +17,4 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recomme
 if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
   $SUDO systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
 fi
-prometheus --version 2>&1 | head -1
+prometheus --version 2>&1 | sed -n 1p
