@@ -1,14 +1,22 @@
+import { EventBus } from '../../src/modules/events/event-bus';
 import { KafkaEventBus } from '../../src/modules/events/kafka-event-bus';
+import { ThreadedKafkaEventBus } from '../../src/modules/events/threaded-kafka-event-bus';
 import { describeEventBusContract } from '../support/event-bus.contract';
 import { requireKafkaBrokers, uniqueSuffix, waitFor } from '../support/services';
 
-const makeBus = async (): Promise<KafkaEventBus> =>
-  new KafkaEventBus({ brokers: requireKafkaBrokers(), clientId: 'marquee-contract-test', connectTimeoutMs: 5_000 });
+const options = () => ({ brokers: requireKafkaBrokers(), clientId: 'marquee-contract-test', connectTimeoutMs: 5_000 });
+const makeBus = async (): Promise<EventBus> => new KafkaEventBus(options());
+// kafkajs on its own thread, handlers on the caller's: the same contract must hold across the boundary.
+const makeThreadedBus = async (): Promise<EventBus> => new ThreadedKafkaEventBus(options());
 
 describeEventBusContract('Kafka (real broker)', makeBus, 90_000);
+describeEventBusContract('Kafka on its own thread (real broker)', makeThreadedBus, 90_000);
 
-describe('Kafka bus: low-priority consumers', () => {
-  let bus: KafkaEventBus;
+describe.each([
+  ["in the caller's thread", makeBus],
+  ['on its own thread', makeThreadedBus],
+])('Kafka bus %s: low-priority consumers', (_name, makeBus) => {
+  let bus: EventBus;
   beforeAll(async () => {
     bus = await makeBus();
     await bus.connect();
@@ -47,5 +55,39 @@ describe('Kafka bus: low-priority consumers', () => {
     const gaps = slices.slice(1).map((s, i) => s.start - slices[i].end);
     expect(gaps.length).toBeGreaterThanOrEqual(3);
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(15);
+  }, 90_000);
+});
+
+describe('Kafka bus on its own thread: when the thread dies', () => {
+  it('reports itself disconnected, fails calls instead of hanging, and tells running handlers to stop', async () => {
+    const bus = new ThreadedKafkaEventBus(options());
+    await bus.connect();
+    const topic = `thread_death_${uniqueSuffix()}`;
+    await bus.ensureTopics([topic], 1);
+    await bus.publish(topic, [{ key: 'k', value: 'v' }]);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let running: (() => boolean) | null = null;
+    await bus.subscribe({
+      groupId: `g_${uniqueSuffix()}`,
+      topics: [topic],
+      fromBeginning: true,
+      handleBatch: async (_batch, context) => {
+        running = context.isRunning;
+        await held;
+      },
+    });
+    await waitFor(() => running !== null, 60_000);
+    expect(running!()).toBe(true);
+    expect(bus.isConnected()).toBe(true);
+
+    // What a crash of the thread looks like from outside (the field is private: no API kills it).
+    await (bus as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+
+    await waitFor(() => !bus.isConnected(), 10_000);
+    expect(running!()).toBe(false);
+    await expect(bus.publish(topic, [{ key: 'k', value: 'lost?' }])).rejects.toThrow(/Kafka thread exited/);
+    release();
+    await bus.close();
   }, 90_000);
 });

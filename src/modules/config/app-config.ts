@@ -60,6 +60,10 @@ const envSchema = z.object({
   KAFKA_BROKERS: csv.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('marquee'),
   KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  /** kafkajs on a thread of its own, so its encoding and decoding stay off the thread that answers requests. */
+  KAFKA_CLIENT_THREAD: z.enum(['true', 'false']).default('true'),
+  /** That thread's CPU priority (Linux nice, 0..19): behind request handling when the cores are busy. */
+  KAFKA_CLIENT_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   TOPIC_MOVIELOG: z.string().min(1).default('movielog'),
   TOPIC_DEAD_LETTER: z.string().min(1).default('movielog.dlq'),
   /** Partitions for topics Marquee creates (consumers scale up to this many). */
@@ -210,6 +214,10 @@ export interface AppConfig {
         readonly brokers: readonly string[];
         readonly clientId: string;
         readonly connectTimeoutMs: number;
+        /** Run kafkajs on its own worker thread (handlers stay on the main thread). */
+        readonly thread: boolean;
+        /** That thread's CPU priority (nice). */
+        readonly threadNice: number;
       }
     | { readonly kind: 'in-process' };
   readonly topics: { readonly movielog: string; readonly deadLetter: string };
@@ -330,6 +338,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           brokers: e.KAFKA_BROKERS,
           clientId: e.KAFKA_CLIENT_ID,
           connectTimeoutMs: e.KAFKA_CONNECT_TIMEOUT_MS,
+          thread: e.KAFKA_CLIENT_THREAD === 'true',
+          threadNice: e.KAFKA_CLIENT_THREAD_NICE,
         }
       : { kind: 'in-process' as const },
     topics: { movielog: e.TOPIC_MOVIELOG, deadLetter: e.TOPIC_DEAD_LETTER },

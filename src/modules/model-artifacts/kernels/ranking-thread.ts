@@ -1,5 +1,5 @@
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../../../common/worker-thread';
 import type { RankedIndices } from './quantized-top-k';
 import { ControlReply, ControlRequest, decodeRanked, encodeRankCall } from './ranking-protocol';
 
@@ -184,20 +184,6 @@ function loadMessage(key: number, source: RankerSource): ControlRequest {
   return { type: 'load', key, itemFactors, factors, bias, active, maxK: maxK ?? 1000 };
 }
 
-/**
- * Compiled (dist/, production): the worker's .js next to this file. From
- * TypeScript sources (tests, `run-ts`), the thread registers the same
- * transpiler first.
- */
 function startWorker(): Worker {
-  if (__filename.endsWith('.js')) return new Worker(path.join(__dirname, 'ranking-thread.worker.js'));
-  const root = path.resolve(__dirname, '../../../..');
-  const register = require.resolve('@swc-node/register', { paths: [root] });
-  const entry = path.join(__dirname, 'ranking-thread.worker.ts');
-  const source = [
-    `process.env.SWC_NODE_PROJECT ??= ${JSON.stringify(path.join(root, 'tsconfig.json'))};`,
-    `require(${JSON.stringify(register)});`,
-    `require(${JSON.stringify(entry)});`,
-  ].join('\n');
-  return new Worker(source, { eval: true });
+  return startWorkerThread(__dirname, 'ranking-thread.worker');
 }
