@@ -103,7 +103,8 @@ describe('UserHistoryIndex', () => {
     });
     expect(added).toBe(3);
     const index = builder.build();
-    expect(index.lookup(1)).toEqual({
+    const one = index.lookup(1)!;
+    expect({ ...one, exclude: new Set(one.exclude) }).toEqual({
       profile: { age: 30, gender: 'F', occupation: null },
       exclude: new Set(),
       recent: [],

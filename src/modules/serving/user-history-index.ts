@@ -1,3 +1,4 @@
+import { CodedMovieSet } from '../model-artifacts/scorers/coded-movie-set';
 import { positionInSorted } from '../model-artifacts/scorers/user-id-index';
 import { UserHistory, watchedToTheEnd } from './user-history';
 
@@ -89,14 +90,19 @@ export class UserHistoryIndex {
   lookup(userId: number): UserHistory | undefined {
     const u = positionInSorted(this.userIds, userId);
     if (u < 0) return undefined;
-    const exclude = new Set<string>();
+    const start = this.starts[u];
+    const end = this.starts[u + 1];
+    let excluded = 0;
+    for (let e = start; e < end; e++) excluded += this.entries[e] & 1;
+    const codes = new Int32Array(excluded);
     const recent: string[] = [];
-    for (let e = this.starts[u], end = this.starts[u + 1]; e < end; e++) {
+    for (let e = start, c = 0; e < end; e++) {
       const entry = this.entries[e];
-      const movieId = this.movies[entry >>> 1];
-      if (entry & 1) exclude.add(movieId);
-      if (recent.length < RECENT_MOVIES) recent.push(movieId);
+      if (entry & 1) codes[c++] = entry >>> 1;
+      if (recent.length < RECENT_MOVIES) recent.push(this.movies[entry >>> 1]);
     }
+    // Codes into the index's movie table: a model maps them to its items without hashing ids.
+    const exclude = new CodedMovieSet(this.movies, codes);
     const profile: UserProfileFields | null = this.hasProfile[u]
       ? {
           age: this.ages[u] === NO_AGE ? null : this.ages[u],

@@ -2,6 +2,7 @@ import { ArtifactContents } from '../artifact-format';
 import { ScoredItem } from '../scorer';
 import { RankedIndices } from '../kernels/quantized-top-k';
 import { TopK } from '../top-k';
+import { CodedMovieSet } from './coded-movie-set';
 import { UserIdIndex } from './user-id-index';
 
 /**
@@ -16,6 +17,8 @@ export class ArtifactCatalog {
   readonly users: number;
   private readonly excluded: Uint8Array;
   private readonly heap = new TopK(1000);
+  /** Per id table of CodedMovieSets (one per history index): code → this model's item index, −1 unknown. */
+  private readonly codedTables = new WeakMap<readonly string[], Int32Array>();
 
   constructor(contents: ArtifactContents) {
     this.itemIds = contents.ids.items;
@@ -28,10 +31,27 @@ export class ArtifactCatalog {
 
   /** Internal indices of the given movie ids that this model knows. */
   indicesOf(movieIds: Iterable<string>): number[] {
+    if (movieIds instanceof CodedMovieSet) return this.indicesOfCodes(movieIds);
     const out: number[] = [];
     for (const id of movieIds) {
       const index = this.itemIndex.get(id);
       if (index !== undefined) out.push(index);
+    }
+    return out;
+  }
+
+  private indicesOfCodes(set: CodedMovieSet): number[] {
+    let itemOf = this.codedTables.get(set.table);
+    if (itemOf === undefined) {
+      // Built once per model and id table (~27,000 lookups, a few ms), then one array read per movie.
+      itemOf = new Int32Array(set.table.length);
+      for (let code = 0; code < itemOf.length; code++) itemOf[code] = this.itemIndex.get(set.table[code]) ?? -1;
+      this.codedTables.set(set.table, itemOf);
+    }
+    const out: number[] = [];
+    for (const code of set.codes) {
+      const index = itemOf[code];
+      if (index >= 0) out.push(index);
     }
     return out;
   }
