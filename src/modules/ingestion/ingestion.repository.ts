@@ -13,6 +13,8 @@ export interface ServedRecommendation {
   readonly items: readonly string[];
   readonly latencyMs: number;
   readonly status: number;
+  /** recommendationLineHash of this response, when the caller computed it already. */
+  readonly lineHash?: string;
 }
 
 // Epoch milliseconds (float8) → timestamp(3) in UTC, independent of the session time zone.
@@ -163,7 +165,7 @@ export class IngestionRepository {
   async recordServedRecommendations(all: readonly ServedRecommendation[]): Promise<void> {
     // Two responses with one hash (same user, millisecond, ids and latency) are one response
     // by the dedup rule; one statement must not upsert a row twice, so the last one stands.
-    const byHash = new Map(all.map((r) => [recommendationLineHash(r), r]));
+    const byHash = new Map(all.map((r) => [r.lineHash ?? recommendationLineHash(r), r]));
     if (byHash.size === 0) return;
     const responses = [...byHash.values()];
     const at = (r: ServedRecommendation): number => (typeof r.at === 'number' ? r.at : r.at.getTime());
