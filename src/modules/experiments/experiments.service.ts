@@ -13,7 +13,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AuditKind, AuditService } from '../governance/audit/audit.service';
 import { ModelRegistryService } from '../governance/registry/model-registry.service';
-import { LiveModels } from '../serving/live-models';
+import { LiveModel, LiveModels } from '../serving/live-models';
 import { ModelLoaderService } from '../serving/model-loader.service';
 import { RouteDecision, ServingRouter } from '../serving/serving-router';
 import { analyseExperiment, ExperimentAnalysis } from './analysis';
@@ -213,8 +213,7 @@ export class ExperimentsService implements OnApplicationBootstrap, BeforeApplica
     for (const e of this.running) {
       const arm = this.armOf(e, userId);
       if (!arm) continue;
-      const model =
-        arm.modelVersion === live.production?.versionId ? live.production : live.byVersion(arm.modelVersion);
+      const model = armModel(arm, live);
       if (!model) return null;
       this.recordExposure(e.id, userId, arm.name);
       return { model, experiment: { id: e.id, arm: arm.name } };
@@ -226,7 +225,12 @@ export class ExperimentsService implements OnApplicationBootstrap, BeforeApplica
   attribute(userId: number): Attribution {
     for (const e of this.running) {
       const arm = this.armOf(e, userId);
-      if (arm) return { experimentId: e.id, arm: arm.name, modelVersion: arm.modelVersion, perUser: e.kind === 'ab' };
+      if (!arm) continue;
+      // While an arm's model is still loading, route() lets production answer its users: those
+      // responses are production's, and counting them for the arm would judge the arm by them
+      // (a bad canary would look as good as production until its model loaded).
+      if (!armModel(arm, this.live)) break;
+      return { experimentId: e.id, arm: arm.name, modelVersion: arm.modelVersion, perUser: e.kind === 'ab' };
     }
     return { experimentId: null, arm: 'none', modelVersion: this.live.production?.versionId ?? 'unknown' };
   }
@@ -325,4 +329,9 @@ function conclusionOf(e: Experiment, analysis: ExperimentAnalysis, note?: string
     minimumUsersPerArm: analysis.minimumUsersPerArm,
     experiment: e.id,
   };
+}
+
+/** The loaded model that answers an arm's users, or null while it is not loaded (production answers them). */
+function armModel(arm: ExperimentArm, live: LiveModels): LiveModel | null {
+  return arm.modelVersion === live.production?.versionId ? live.production : (live.byVersion(arm.modelVersion) ?? null);
 }
