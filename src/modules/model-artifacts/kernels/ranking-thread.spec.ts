@@ -74,13 +74,27 @@ describe('RankingThread', () => {
   });
 
   it('fails the calls a crashed thread held, then serves every registered model from a new thread', async () => {
-    const m = model(6, 400, 8);
+    const m = model(6, 20_000, 8);
     const remote = await thread.register(m);
     const user = Float32Array.from({ length: 8 }, (_, j) => j - 3.5);
     const before = await remote.topK(user, 5, []);
-    const inFlight = remote.topK(user, 5, []);
+    // Enough queued work (tens of milliseconds) that the crash lands while the thread holds calls:
+    // a single call could be answered before terminate() takes effect.
+    const inFlight = Array.from({ length: 200 }, () =>
+      remote.topK(user, 5, []).then(
+        (got) => ({ ok: true as const, items: Array.from(got.items) }),
+        (error: Error) => ({ ok: false as const, message: error.message }),
+      ),
+    );
     await thread.crashForTest();
-    await expect(inFlight).rejects.toThrow(/ranking thread/);
+    const settled = await Promise.all(inFlight);
+    const failed = settled.filter((r) => !r.ok);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const r of settled) {
+      // Each held call fails with the crash; any answered before it is a correct answer.
+      if (r.ok) expect(r.items).toEqual(Array.from(before.items));
+      else expect(r.message).toMatch(/ranking thread/);
+    }
     const after = await remote.topK(user, 5, []);
     expect(Array.from(after.items)).toEqual(Array.from(before.items));
     expect(thread.threadsStarted).toBe(2);
