@@ -169,6 +169,10 @@ export class ThreadedKafkaEventBus implements EventBus {
       return;
     }
     const batch = unpackBatch(packed);
+    // Batches can arrive faster than one per turn of the event loop (messages queued on the port
+    // are drained together), so each handler starts after a turn, as with KafkaEventBus's slices:
+    // requests that arrived meanwhile are read first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       await subscription.options.handleBatch(batch, {
         heartbeat: async () => {
