@@ -376,6 +376,13 @@ async function main(): Promise<void> {
       backends: {
         database: database ? 'postgresql' : 'pglite',
         events: process.env.KAFKA_BROKERS ? 'kafka' : 'in-process',
+        // KAFKA_CLIENT_THREAD (default true): kafkajs on its own thread at KAFKA_CLIENT_THREAD_NICE (default 10).
+        kafkaClientThread: process.env.KAFKA_BROKERS
+          ? {
+              enabled: process.env.KAFKA_CLIENT_THREAD !== 'false',
+              nice: Number(process.env.KAFKA_CLIENT_THREAD_NICE ?? 10),
+            }
+          : null,
       },
       history: {
         store: seeded ? { seeded: true, rows: seeded.rows } : { seeded: false },
