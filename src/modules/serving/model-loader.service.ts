@@ -32,6 +32,8 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger(ModelLoaderService.name);
   private timer?: NodeJS.Timeout;
   private refreshing: Promise<void> | null = null;
+  /** The one sync queued behind the running one (callers that came while it ran share it). */
+  private followUp: Promise<void> | null = null;
   private coldStartModel: LiveModel | null = null;
   private readonly failed = new Set<string>();
   /** Registry versions other modules need in memory besides production and canaries (experiment arms). */
@@ -92,9 +94,22 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
     this.extraVersions = versions;
   }
 
-  /** Loads and installs now (also used after a promotion, so the switch need not wait for the poll). */
+  /**
+   * Loads and installs now (also used after a promotion, so the switch need not wait for the poll).
+   * Resolves after a sync that read the registry after this call: a sync already running may have
+   * read it before the caller's change (a promotion), so joining it alone could miss that change.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.sync()
+    if (!this.refreshing) return this.startSync();
+    this.followUp ??= this.refreshing.then(() => {
+      this.followUp = null;
+      return this.refreshing ?? this.startSync();
+    });
+    return this.followUp;
+  }
+
+  private startSync(): Promise<void> {
+    this.refreshing = this.sync()
       .catch((error: unknown) => this.logger.error(`model refresh failed: ${(error as Error).message}`))
       .finally(() => {
         this.refreshing = null;
