@@ -7,6 +7,7 @@ import { createRootLogger } from '../../src/common/logger';
 import { loadConfig } from '../../src/modules/config/app-config';
 import { DemoBootstrapService } from '../../src/modules/releases/demo-bootstrap.service';
 import { StorageService } from '../../src/modules/storage/storage.service';
+import { waitFor } from '../support/services';
 
 const KEYS = 'ds:data-scientist:ds-key-0123456789abcdef,viewer:viewer:viewer-key-0123456789ab';
 
@@ -52,7 +53,13 @@ describe('start-up bootstrap and the retraining loop (embedded store)', () => {
     expect(await count('SELECT count(*) AS n FROM watch_aggregate')).toBeGreaterThan(100);
     expect(await count(`SELECT count(*) AS n FROM model_version WHERE state = 'production'`)).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM training_run WHERE status = 'succeeded'`)).toBe(2);
+    // Ready once the history index has loaded: its first load waits SERVING_HISTORY_INDEX_SETTLE_MS (2 s) after
+    // start-up, and on a fast machine this small world is bootstrapped in less (1.4 s here).
+    await waitFor(async () => (await inject('GET', '/readyz')).statusCode === 200, 30_000).catch(() => undefined);
     const ready = await inject('GET', '/readyz');
+    // Every check, by name: a failure shows which one is not ready.
+    const { checks } = ready.json() as { checks: Record<string, boolean> };
+    expect(checks).toEqual(Object.fromEntries(Object.keys(checks).map((name) => [name, true])));
     expect(ready.statusCode).toBe(200);
     const [{ id }] = await app
       .get(StorageService)
