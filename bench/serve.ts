@@ -299,6 +299,10 @@ async function main(): Promise<void> {
         INGESTION_ENABLED: 'false',
         HTTP_WORKERS: String(workers),
         SERVING_HISTORY_INDEX: values['history-index'],
+        // The generator is one client IP standing in for a platform's many: past 2,000/s (RATE_LIMIT_CLIENT_MAX per
+        // window) the per-client abuse limit would answer 429, which measures the limiter, not serving. The per-user
+        // limit and the limiter's own cost stay in the measured path.
+        RATE_LIMIT_ALLOWLIST: '127.0.0.1',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
@@ -335,14 +339,14 @@ async function main(): Promise<void> {
 
     const ramp: Run[] = [];
     // From well below the target up, so the report shows where p99 crosses 20 ms and 100 ms.
-    for (const r of [200, 400, 600, 800, 1000, 1250, 1500, 2000, 2500, 3000]) {
+    for (const r of [200, 400, 600, 800, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 6000]) {
       const run = await driveOpen(`open-loop ramp ${r}/s`, Number(values['ramp-duration']), r);
       ramp.push(run);
-      if (run.latencyMs.p99 >= 100 || run.throughputPerSecond < r * 0.95) break;
+      if (run.latencyMs.p99 >= 100 || run.throughputPerSecond < r * 0.95 || run.errors + run.non2xx > 0) break;
     }
     const saturated = await drive('autocannon unthrottled', Number(values['ramp-duration']), null);
     const sustainable = ramp.filter(
-      (r) => r.latencyMs.p99 < 100 && r.throughputPerSecond >= (r.targetRate ?? 0) * 0.95 && r.errors === 0,
+      (r) => r.latencyMs.p99 < 100 && r.throughputPerSecond >= (r.targetRate ?? 0) * 0.95 && r.errors + r.non2xx === 0,
     );
     const highestUnder100 = sustainable.length ? Math.max(...sustainable.map((r) => r.targetRate ?? 0)) : null;
     const under20 = sustainable.filter((r) => r.latencyMs.p99 < 20);
