@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ import { ExperimentsRepository } from '../../src/modules/experiments/experiments
 import { OnlineTelemetryService } from '../../src/modules/experiments/online-telemetry.service';
 import { ModelRegistryService } from '../../src/modules/governance/registry/model-registry.service';
 import { PromotionGate } from '../../src/modules/governance/registry/promotion-gate.service';
+import { LiveModels } from '../../src/modules/serving/live-models';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
 import { alsTrainer } from '../../src/modules/training/models/als/als.trainer';
 import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
@@ -159,6 +160,8 @@ describe('experiments in the closed loop with the simulator', () => {
       als: await alsTrainer.train(data, { factors: 16, iterations: 10 }, 1, { workers: 1 }),
     };
     await writeArtifact(path.join(dataDir, 'artifacts/popularity'), artifacts.popularity);
+    // Registered intact, then altered on disk (below): the loader must refuse it.
+    await writeArtifact(path.join(dataDir, 'artifacts/tampered'), artifacts.popularity);
     await writeArtifact(path.join(dataDir, 'artifacts/als'), artifacts.als);
     // A deliberately bad model: random factors in the ALS tensor layout (cf. bench/serve.ts synthesiseAls).
     const users = data.users.map((u) => u.id);
@@ -204,11 +207,12 @@ describe('experiments in the closed loop with the simulator', () => {
       drift: { passed: true, snapshotAgeHours: 1 },
       poisoning: { passed: true, unreviewedSuspiciousEvents: 0 },
     };
-    for (const name of ['popularity', 'als', 'random']) {
+    for (const name of ['popularity', 'als', 'random', 'tampered']) {
       // The random model's offline numbers are a lie on purpose: only the online canary can catch it.
       const metrics = name === 'popularity' ? { 'ndcg@20': 0.05, coverage: 0.1 } : { 'ndcg@20': 0.2, coverage: 0.5 };
       ids[name] = (await registry.register({ artifactDir: `artifacts/${name}`, metrics, gates }, 'test')).id;
     }
+    appendFileSync(path.join(dataDir, 'artifacts/tampered/manifest.json'), '\n');
   }, 300_000);
 
   afterAll(async () => {
@@ -353,6 +357,21 @@ describe('experiments in the closed loop with the simulator', () => {
       expect(answer.model?.version).not.toBe(ids.random);
     }
   }, 600_000);
+
+  it('canary: a candidate whose artifact cannot be loaded is rolled back, not held open', async () => {
+    const started = await api('POST', '/admin/canaries', RM, { id: 'canary-tampered', candidate: ids.tampered });
+    expect(started.status).toBe(201);
+    // Serving tries the candidate at its next poll (500 ms here) and records why it could not load it.
+    await waitFor(() => app.get(LiveModels).loadFailure(ids.tampered) !== undefined, 30_000);
+    const res = await api('POST', '/admin/canaries/evaluate', RM);
+    expect(res.body.decisions).toEqual([expect.objectContaining({ id: 'canary-tampered', decision: 'rollback' })]);
+    const canary = (await api('GET', '/admin/canaries/canary-tampered', RM)).body;
+    expect(canary.status).toBe('rolled_back');
+    expect(canary.conclusion.reasons).toEqual([
+      expect.stringMatching(/^candidate model could not be loaded: manifest sha256/),
+    ]);
+    expect((await app.get(ModelRegistryService).get(ids.tampered)).state).toBe('rejected');
+  });
 
   it('canary: a better model (ALS) advances step by step and is promoted through the gate with its online telemetry', async () => {
     const started = await api('POST', '/admin/canaries', RM, {

@@ -23,6 +23,7 @@ import {
   ExperimentSettings,
   experimentSubject,
 } from './experiment';
+import { LiveModels } from '../serving/live-models';
 import { ExperimentsMetrics } from './experiments.metrics';
 import { ExperimentsRepository } from './experiments.repository';
 import { ExperimentsService } from './experiments.service';
@@ -133,6 +134,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly gate: PromotionGate,
     private readonly audit: AuditService,
     private readonly metrics: ExperimentsMetrics,
+    private readonly live: LiveModels,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -329,6 +331,16 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     if (report.broken.length > 0) {
       await this.rollback(e, report, report.broken, CANARY_ACTOR);
       return { decision: 'rollback', report };
+    }
+    // Until the candidate loads, production answers its share and the step measures nothing: a candidate that
+    // cannot load (a tampered or missing artifact) would hold the canary open for ever.
+    const candidateVersion = e.arms[1].modelVersion;
+    const loadFailure = this.live.byVersion(candidateVersion) ? undefined : this.live.loadFailure(candidateVersion);
+    if (loadFailure !== undefined) {
+      const reasons = [`candidate model could not be loaded: ${loadFailure}`];
+      const unloadable: GuardrailReport = { ...report, broken: reasons, readyToAdvance: false };
+      await this.rollback(e, unloadable, reasons, CANARY_ACTOR);
+      return { decision: 'rollback', report: unloadable };
     }
     if (!report.readyToAdvance) return { decision: 'hold', report };
     const steps = e.settings.canarySteps ?? DEFAULT_CANARY_STEPS;

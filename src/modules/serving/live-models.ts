@@ -22,6 +22,8 @@ export interface LiveModel {
 export class LiveModels {
   private productionModel: LiveModel | null = null;
   private others: ReadonlyMap<string, LiveModel> = new Map();
+  /** Versions whose artifact failed to load (tampered, missing, unreadable), with why: not retried. */
+  private readonly failures = new Map<string, string>();
 
   get production(): LiveModel | null {
     return this.productionModel;
@@ -39,6 +41,15 @@ export class LiveModels {
   /** Replaces the set of non-production models in one assignment. */
   installOthers(models: readonly LiveModel[]): void {
     this.others = new Map(models.map((m) => [m.versionId, m]));
+  }
+
+  recordLoadFailure(versionId: string, reason: string): void {
+    this.failures.set(versionId, reason);
+  }
+
+  /** Why this version could not be loaded, or undefined if it loaded or was never tried. */
+  loadFailure(versionId: string): string | undefined {
+    return this.failures.get(versionId);
   }
 
   loadedVersions(): string[] {

@@ -35,7 +35,6 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
   /** The one sync queued behind the running one (callers that came while it ran share it). */
   private followUp: Promise<void> | null = null;
   private coldStartModel: LiveModel | null = null;
-  private readonly failed = new Set<string>();
   /** Registry versions other modules need in memory besides production and canaries (experiment arms). */
   private extraVersions: () => readonly string[] = () => [];
   /** One thread ranks for every model this process serves (SERVING_RANKING_THREAD). */
@@ -159,17 +158,24 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
     const candidates = (await this.registry.list({ slot }))
       .filter((m) => m.modelType === 'popularity' && m.state !== 'rejected' && m.state !== 'retired')
       .sort((a, b) => b.registeredAt.getTime() - a.registeredAt.getTime());
-    const newest = candidates[0];
-    if (!newest || newest.id === this.coldStartModel?.versionId) return;
-    if (newest.id === this.live.production?.versionId) {
-      this.coldStartModel = this.live.production;
-      return;
+    // The newest popularity model that loads: one that cannot (a tampered artifact) must not leave
+    // cold-start users without the one before it.
+    for (const newest of candidates) {
+      if (newest.id === this.coldStartModel?.versionId) return;
+      if (newest.id === this.live.production?.versionId) {
+        this.coldStartModel = this.live.production;
+        return;
+      }
+      const model = await this.loadVersion(newest);
+      if (model) {
+        this.coldStartModel = model;
+        return;
+      }
     }
-    this.coldStartModel = (await this.loadVersion(newest)) ?? this.coldStartModel;
   }
 
   private async loadVersion(version: ModelVersion): Promise<LiveModel | null> {
-    if (this.failed.has(version.id)) return null;
+    if (this.live.loadFailure(version.id) !== undefined) return null;
     try {
       // The registry pins the manifest's hash; the manifest pins the binary's.
       const manifestHash = createHash('sha256')
@@ -182,7 +188,7 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
       }
       return await this.load(version.id, version.artifactDir, version.snapshotId);
     } catch (error) {
-      this.failed.add(version.id);
+      this.live.recordLoadFailure(version.id, (error as Error).message);
       this.logger.error(`cannot load model ${version.id} from ${version.artifactDir}: ${(error as Error).message}`);
       return null;
     }
