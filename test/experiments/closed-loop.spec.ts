@@ -358,6 +358,28 @@ describe('experiments in the closed loop with the simulator', () => {
     }
   }, 600_000);
 
+  it('A/B: an experiment with an arm whose artifact cannot be loaded is stopped, and why is audited', async () => {
+    const created = await api('POST', '/admin/experiments', RM, {
+      id: 'exp-tampered',
+      arms: [
+        { name: 'A', modelVersion: ids.popularity, share: 0.5 },
+        { name: 'B', modelVersion: ids.tampered, share: 0.5 },
+      ],
+    });
+    expect(created.status).toBe(201);
+    expect((await api('POST', '/admin/experiments/exp-tampered/start', RM)).status).toBe(200);
+    await waitFor(
+      async () => (await api('GET', '/admin/experiments/exp-tampered', RM)).body.status === 'stopped',
+      30_000,
+    );
+    const audit = await api('GET', '/admin/audit?kind=experiment.decision&limit=200', ADMIN);
+    const stop = (
+      audit.body.records as { subject: string; actor: string; payload: { action: string; reason: string } }[]
+    ).find((r) => r.subject === 'experiment:exp-tampered' && r.payload.action === 'stop');
+    expect(stop).toMatchObject({ actor: 'service:experiments' });
+    expect(stop?.payload.reason).toMatch(/^arm B: model \S+ could not be loaded: manifest sha256/);
+  });
+
   it('canary: a candidate whose artifact cannot be loaded is rolled back, not held open', async () => {
     const started = await api('POST', '/admin/canaries', RM, { id: 'canary-tampered', candidate: ids.tampered });
     expect(started.status).toBe(201);

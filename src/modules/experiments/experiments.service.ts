@@ -34,6 +34,8 @@ export interface CreateExperimentInput {
 const ASSIGNMENT_FLUSH_MS = 1_000;
 /** Users whose first exposure this process already wrote; cleared when full (a rewrite is a no-op). */
 const RECORDED_CAP = 500_000;
+/** Who stops an experiment on its own (audited as the actor). */
+const EXPERIMENTS_ACTOR = 'service:experiments';
 
 /**
  * A/B tests: create, start, stop, conclude; routes each running experiment's
@@ -85,9 +87,28 @@ export class ExperimentsService implements OnApplicationBootstrap, BeforeApplica
   /** Re-reads the running experiments and makes sure their models are loaded. */
   async reload(): Promise<void> {
     this.running = (await this.repository.running()).filter((e) => e.slot === this.config.serving.slot);
-    // A refresh already under way may predate this change: wait for it, then run one that sees it.
+    // Resolves after a sync that began after this call, so it sees the experiments just read.
     await this.loader.refresh();
-    await this.loader.refresh();
+    await this.stopWhereAnArmCannotLoad();
+  }
+
+  /**
+   * An arm whose model cannot be loaded is answered by production and measures nothing, so its
+   * experiment could never conclude: it is stopped, with the load error as the audited reason.
+   * (Canaries are rolled back by CanaryService instead.)
+   */
+  private async stopWhereAnArmCannotLoad(): Promise<void> {
+    for (const e of this.running) {
+      if (e.kind !== 'ab') continue;
+      const arm = e.arms.find((a) => !this.live.byVersion(a.modelVersion) && this.live.loadFailure(a.modelVersion));
+      if (!arm) continue;
+      const reason = `arm ${arm.name}: model ${arm.modelVersion} could not be loaded: ${this.live.loadFailure(arm.modelVersion)}`;
+      this.logger.warn(`stopping experiment ${e.id}: ${reason}`);
+      // Another replica may have stopped it first (Conflict): nothing left to do then.
+      await this.stop(e.id, EXPERIMENTS_ACTOR, reason).catch((error: unknown) =>
+        this.logger.warn(`could not stop ${e.id}: ${(error as Error).message}`),
+      );
+    }
   }
 
   get runningExperiments(): readonly Experiment[] {
