@@ -1,8 +1,10 @@
 /**
  * One retraining run and exit (the k8s CronJob; `npm run retrain` locally):
  * snapshot → train → evaluate → register → gates → policy-gated canary.
- * Exit 0 when the run finished (whatever the policy decided), 1 when it
- * failed or overlapped another run. Serving and ingestion are off.
+ * Exit 0 when the run finished (whatever the policy decided) or was skipped
+ * because a canary in the slot is still being decided (as the in-process
+ * schedule does), 1 when it failed or overlapped another run. Serving and
+ * ingestion are off.
  */
 import 'reflect-metadata';
 import { createApp } from '../app.factory';
@@ -24,11 +26,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
-    const outcome = await app.get(RetrainingService).trigger('schedule');
-    logger.info(
-      { runId: outcome.runId, model: outcome.model.id, state: outcome.model.state },
-      'retraining run finished',
-    );
+    const outcome = await app.get(RetrainingService).scheduledRunUnlessCanaryRunning();
+    if (outcome === null) logger.info('retraining skipped: a canary is still being decided in this slot');
+    else
+      logger.info(
+        { runId: outcome.runId, model: outcome.model.id, state: outcome.model.state },
+        'retraining run finished',
+      );
     await app.close();
     process.exit(0);
   } catch (error) {

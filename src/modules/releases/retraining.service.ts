@@ -210,13 +210,25 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
     );
   }
 
+  /**
+   * A scheduled run from outside this process (the CronJob's `npm run retrain`): like the in-process
+   * schedule, skipped (null) while a canary in the slot is still being decided.
+   */
+  async scheduledRunUnlessCanaryRunning(): Promise<ReleaseOutcome | null> {
+    if (this.skipForRunningCanary()) return null;
+    return this.trigger('schedule');
+  }
+
+  private skipForRunningCanary(): boolean {
+    if (!this.canaryRunning()) return false;
+    this.runsTotal.inc({ outcome: 'skipped_canary_running' });
+    this.logger.log('scheduled retraining skipped: a canary is still being decided');
+    return true;
+  }
+
   private scheduledRun(cutoff?: Date): Promise<unknown> {
     if (this.scheduled) return this.scheduled;
-    if (this.canaryRunning()) {
-      this.runsTotal.inc({ outcome: 'skipped_canary_running' });
-      this.logger.log('scheduled retraining skipped: a canary is still being decided');
-      return Promise.resolve();
-    }
+    if (this.skipForRunningCanary()) return Promise.resolve();
     this.lastFired = cutoff?.getTime() ?? Date.now();
     const run = this.trigger('schedule', ACTOR, cutoff).finally(() => {
       this.scheduled = null;
