@@ -59,4 +59,17 @@ describe('ModelLoaderService.refresh', () => {
     reads[2].release();
     await alone;
   });
+
+  it('never reads the registry or loads a model in a process that does not serve', async () => {
+    const registry = { serving: jest.fn(), list: jest.fn(), find: jest.fn() };
+    const loader = new ModelLoaderService(
+      loadConfig({ SERVING_ENABLED: 'false' }),
+      registry as unknown as ModelRegistryService,
+      new LiveModels(),
+      new ServingMetrics(new MetricsRegistry()),
+      new ReadinessRegistry(),
+    );
+    await loader.refresh();
+    expect(registry.serving).not.toHaveBeenCalled();
+  });
 });

@@ -99,6 +99,9 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
    * read it before the caller's change (a promotion), so joining it alone could miss that change.
    */
   refresh(): Promise<void> {
+    // Processes that do not serve (the ingest worker, the retraining job) never load a model, even when
+    // experiments ask for their arms to be loaded.
+    if (!this.config.serving.enabled) return Promise.resolve();
     if (!this.refreshing) return this.startSync();
     this.followUp ??= this.refreshing.then(() => {
       this.followUp = null;
