@@ -45,6 +45,27 @@ test_online_metric_regression if {
 	reasons == {"canary online metric 0.05 is worse than the champion's 0.12 by more than the tolerance 0.02"}
 }
 
+# A 7-point shortfall on a few hundred users (standard error 0.04) is not evidence of a regression beyond 2 points.
+test_online_metric_small_sample_shortfall_is_not_a_regression if {
+	telemetry := object.union(
+		fixtures.good_canary_telemetry,
+		{"onlineMetric": 0.55, "championOnlineMetric": 0.62, "onlineDifferenceStdError": 0.04},
+	)
+	count(promotion.deny) == 0 with input as with_canary(telemetry)
+}
+
+# The same shortfall measured precisely (standard error 0.01) is.
+test_online_metric_regression_shown_with_std_error if {
+	telemetry := object.union(
+		fixtures.good_canary_telemetry,
+		{"onlineMetric": 0.55, "championOnlineMetric": 0.62, "onlineDifferenceStdError": 0.01},
+	)
+	reasons := promotion.deny with input as with_canary(telemetry)
+	count(reasons) == 1
+	some reason in reasons
+	startswith(reason, "canary online metric 0.55 is worse than the champion's 0.62 by more than the tolerance 0.02 (upper confidence bound")
+}
+
 test_canary_step_needs_no_telemetry if {
 	count(promotion.deny) == 0 with input as fixtures.good_canary_request
 }

@@ -130,7 +130,9 @@ function markdown(r: LoopResult, command: string): string {
         `canary ramped ${c.canary!.steps.map((s) => pct(s.share, 0)).join(' → ')} and was promoted with ${tel.requests} candidate responses, ` +
         `error rate ${pct(tel.errorRate, 2)}, p95 ${tel.latencyP95Ms} ms, conversions per response ${pct(tel.onlineMetric)} vs champion ${pct(tel.championOnlineMetric)}` +
         `${step ? ` (both arms in the ${pct(step.share, 0)} step: ${step.candidateUsers} vs ${step.controlUsers} users)` : ''}; ` +
-        `the policy allows at most ${pct(0.02, 0)} below the champion.`,
+        `the policy denies only a regression of more than ${pct(0.02, 0)} shown by the canary ` +
+        `(upper one-sided 95% bound of the difference below −${pct(0.02, 0)}` +
+        `${typeof tel.onlineDifferenceStdError === 'number' ? `; standard error ${pct(tel.onlineDifferenceStdError)}` : ''}).`,
     );
   });
   lines.push('');

@@ -68,6 +68,8 @@ interface ArmComparison {
   readonly controlRate: number;
   readonly candidateUsers: number;
   readonly controlUsers: number;
+  /** Standard error of candidateRate − controlRate (Welch: per-user rates, unequal variances); null if unknown. */
+  readonly differenceStdError: number | null;
 }
 
 export interface GuardrailReport {
@@ -358,13 +360,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
         },
       );
       if (state.step.control.users.size > 0 && state.step.candidate.users.size > 0)
-        state.compared = {
-          share: steps[next - 1],
-          candidateRate: meanUserRate(state.step.candidate),
-          controlRate: meanUserRate(state.step.control),
-          candidateUsers: state.step.candidate.users.size,
-          controlUsers: state.step.control.users.size,
-        };
+        state.compared = compareArms(steps[next - 1], state.step.candidate, state.step.control);
       state.step = this.freshStep();
       state.looks.length = 0;
       this.experiments.replaceRunning(advanced);
@@ -388,6 +384,8 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
       // joined late), and "converted at least once" grows with time in the arm.
       onlineMetric: compared?.candidateRate ?? report.candidateConversionRate,
       championOnlineMetric: compared?.controlRate ?? report.controlConversionRate,
+      // With it, the policy denies only a regression the canary has shown (policies/promotion/canary.rego).
+      ...(compared?.differenceStdError != null ? { onlineDifferenceStdError: compared.differenceStdError } : {}),
       comparedInStep: compared,
       sequentialPValue: report.sequentialPValue,
       experimentId: e.id,
@@ -523,6 +521,30 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
 }
 
 /** Conversions per response of each user in the arm, averaged over users (0 without users). */
+/** Both arms' mean per-user rates in one step, and the standard error of their difference. */
+function compareArms(share: number, candidate: ArmStats, control: ArmStats): ArmComparison {
+  const candidateRate = meanUserRate(candidate);
+  const controlRate = meanUserRate(control);
+  const n = candidate.users.size;
+  const m = control.users.size;
+  // With a single user an arm has no variance estimate: the error is unknown, never 0.
+  const differenceStdError =
+    n > 1 && m > 1
+      ? Math.sqrt(userRateVariance(candidate, candidateRate) / n + userRateVariance(control, controlRate) / m)
+      : null;
+  return { share, candidateRate, controlRate, candidateUsers: n, controlUsers: m, differenceStdError };
+}
+
+/** Sample variance (n − 1) of the users' conversion rates. */
+function userRateVariance(stats: ArmStats, mean: number): number {
+  let sum = 0;
+  for (const [responses, conversions] of stats.users.values()) {
+    const rate = responses > 0 ? conversions / responses : 0;
+    sum += (rate - mean) ** 2;
+  }
+  return stats.users.size > 1 ? sum / (stats.users.size - 1) : 0;
+}
+
 function meanUserRate(stats: ArmStats): number {
   let sum = 0;
   for (const [responses, conversions] of stats.users.values()) sum += responses > 0 ? conversions / responses : 0;

@@ -40,6 +40,7 @@ export const PromotionBody = z.object({
       latencyP95Ms: z.number().nonnegative(),
       onlineMetric: z.number(),
       championOnlineMetric: z.number().optional(),
+      onlineDifferenceStdError: z.number().nonnegative().optional(),
     })
     .optional(),
   gates: z.record(z.enum(['fairness', 'drift', 'poisoning']), gateResult).optional(),

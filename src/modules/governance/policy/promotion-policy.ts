@@ -18,6 +18,8 @@ export interface CanaryTelemetry {
   readonly onlineMetric: number;
   /** The same metric for the champion over the same window. */
   readonly championOnlineMetric?: number;
+  /** Standard error of onlineMetric − championOnlineMetric; with it, the policy asks for evidence of a regression. */
+  readonly onlineDifferenceStdError?: number;
   readonly [extra: string]: unknown;
 }
 
