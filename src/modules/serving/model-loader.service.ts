@@ -163,13 +163,13 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
       .sort((a, b) => b.registeredAt.getTime() - a.registeredAt.getTime());
     // The newest popularity model that loads: one that cannot (a tampered artifact) must not leave
     // cold-start users without the one before it.
-    for (const newest of candidates) {
-      if (newest.id === this.coldStartModel?.versionId) return;
-      if (newest.id === this.live.production?.versionId) {
+    for (const version of candidates) {
+      if (version.id === this.coldStartModel?.versionId) return;
+      if (version.id === this.live.production?.versionId) {
         this.coldStartModel = this.live.production;
         return;
       }
-      const model = await this.loadVersion(newest);
+      const model = await this.loadVersion(version);
       if (model) {
         this.coldStartModel = model;
         return;
