@@ -115,6 +115,16 @@ describe('experiments in the closed loop with the simulator', () => {
     return { status: res.statusCode, body: res.json() };
   };
 
+  /** An A/B draft: arm A popularity, arm B the given model, half each. */
+  const createPopularityVs = (id: string, modelB: string) =>
+    api('POST', '/admin/experiments', RM, {
+      id,
+      arms: [
+        { name: 'A', modelVersion: ids.popularity, share: 0.5 },
+        { name: 'B', modelVersion: modelB, share: 0.5 },
+      ],
+    });
+
   /**
    * Runs the world against the service for `hours` of simulated time; lines go to the service's stream.
    * The seed must stay the warm-up's: it also generates the catalogue the models were trained on.
@@ -221,13 +231,7 @@ describe('experiments in the closed loop with the simulator', () => {
   });
 
   it('A/B: ALS (arm B) beats popularity (arm A) with the expected sign, measured from the stream', async () => {
-    const created = await api('POST', '/admin/experiments', RM, {
-      id: 'exp-pop-vs-als',
-      arms: [
-        { name: 'A', modelVersion: ids.popularity, share: 0.5 },
-        { name: 'B', modelVersion: ids.als, share: 0.5 },
-      ],
-    });
+    const created = await createPopularityVs('exp-pop-vs-als', ids.als);
     expect(created.status).toBe(201);
     // Access control: a key without the permission is refused.
     expect((await api('POST', '/admin/experiments/exp-pop-vs-als/start', 'wrong-key-000000000000')).status).toBe(401);
@@ -359,13 +363,7 @@ describe('experiments in the closed loop with the simulator', () => {
   }, 600_000);
 
   it('A/B: an experiment with an arm whose artifact cannot be loaded is stopped, and why is audited', async () => {
-    const created = await api('POST', '/admin/experiments', RM, {
-      id: 'exp-tampered',
-      arms: [
-        { name: 'A', modelVersion: ids.popularity, share: 0.5 },
-        { name: 'B', modelVersion: ids.tampered, share: 0.5 },
-      ],
-    });
+    const created = await createPopularityVs('exp-tampered', ids.tampered);
     expect(created.status).toBe(201);
     expect((await api('POST', '/admin/experiments/exp-tampered/start', RM)).status).toBe(200);
     await waitFor(

@@ -336,8 +336,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     }
     // Until the candidate loads, production answers its share and the step measures nothing: a candidate that
     // cannot load (a tampered or missing artifact) would hold the canary open for ever.
-    const candidateVersion = e.arms[1].modelVersion;
-    const loadFailure = this.live.byVersion(candidateVersion) ? undefined : this.live.loadFailure(candidateVersion);
+    const loadFailure = this.live.loadFailure(e.arms[1].modelVersion);
     if (loadFailure !== undefined) {
       const reasons = [`candidate model could not be loaded: ${loadFailure}`];
       const unloadable: GuardrailReport = { ...report, broken: reasons, readyToAdvance: false };

@@ -100,7 +100,7 @@ export class ExperimentsService implements OnApplicationBootstrap, BeforeApplica
   private async stopWhereAnArmCannotLoad(): Promise<void> {
     for (const e of this.running) {
       if (e.kind !== 'ab') continue;
-      const arm = e.arms.find((a) => !this.live.byVersion(a.modelVersion) && this.live.loadFailure(a.modelVersion));
+      const arm = e.arms.find((a) => this.live.loadFailure(a.modelVersion) !== undefined);
       if (!arm) continue;
       const reason = `arm ${arm.name}: model ${arm.modelVersion} could not be loaded: ${this.live.loadFailure(arm.modelVersion)}`;
       this.logger.warn(`stopping experiment ${e.id}: ${reason}`);

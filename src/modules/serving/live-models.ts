@@ -47,9 +47,9 @@ export class LiveModels {
     this.failures.set(versionId, reason);
   }
 
-  /** Why this version could not be loaded, or undefined if it loaded or was never tried. */
+  /** Why this version could not be loaded, or undefined if it is loaded or was never tried. */
   loadFailure(versionId: string): string | undefined {
-    return this.failures.get(versionId);
+    return this.byVersion(versionId) ? undefined : this.failures.get(versionId);
   }
 
   loadedVersions(): string[] {
