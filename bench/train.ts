@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeArtifact } from '../src/modules/model-artifacts/artifact-format';
 import { InteractionDataset } from '../src/modules/datasets/interaction-dataset';
-import { trainerFor } from '../src/modules/training/model-registry';
+import { trainerFor } from '../src/modules/training/trainer-catalog';
 import { generateLatentWorld, LATENT_WORLD_VERSION } from '../src/modules/training/synthetic/latent-world';
 import { stderrProgress, TrainingProgress } from '../src/modules/training/trainer';
 import { codeVersion } from '../src/modules/training/code-version';

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { DatasetSource, describeSource, loadDataset } from '../modules/training/dataset-source';
 import { DEFAULT_EVAL_PARAMS } from '../modules/training/evaluation/default-eval-params';
 import { runOfflineEvaluation, SPLITS, SplitName } from '../modules/training/evaluation/run-offline-evaluation';
-import { MODEL_TYPES } from '../modules/training/model-registry';
+import { MODEL_TYPES } from '../modules/training/trainer-catalog';
 import { stderrProgress } from '../modules/training/trainer';
 
 async function main(): Promise<void> {

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../modules/config/app-config';
 import { createEventBus } from '../modules/events/event-bus.factory';
 import { movieLensCatalog, movieLensRatingLines, movieLensUsers } from '../world/movielens/movielens-import';
-import { readMovieLens } from '../world/movielens/movielens-reader';
+import { readMovieLens } from '../lib/movielens';
 import { writeJsonl } from '../world/output/jsonl';
 import { EventBusLineSink, fileLineSink, LineSink } from '../world/output/line-sink';
 import { withCatalogService } from './catalog-context';

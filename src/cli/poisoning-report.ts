@@ -24,7 +24,7 @@ import { Scorer } from '../modules/model-artifacts/scorer';
 import { ActivityTableBuilder } from '../modules/security/poisoning/activity-table';
 import { detectShilling, ShillingReport } from '../modules/security/poisoning/shilling-detector';
 import { itemKnnTrainer } from '../modules/training/models/item-knn/item-knn.trainer';
-import { loadTrained } from '../modules/training/testing/model-contract';
+import { scorerFromArtifact } from '../modules/model-artifacts/load-scorer';
 import { LineSink } from '../world/output/line-sink';
 import { ATTACK_MODELS, AttackModel, planAttack } from '../world/simulator/attack';
 import { Simulation } from '../world/simulator/engine';
@@ -134,7 +134,7 @@ async function targetExposure(
 ): Promise<TargetExposure> {
   const data = toDataset(interactions, exclude, label);
   const artifact = await itemKnnTrainer.train(data, { weighting: 'strength', neighbours: 50 }, 1, { workers: 1 });
-  const scorer: Scorer = await loadTrained(artifact);
+  const scorer: Scorer = await scorerFromArtifact(artifact);
   const n = data.movies.length;
   let hits = 0;
   let rankSum = 0;

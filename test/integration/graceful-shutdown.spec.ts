@@ -14,7 +14,7 @@ import { formatWatchLine } from '../../src/modules/ingestion/log-line.format';
 import { KafkaEventBus } from '../../src/modules/events/kafka-event-bus';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
 import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
-import { twoTasteGroups } from '../../src/modules/training/testing/two-taste-groups';
+import { twoTasteGroups } from '../support/training/two-taste-groups';
 import { Client } from 'pg';
 import { createScratchDatabase, freePort, requireKafkaBrokers, uniqueSuffix, waitFor } from '../support/services';
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
 import { loadConfig } from '../../src/modules/config/app-config';
 import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
-import { twoTasteGroups } from '../../src/modules/training/testing/two-taste-groups';
+import { twoTasteGroups } from '../support/training/two-taste-groups';
 import { createScratchDatabase, freePort, requireKafkaBrokers, waitFor } from '../support/services';
 
 /**

@@ -8,7 +8,7 @@ import { AppConfig, loadConfig } from '../../src/modules/config/app-config';
 import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
 import { LiveModels } from '../../src/modules/serving/live-models';
 import { alsTrainer } from '../../src/modules/training/models/als/als.trainer';
-import { twoTasteGroups } from '../../src/modules/training/testing/two-taste-groups';
+import { twoTasteGroups } from '../support/training/two-taste-groups';
 import { waitFor } from '../support/services';
 
 const FLOOD_REQUESTS = 3_000;

@@ -16,7 +16,7 @@ import { ResponseLogWriter } from '../../src/modules/serving/response-log.writer
 import { StorageService } from '../../src/modules/storage/storage.service';
 import { alsTrainer } from '../../src/modules/training/models/als/als.trainer';
 import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
-import { groupMovies, twoTasteGroups } from '../../src/modules/training/testing/two-taste-groups';
+import { groupMovies, twoTasteGroups } from '../support/training/two-taste-groups';
 import { waitFor } from '../support/services';
 
 const TEXT_LIST = /^[^,\s]+(,[^,\s]+)*$/;

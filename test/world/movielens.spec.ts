@@ -8,7 +8,7 @@ import {
   movieLensUsers,
   starsToRating,
 } from '../../src/world/movielens/movielens-import';
-import { parseCsvRow, readMovieLens } from '../../src/world/movielens/movielens-reader';
+import { parseCsvRow, readMovieLens } from '../../src/lib/movielens';
 import { RATE } from './stream-format';
 
 let root: string;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { alsTrainer } from '../training/models/als/als.trainer';
 import { hybridTrainer } from '../training/models/hybrid/hybrid.trainer';
 import { svdTrainer } from '../training/models/svd/svd.trainer';
-import { twoTasteGroups } from '../training/testing/two-taste-groups';
+import { twoTasteGroups } from '../../../test/support/training/two-taste-groups';
 import { writeArtifact } from './artifact-format';
 import { RankingThread } from './kernels/ranking-thread';
 import { loadScorer } from './load-scorer';

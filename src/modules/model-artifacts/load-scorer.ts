@@ -1,4 +1,7 @@
-import { ArtifactContents, ArtifactIntegrityError, readArtifact } from './artifact-format';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ArtifactContents, ArtifactIntegrityError, NewArtifact, readArtifact, writeArtifact } from './artifact-format';
 import { Scorer } from './scorer';
 import { RankingThread } from './kernels/ranking-thread';
 import { FactorScorer } from './scorers/factor.scorer';
@@ -35,4 +38,19 @@ export async function scorerFromContents(contents: ArtifactContents, options: Lo
  */
 export async function loadScorer(dir: string, options: LoadScorerOptions = {}): Promise<Scorer> {
   return scorerFromContents(await readArtifact(dir), options);
+}
+
+/**
+ * A freshly trained artifact as serving would load it: written to a temporary
+ * directory, read back with its checksums verified, then the files removed.
+ * For reports and tests that score a model they have just trained.
+ */
+export async function scorerFromArtifact(artifact: NewArtifact): Promise<Scorer> {
+  const dir = await mkdtemp(path.join(tmpdir(), `marquee-${artifact.modelType}-`));
+  try {
+    await writeArtifact(path.join(dir, 'a'), artifact);
+    return await loadScorer(path.join(dir, 'a'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../config/app-config';
 import { loadSnapshot } from '../datasets/dataset-snapshot.service';
 import { InteractionDataset } from '../datasets/interaction-dataset';
-import { loadMovieLens } from './movielens/movielens-loader';
+import { loadMovieLensDataset } from '../../lib/movielens';
 import { generateLatentWorld } from './synthetic/latent-world';
 
 /**
@@ -37,7 +37,7 @@ export async function loadDataset(source: DatasetSource): Promise<InteractionDat
     case 'snapshot':
       return loadSnapshot(source.dir, path.join(loadConfig().dataDir, 'snapshots'));
     case 'movielens':
-      return loadMovieLens(source.dir);
+      return loadMovieLensDataset(source.dir);
     case 'synthetic':
       return generateLatentWorld(source).dataset;
   }

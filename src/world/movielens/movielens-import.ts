@@ -1,7 +1,7 @@
 import { CatalogMovie, movieSlug } from '../catalog/catalog-generator';
 import { Genre, MOVIELENS_GENRE_TO_TMDB } from '../catalog/genres';
 import { rateLine, TimestampFormatter } from '../simulator/log-lines';
-import { MovieLensData, MovieLensMovie } from './movielens-reader';
+import { MovieLensData, MovieLensMovie } from '../../lib/movielens';
 
 /** A user row for the catalog import; MovieLens ml-latest/25m/20m have no demographics, so fields may be null. */
 export interface ImportedUser {

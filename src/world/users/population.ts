@@ -1,3 +1,4 @@
+import { ML1M_OCCUPATIONS } from '../../lib/movielens';
 import { Rng } from '../random';
 
 /** A user exactly as the platform's user API returns it. */
@@ -9,29 +10,7 @@ export interface PlatformUser {
 }
 
 /** The MovieLens 1M occupation list (labels as the platform's user API spells them). */
-export const OCCUPATIONS: readonly string[] = [
-  'other or not specified',
-  'academic/educator',
-  'artist',
-  'clerical/admin',
-  'college/grad student',
-  'customer service',
-  'doctor/health care',
-  'executive/managerial',
-  'farmer',
-  'homemaker',
-  'K-12 student',
-  'lawyer',
-  'programmer',
-  'retired',
-  'sales/marketing',
-  'scientist',
-  'self-employed',
-  'technician/engineer',
-  'tradesman/craftsman',
-  'unemployed',
-  'writer',
-];
+export const OCCUPATIONS: readonly string[] = ML1M_OCCUPATIONS;
 
 const OCC = Object.fromEntries(OCCUPATIONS.map((name, i) => [name, i])) as Record<string, number>;
 /** Working-age occupation shares, roughly those of MovieLens 1M users. */

@@ -5,7 +5,7 @@ import { InteractionDataset } from '../../datasets/interaction-dataset';
 import { writeArtifact } from '../../model-artifacts/artifact-format';
 import { loadScorer } from '../../model-artifacts/load-scorer';
 import { Scorer } from '../../model-artifacts/scorer';
-import { trainerFor } from '../../training/model-registry';
+import { trainerFor } from '../../training/trainer-catalog';
 
 /**
  * Trains a model recipe (type, params, seed) on `data` and loads it as the

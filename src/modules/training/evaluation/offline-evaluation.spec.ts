@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { loadMovieLens } from '../movielens/movielens-loader';
-import { writeMovieLensFixture } from '../movielens/movielens-fixture';
+import { loadMovieLensDataset as loadMovieLens } from '../../../lib/movielens';
+import { writeMovieLensFixture } from '../../../../test/support/training/movielens-fixture';
 import { runOfflineEvaluation } from './run-offline-evaluation';
 import { OfflineReport } from './report-writer';
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { writeArtifact } from '../../model-artifacts/artifact-format';
 import { loadScorer } from '../../model-artifacts/load-scorer';
 import { Scorer } from '../../model-artifacts/scorer';
-import { trainerFor } from '../model-registry';
+import { trainerFor } from '../trainer-catalog';
 import { TrainingProgress } from '../trainer';
 import { EvaluationContext, evaluateScorer, ScorerEvaluation } from './evaluator';
 import { EvaluationSplit } from './splits';

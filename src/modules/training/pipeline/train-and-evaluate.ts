@@ -5,7 +5,7 @@ import { loadScorer } from '../../model-artifacts/load-scorer';
 import { Scorer } from '../../model-artifacts/scorer';
 import { EvaluationContext, evaluateScorer, ScorerEvaluation } from '../evaluation/evaluator';
 import { temporalSplit } from '../evaluation/splits';
-import { trainerFor } from '../model-registry';
+import { trainerFor } from '../trainer-catalog';
 import { TrainOptions } from '../trainer';
 
 export interface TrainAndEvaluateRequest {

@@ -1,7 +1,7 @@
 import { Matrix, solve } from 'ml-matrix';
 import { createRng } from '../../random';
 import { buildCsr } from '../../csr';
-import { describeModelContract } from '../../testing/model-contract';
+import { describeModelContract } from '../../../../../test/support/training/model-contract';
 import { generateLatentWorld } from '../../synthetic/latent-world';
 import { AlsWasmSolver } from './als-wasm';
 import { partialGram, solveRange } from './als.kernel';

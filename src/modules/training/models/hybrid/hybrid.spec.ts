@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeArtifact } from '../../../model-artifacts/artifact-format';
 import { loadScorer } from '../../../model-artifacts/load-scorer';
-import { describeModelContract } from '../../testing/model-contract';
-import { twoTasteGroups } from '../../testing/two-taste-groups';
+import { describeModelContract } from '../../../../../test/support/training/model-contract';
+import { twoTasteGroups } from '../../../../../test/support/training/two-taste-groups';
 import { hybridTrainer } from './hybrid.trainer';
 
 describe('hybrid', () => {

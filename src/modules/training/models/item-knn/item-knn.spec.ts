@@ -1,5 +1,5 @@
-import { describeModelContract } from '../../testing/model-contract';
-import { twoTasteGroups } from '../../testing/two-taste-groups';
+import { describeModelContract } from '../../../../../test/support/training/model-contract';
+import { twoTasteGroups } from '../../../../../test/support/training/two-taste-groups';
 import { createKernelHandler } from './item-knn.kernel';
 import { itemKnnTrainer } from './item-knn.trainer';
 import { buildCsr, transposeCsr } from '../../csr';

@@ -1,5 +1,5 @@
-import { describeModelContract, loadTrained } from '../../testing/model-contract';
-import { twoTasteGroups } from '../../testing/two-taste-groups';
+import { describeModelContract, loadTrained } from '../../../../../test/support/training/model-contract';
+import { twoTasteGroups } from '../../../../../test/support/training/two-taste-groups';
 import { popularityTrainer } from './popularity.trainer';
 
 describe('popularity', () => {

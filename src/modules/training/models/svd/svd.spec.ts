@@ -5,9 +5,9 @@ import { writeArtifact } from '../../../model-artifacts/artifact-format';
 import { loadScorer } from '../../../model-artifacts/load-scorer';
 import { FactorScorer } from '../../../model-artifacts/scorers/factor.scorer';
 import { generateLatentWorld } from '../../synthetic/latent-world';
-import { describeModelContract } from '../../testing/model-contract';
+import { describeModelContract } from '../../../../../test/support/training/model-contract';
 import { svdTrainer } from './svd.trainer';
-import { groupMovies, twoTasteGroups } from '../../testing/two-taste-groups';
+import { groupMovies, twoTasteGroups } from '../../../../../test/support/training/two-taste-groups';
 
 describe('svd', () => {
   // Known answer from what users watched (all rated 4–5): the choice term supplies the negatives.

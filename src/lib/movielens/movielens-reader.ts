@@ -1,7 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { OCCUPATIONS } from '../users/population';
 
 /**
  * Readers for the standard MovieLens distributions (GroupLens):
@@ -65,6 +64,31 @@ export function detectFormat(dir: string): MovieLensFormat {
     `${dir} holds no MovieLens files (expected ratings.csv+movies.csv, ratings.dat+movies.dat, or u.data+u.item)`,
   );
 }
+
+/** The MovieLens 1M occupation codes 0–20, labelled as the platform's user API spells them. */
+export const ML1M_OCCUPATIONS: readonly string[] = [
+  'other or not specified',
+  'academic/educator',
+  'artist',
+  'clerical/admin',
+  'college/grad student',
+  'customer service',
+  'doctor/health care',
+  'executive/managerial',
+  'farmer',
+  'homemaker',
+  'K-12 student',
+  'lawyer',
+  'programmer',
+  'retired',
+  'sales/marketing',
+  'scientist',
+  'self-employed',
+  'technician/engineer',
+  'tradesman/craftsman',
+  'unemployed',
+  'writer',
+];
 
 /** ml-100k occupation words mapped to the platform's labels. */
 const ML100K_OCCUPATIONS: Record<string, string> = {
@@ -209,7 +233,7 @@ export async function readMovieLens(dir: string): Promise<MovieLensData> {
         )
           return report('users.dat', no, 'expected UserID::Gender::Age::Occupation::Zip-code', text);
         // ml-1m codes age as the lower bound of a band (1 = under 18).
-        users.push({ userId: id, gender: f[1], age: age === 1 ? 16 : age, occupation: OCCUPATIONS[occupation] });
+        users.push({ userId: id, gender: f[1], age: age === 1 ? 16 : age, occupation: ML1M_OCCUPATIONS[occupation] });
       });
     }
     await eachLine(file('ratings.dat'), 'utf8', (text, no) => {

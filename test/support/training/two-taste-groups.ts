@@ -1,5 +1,5 @@
-import { InteractionDataset, MovieProfile, UserProfile } from '../../datasets/interaction-dataset';
-import { createRng } from '../random';
+import { InteractionDataset, MovieProfile, UserProfile } from '../../../src/modules/datasets/interaction-dataset';
+import { createRng } from '../../../src/modules/training/random';
 
 /**
  * The known-answer fixture for every model: two user groups with disjoint

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { generateLatentWorld } from '../synthetic/latent-world';
+import { generateLatentWorld } from '../../../src/modules/training/synthetic/latent-world';
 
 /**
  * Writes a small MovieLens-format fixture (a few hundred rows) drawn from the
@@ -31,7 +31,10 @@ export async function writeMovieLensFixture(dir: string, seed = 11): Promise<{ m
     const flags = ['0', ...genreFlags(m.genres), ...new Array(9).fill('0')];
     return `${i + 1}|Movie ${i + 1} (${m.year})|01-Jan-${m.year}||http://example.invalid/${i + 1}|${flags.join('|')}`;
   });
-  const users = d.users.map((u) => `${u.id}|${u.age}|${u.gender ?? 'M'}|${u.occupation}|00000`);
+  // ml-100k's own occupation words (the latent world's 'sales' is its 'salesman').
+  const users = d.users.map(
+    (u) => `${u.id}|${u.age}|${u.gender ?? 'M'}|${u.occupation === 'sales' ? 'salesman' : u.occupation}|00000`,
+  );
   const movies = [
     'movieId,title,genres',
     ...d.movies.map((m, i) => `${i + 1},"Movie ${i + 1}, The (${m.year})",${m.genres.join('|')}`),
