@@ -17,6 +17,7 @@
 import { InteractionDataset, MovieProfile, UserProfile } from '../modules/datasets/interaction-dataset';
 import { trainRecipeScorer } from '../modules/fairness/audit/recipe-scorer';
 import { entropyBits, gini, topShare } from '../modules/fairness/indicators/exposure';
+import type { FeedbackCycle } from '../modules/fairness/report/feedback-report';
 import { RerankMode, ServingReranker } from '../modules/fairness/reranking/rerankers';
 import { Scorer } from '../modules/model-artifacts/scorer';
 import { GENRES } from '../world/catalog/genres';
@@ -51,27 +52,11 @@ export interface FeedbackStudyOptions {
   onCycle?(arm: ArmName, metrics: CycleMetrics): void;
 }
 
-export interface CycleMetrics {
-  readonly cycle: number;
+/** A cycle's report figures (FeedbackCycle) and the counts behind them. */
+export interface CycleMetrics extends FeedbackCycle {
   readonly sessions: number;
   readonly watches: number;
   readonly recommendationRequests: number;
-  /** Watches started from a recommendation / recommendation requests (null without recommendations). */
-  readonly conversion: number | null;
-  readonly watchesPerSession: number;
-  /** Share of started watches that were finished (the simulated user liked them). */
-  readonly completionRate: number;
-  /** Concentration of what was recommended (null without recommendations). */
-  readonly exposureGini: number | null;
-  readonly exposureTop10Share: number | null;
-  readonly exposureCoverage: number | null;
-  /** Concentration and coverage of what was watched (comparable across all arms). */
-  readonly watchGini: number;
-  readonly watchCoverage: number;
-  /** Entropy (bits) of the genre mix of all watches in the cycle. */
-  readonly genreEntropy: number;
-  /** Mean cosine between each user's watched genre mix and their hidden genre affinities (1 = aligned). */
-  readonly tasteAlignment: number;
   readonly tasteUsers: number;
   /** Rows the cycle's model was trained on (0 for control). */
   readonly trainingRows: number;

@@ -44,6 +44,51 @@ export function throwIfAborted(model: string, signal?: AbortSignal): void {
 /** Lets timers, signals and I/O run between iterations of a CPU-bound loop. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * The bookkeeping every trainer repeats around its numeric loop: its merged
+ * parameters, the clock it reports seconds on, progress reports and the
+ * abort check between iterations, and the artifact envelope at the end.
+ */
+export class TrainingRun<P extends object> {
+  readonly params: P;
+  private readonly started = performance.now();
+
+  constructor(
+    readonly model: string,
+    defaults: P,
+    partial: Partial<P>,
+    readonly seed: number,
+    private readonly opts: TrainOptions = {},
+  ) {
+    this.params = mergeParams(defaults, partial);
+  }
+
+  /** Seconds since the run started. */
+  seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  progress(phase: string, iteration: number, iterations: number, loss?: number): void {
+    const report = { model: this.model, phase, iteration, iterations, seconds: this.seconds() };
+    this.opts.onProgress?.(loss === undefined ? report : { ...report, loss });
+  }
+
+  throwIfAborted(): void {
+    throwIfAborted(this.model, this.opts.signal);
+  }
+
+  /** Between iterations: lets timers and signals run, then stops if aborted. */
+  async checkpoint(): Promise<void> {
+    await yieldToEventLoop();
+    this.throwIfAborted();
+  }
+
+  /** The envelope of the finished artifact, with the seconds trained so far. */
+  envelope(data: InteractionDataset, seconds = this.seconds()): ReturnType<typeof artifactEnvelope> {
+    return artifactEnvelope(data, this.model, this.params, this.seed, seconds);
+  }
+}
+
 /** Default progress sink: one JSON line per report on stderr. */
 export function stderrProgress(progress: TrainingProgress): void {
   const loss = progress.loss === undefined ? '' : ` loss=${progress.loss.toPrecision(5)}`;

@@ -5,15 +5,21 @@ import { lineChart } from './svg-charts';
 /** The per-cycle figures of one arm, as the feedback study records them. */
 export interface FeedbackCycle {
   readonly cycle: number;
+  /** Watches started from a recommendation / recommendation requests (null without recommendations). */
   readonly conversion: number | null;
   readonly watchesPerSession: number;
+  /** Share of started watches that were finished (the simulated user liked them). */
   readonly completionRate: number;
+  /** Concentration of what was recommended (null without recommendations). */
   readonly exposureGini: number | null;
   readonly exposureTop10Share: number | null;
   readonly exposureCoverage: number | null;
+  /** Concentration and coverage of what was watched (comparable across all arms). */
   readonly watchGini: number;
   readonly watchCoverage: number;
+  /** Entropy (bits) of the genre mix of all watches in the cycle. */
   readonly genreEntropy: number;
+  /** Mean cosine between each user's watched genre mix and their hidden genre affinities (1 = aligned). */
   readonly tasteAlignment: number;
 }
 

@@ -3,16 +3,7 @@ import { InteractionDataset } from '../../../datasets/interaction-dataset';
 import { allocFloat32, buildCsr, transposeCsr } from '../../csr';
 import { balancedRanges, KernelPool } from '../../parallel/kernel-pool';
 import { createRng } from '../../random';
-import {
-  activeUsers,
-  artifactEnvelope,
-  mergeParams,
-  recencyWeights,
-  throwIfAborted,
-  Trainer,
-  TrainOptions,
-  yieldToEventLoop,
-} from '../../trainer';
+import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
 import { AlsWasmSolver } from './als-wasm';
 import { AlsKernelInit, AlsResult, AlsSide, AlsTask, createKernelHandler, partialGram } from './als.kernel';
 
@@ -53,15 +44,13 @@ export const alsTrainer: Trainer<AlsParams> = {
   },
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
-    const params = mergeParams(this.defaults, partial);
-    const started = performance.now();
+    const run = new TrainingRun('als', this.defaults, partial, seed, opts);
+    const params = run.params;
     const workers = opts.workers ?? 2;
     const shared = workers > 1;
     const nU = data.users.length;
     const nI = data.movies.length;
     const f = params.factors;
-    const progress = (phase: string, iteration: number, iterations: number) =>
-      opts.onProgress?.({ model: 'als', phase, iteration, iterations, seconds: (performance.now() - started) / 1000 });
 
     const ratingMax = data.ratingScaleMax;
     const recency = recencyWeights(data, params.halfLifeDays, params.decayFloor);
@@ -75,8 +64,8 @@ export const alsTrainer: Trainer<AlsParams> = {
       { shared },
     );
     const itemUsers = transposeCsr(userItems, shared);
-    progress('csr', 0, params.iterations);
-    throwIfAborted('als', opts.signal);
+    run.progress('csr', 0, params.iterations);
+    run.throwIfAborted();
 
     // Small random init (as implicit does); users are solved first, so only Y matters.
     const rng = createRng(seed);
@@ -131,13 +120,11 @@ export const alsTrainer: Trainer<AlsParams> = {
       for (let it = 1; it <= params.iterations; it++) {
         const t0 = performance.now();
         await halfStep('users');
-        await yieldToEventLoop();
-        throwIfAborted('als', opts.signal);
+        await run.checkpoint();
         await halfStep('items');
         iterationSeconds.push((performance.now() - t0) / 1000);
-        progress('iteration', it, params.iterations);
-        await yieldToEventLoop();
-        throwIfAborted('als', opts.signal);
+        run.progress('iteration', it, params.iterations);
+        await run.checkpoint();
       }
     } finally {
       await pool.close();
@@ -149,9 +136,8 @@ export const alsTrainer: Trainer<AlsParams> = {
     let meanConfidence = 0;
     for (let k = 0; k < userItems.values.length; k++) meanConfidence += userItems.values[k];
     meanConfidence /= Math.max(1, userItems.values.length);
-    const seconds = (performance.now() - started) / 1000;
     return {
-      ...artifactEnvelope(data, 'als', params, seed, seconds),
+      ...run.envelope(data),
       tensors: {
         // Copies out of shared memory: the artifact owns plain buffers.
         userFactors: { data: Float32Array.from(userFactors), shape: [nU, f] },

@@ -2,16 +2,7 @@ import { NewArtifact } from '../../../model-artifacts/artifact-format';
 import { itemFeatureNames, userFeatureNames } from '../../../model-artifacts/scorers/demographics';
 import { InteractionDataset } from '../../../datasets/interaction-dataset';
 import { createRng, shuffleInPlace } from '../../random';
-import {
-  activeUsers,
-  artifactEnvelope,
-  mergeParams,
-  recencyWeights,
-  throwIfAborted,
-  Trainer,
-  TrainOptions,
-  yieldToEventLoop,
-} from '../../trainer';
+import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
 import { FeatureMatrix, hybridEpoch, HybridState, represent } from './hybrid.kernel';
 
 export interface HybridParams {
@@ -68,8 +59,8 @@ export const hybridTrainer: Trainer<HybridParams> = {
   },
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
-    const params = mergeParams(this.defaults, partial);
-    const started = performance.now();
+    const run = new TrainingRun('hybrid', this.defaults, partial, seed, opts);
+    const params = run.params;
     const rng = createRng(seed);
     const nU = data.users.length;
     const nI = data.movies.length;
@@ -111,16 +102,8 @@ export const hybridTrainer: Trainer<HybridParams> = {
         rng.next,
         params,
       );
-      opts.onProgress?.({
-        model: 'hybrid',
-        phase: 'epoch',
-        iteration: epoch,
-        iterations: params.epochs,
-        loss,
-        seconds: (performance.now() - started) / 1000,
-      });
-      await yieldToEventLoop();
-      throwIfAborted('hybrid', opts.signal);
+      run.progress('epoch', epoch, params.epochs, loss);
+      await run.checkpoint();
     }
 
     // Serving artifacts: summed representations, plus shared user-feature embeddings for new users.
@@ -141,7 +124,7 @@ export const hybridTrainer: Trainer<HybridParams> = {
     }
     const userFeatureEmbeddings = state.userEmb.slice(nU * dim);
     return {
-      ...artifactEnvelope(data, 'hybrid', params, seed, (performance.now() - started) / 1000),
+      ...run.envelope(data),
       tensors: {
         userRepr: { data: userRepr, shape: [nU, dim] },
         itemRepr: { data: itemRepr, shape: [nI, dim] },

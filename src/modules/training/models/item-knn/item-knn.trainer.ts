@@ -2,15 +2,7 @@ import { NewArtifact } from '../../../model-artifacts/artifact-format';
 import { InteractionDataset } from '../../../datasets/interaction-dataset';
 import { buildCsr, transposeCsr } from '../../csr';
 import { balancedRanges, KernelPool } from '../../parallel/kernel-pool';
-import {
-  artifactEnvelope,
-  mergeParams,
-  recencyWeights,
-  throwIfAborted,
-  Trainer,
-  TrainOptions,
-  yieldToEventLoop,
-} from '../../trainer';
+import { recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
 import { createKernelHandler, ItemKnnResult, ItemKnnTask } from './item-knn.kernel';
 
 export interface ItemKnnParams {
@@ -29,8 +21,8 @@ export const itemKnnTrainer: Trainer<ItemKnnParams> = {
   defaults: { neighbours: 100, shrink: 10, weighting: 'binary', halfLifeDays: 0 },
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
-    const params = mergeParams(this.defaults, partial);
-    const started = performance.now();
+    const run = new TrainingRun('item-knn', this.defaults, partial, seed, opts);
+    const params = run.params;
     const workers = opts.workers ?? 2;
     const shared = workers > 1;
     const nU = data.users.length;
@@ -48,7 +40,7 @@ export const itemKnnTrainer: Trainer<ItemKnnParams> = {
       for (let a = itemUsers.indptr[i]; a < itemUsers.indptr[i + 1]; a++) s += itemUsers.values[a] ** 2;
       itemNorms[i] = Math.sqrt(s);
     }
-    throwIfAborted('item-knn', opts.signal);
+    run.throwIfAborted();
     const n = params.neighbours;
     const neighbours = new Int32Array(nI * n);
     const similarities = new Float32Array(nI * n);
@@ -69,21 +61,14 @@ export const itemKnnTrainer: Trainer<ItemKnnParams> = {
           neighbours.set(r.neighbours, r.start * n);
           similarities.set(r.similarities, r.start * n);
         }
-        opts.onProgress?.({
-          model: 'item-knn',
-          phase: 'similarities',
-          iteration: Math.min(ranges.length, b + batch),
-          iterations: ranges.length,
-          seconds: (performance.now() - started) / 1000,
-        });
-        await yieldToEventLoop();
-        throwIfAborted('item-knn', opts.signal);
+        run.progress('similarities', Math.min(ranges.length, b + batch), ranges.length);
+        await run.checkpoint();
       }
     } finally {
       await pool.close();
     }
     return {
-      ...artifactEnvelope(data, 'item-knn', params, seed, (performance.now() - started) / 1000),
+      ...run.envelope(data),
       tensors: {
         neighbours: { data: neighbours, shape: [nI, n] },
         similarities: { data: similarities, shape: [nI, n] },

@@ -1,7 +1,7 @@
 import { NewArtifact } from '../../../model-artifacts/artifact-format';
 import { demographicSegment } from '../../../model-artifacts/scorers/demographics';
 import { InteractionDataset } from '../../../datasets/interaction-dataset';
-import { artifactEnvelope, mergeParams, throwIfAborted, Trainer, TrainOptions } from '../../trainer';
+import { Trainer, TrainingRun, TrainOptions } from '../../trainer';
 
 export interface PopularityParams {
   /** Half-life of an interaction's weight, counted back from the newest interaction. */
@@ -24,9 +24,9 @@ export const popularityTrainer: Trainer<PopularityParams> = {
   defaults: { halfLifeDays: 60, segmented: true, segmentPrior: 200 },
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
-    const params = mergeParams(this.defaults, partial);
-    const started = performance.now();
-    throwIfAborted('popularity', opts.signal);
+    const run = new TrainingRun('popularity', this.defaults, partial, seed, opts);
+    const params = run.params;
+    run.throwIfAborted();
     const nI = data.movies.length;
     const segments = ['global'];
     const segmentRow = new Map<string, number>([['global', 0]]);
@@ -70,10 +70,10 @@ export const popularityTrainer: Trainer<PopularityParams> = {
     // Items nobody watched are never recommended.
     for (let row = 0; row < rows; row++)
       for (let i = 0; i < nI; i++) if (raw[i] === 0) scores[row * nI + i] = -Infinity;
-    const seconds = (performance.now() - started) / 1000;
-    opts.onProgress?.({ model: 'popularity', phase: 'count', iteration: 1, iterations: 1, seconds });
+    const seconds = run.seconds();
+    run.progress('count', 1, 1);
     return {
-      ...artifactEnvelope(data, 'popularity', params, seed, seconds),
+      ...run.envelope(data, seconds),
       tensors: {
         scores: { data: scores, shape: [rows, nI] },
         userSegment: { data: userSegment, shape: [data.users.length] },

@@ -1,16 +1,7 @@
 import { NewArtifact } from '../../../model-artifacts/artifact-format';
 import { InteractionDataset } from '../../../datasets/interaction-dataset';
 import { createRng, shuffleInPlace } from '../../random';
-import {
-  activeUsers,
-  artifactEnvelope,
-  mergeParams,
-  recencyWeights,
-  throwIfAborted,
-  Trainer,
-  TrainOptions,
-  yieldToEventLoop,
-} from '../../trainer';
+import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
 import { sgdEpoch, SvdModel } from './svd.kernel';
 
 export interface SvdParams {
@@ -75,8 +66,8 @@ export const svdTrainer: Trainer<SvdParams> = {
   },
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
-    const params = mergeParams(this.defaults, partial);
-    const started = performance.now();
+    const run = new TrainingRun('svd', this.defaults, partial, seed, opts);
+    const params = run.params;
     const rng = createRng(seed);
     const nU = data.users.length;
     const nI = data.movies.length;
@@ -130,16 +121,8 @@ export const svdTrainer: Trainer<SvdParams> = {
         rng.next,
       ));
       learningRate *= params.learningRateDecay;
-      opts.onProgress?.({
-        model: 'svd',
-        phase: 'epoch',
-        iteration: epoch,
-        iterations: params.epochs,
-        loss: trainRmse,
-        seconds: (performance.now() - started) / 1000,
-      });
-      await yieldToEventLoop();
-      throwIfAborted('svd', opts.signal);
+      run.progress('epoch', epoch, params.epochs, trainRmse);
+      await run.checkpoint();
     }
     const itemActive = Int32Array.from(itemRatings, (c) => (c >= params.minItemRatings ? 1 : 0));
     const rankingItemTerm = choice ? model.choiceBias : model.itemBias;
@@ -151,7 +134,7 @@ export const svdTrainer: Trainer<SvdParams> = {
       (b, i) => b + params.rankingPopularityWeight * Math.log1p(interactions[i]),
     );
     return {
-      ...artifactEnvelope(data, 'svd', params, seed, (performance.now() - started) / 1000),
+      ...run.envelope(data),
       tensors: {
         userFactors: { data: model.userFactors, shape: [nU, f] },
         itemFactors: { data: model.itemFactors, shape: [nI, f] },
