@@ -1,6 +1,5 @@
-import type { EventBus } from '../modules/events/event-bus';
 import { CatalogMovie } from './catalog/catalog-generator';
-import { EventBusLineSink } from './output/line-sink';
+import { EventBusLineSink, StreamPublisher } from './output/line-sink';
 import { AttackModel, planAttack } from './simulator/attack';
 import { Simulation, SimulationStats } from './simulator/engine';
 import { PlatformUser } from './users/population';
@@ -27,7 +26,7 @@ export interface BootstrapOptions {
 
 export interface BootstrapTarget {
   readonly catalogService: CatalogImporter;
-  readonly bus: EventBus;
+  readonly bus: StreamPublisher;
   readonly topic: string;
 }
 

@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { EventBus } from '../../modules/events/event-bus';
 
 /** Where simulated stream lines go. Batches arrive in time order. */
 export interface LineSink {
@@ -43,12 +42,21 @@ export class MemoryLineSink implements LineSink {
 }
 
 /**
+ * What the world needs of a stream: publish keyed messages to a topic. The
+ * service's EventBus (in-process or Kafka) fits it structurally, so the
+ * simulated world imports nothing from the service.
+ */
+export interface StreamPublisher {
+  publish(topic: string, messages: readonly { readonly key: string; readonly value: string }[]): Promise<void>;
+}
+
+/**
  * Publishes each line as one message to the stream topic (in-process bus or
  * Kafka), keyed by user id so a user's events stay in order within a partition.
  */
 export class EventBusLineSink implements LineSink {
   constructor(
-    private readonly bus: EventBus,
+    private readonly bus: StreamPublisher,
     private readonly topic: string,
   ) {}
 
