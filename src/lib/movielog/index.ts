@@ -1,0 +1,27 @@
+/**
+ * The `movielog` stream contract: how a line is written and how it is read.
+ * Framework-free (no NestJS, storage or events); this file is the library's
+ * only public surface.
+ */
+export {
+  formatAccountLine,
+  formatLogTime,
+  formatRatingLine,
+  formatRecommendationLine,
+  formatWatchLine,
+  recommendationLineHash,
+} from './log-line.format';
+export type { RecommendationLineFields } from './log-line.format';
+export { DEFAULT_MAX_LINE_BYTES, LINE_TYPES, parseLogLine, parseLogTime, REJECTION_REASONS } from './log-line.parser';
+export type {
+  AccountLine,
+  LineType,
+  LogLine,
+  ParseOptions,
+  ParseResult,
+  RatingLine,
+  RecommendationLine,
+  Rejection,
+  RejectionReason,
+  WatchLine,
+} from './log-line.parser';
