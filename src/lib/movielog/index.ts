@@ -1,6 +1,6 @@
 /**
- * The `movielog` stream contract: how a line is written and how it is read.
- * Framework-free (no NestJS, storage or events); this file is the library's
+ * The `movielog` stream contract: how a line is written, how it is read, and
+ * which user's history it changes. Framework-free (no NestJS, storage or events); this file is the library's
  * only public surface.
  */
 export {
@@ -25,3 +25,4 @@ export type {
   RejectionReason,
   WatchLine,
 } from './log-line.parser';
+export { userWhoseHistoryChanged, userWhoseHistoryChangedIn } from './history-change';
