@@ -1,11 +1,17 @@
 import fc from 'fast-check';
 import { userWhoseHistoryChanged, userWhoseHistoryChangedIn } from './history-change';
 import {
+  accountLine,
   formatAccountLine,
+  formatLogTime,
   formatRatingLine,
   formatRecommendationLine,
   formatWatchLine,
+  LogTimeFormatter,
+  ratingLine,
+  recommendationLine,
   recommendationLineHash,
+  watchLine,
 } from './log-line.format';
 import { parseLogLine, parseLogTime, ParseOptions, ParseResult, REJECTION_REASONS } from './log-line.parser';
 
@@ -295,6 +301,52 @@ describe('recommendationLineHash', () => {
   it('ignores items of failed responses', () => {
     expect(recommendationLineHash({ ...base, status: 500 })).toBe(
       recommendationLineHash({ ...base, status: 500, items: [] }),
+    );
+  });
+});
+
+describe("line builders over a formatted time (the simulator's hot path)", () => {
+  const at = fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2100, 0, 1) });
+  const user = fc.nat({ max: 2_147_483_647 });
+
+  it('LogTimeFormatter writes what formatLogTime writes, cached or not', () => {
+    const clock = new LogTimeFormatter();
+    fc.assert(
+      fc.property(at, fc.integer({ min: 0, max: 2_500 }), (ms, step) => {
+        expect(clock.millis(ms)).toBe(formatLogTime(ms));
+        expect(clock.seconds(ms)).toBe(formatLogTime(ms).slice(0, 19));
+        // The next line mostly falls in the same second: the cached prefix.
+        expect(clock.millis(ms + step)).toBe(formatLogTime(ms + step));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the formatters are the builders over formatLogTime', () => {
+    fc.assert(
+      fc.property(
+        at,
+        user,
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 1, max: 5 }),
+        (ms, userId, n, rating) => {
+          const time = formatLogTime(ms);
+          const movieId = `movie+${n}`;
+          expect(formatWatchLine({ at: ms, userId, movieId, minute: n })).toBe(watchLine(time, userId, movieId, n));
+          expect(formatRatingLine({ at: ms, userId, movieId, rating })).toBe(ratingLine(time, userId, movieId, rating));
+          expect(formatAccountLine({ at: ms, userId })).toBe(accountLine(time, userId));
+          expect(
+            formatRecommendationLine({
+              at: ms,
+              userId,
+              server: 'h:1',
+              status: 200,
+              items: [movieId, 'x'],
+              latencyMs: n,
+            }),
+          ).toBe(recommendationLine(time, userId, 'h:1', 200, `${movieId},x`, n));
+        },
+      ),
     );
   });
 });
