@@ -10,8 +10,8 @@
  * way the store aggregates them (watch_aggregate: one row per user and movie;
  * rating: the latest rating per user and movie), without a database.
  */
+import { parseLogLine, ParseOptions } from '../lib/movielog';
 import type { InteractionDataset } from '../modules/datasets/interaction-dataset';
-import { parseLogLine, ParseOptions } from '../modules/ingestion/log-line.parser';
 import { addCount } from '../modules/monitoring/drift/drift-math';
 import {
   compareProfiles,

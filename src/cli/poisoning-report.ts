@@ -18,8 +18,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseLogLine } from '../lib/movielog';
 import { InteractionDataset } from '../modules/datasets/interaction-dataset';
-import { parseLogLine } from '../modules/ingestion/log-line.parser';
 import { Scorer } from '../modules/model-artifacts/scorer';
 import { ActivityTableBuilder } from '../modules/security/poisoning/activity-table';
 import { detectShilling, ShillingReport } from '../modules/security/poisoning/shilling-detector';

@@ -3,12 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import {
-  formatAccountLine,
-  formatRatingLine,
-  formatRecommendationLine,
-  formatWatchLine,
-} from '../../src/modules/ingestion/log-line.format';
+import { formatAccountLine, formatRatingLine, formatRecommendationLine, formatWatchLine } from '../../src/lib/movielog';
 import type { DeadLetterEnvelope } from '../../src/modules/ingestion/ingestion.service';
 import {
   createScratchDatabase,

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_LINE_BYTES, parseLogLine } from '../../src/modules/ingestion/log-line.parser';
+import { DEFAULT_MAX_LINE_BYTES, parseLogLine } from '../../src/lib/movielog';
 import { MemoryLineSink } from '../../src/world/output/line-sink';
 import { planAttack } from '../../src/world/simulator/attack';
 import { Simulation } from '../../src/world/simulator/engine';

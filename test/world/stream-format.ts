@@ -1,6 +1,7 @@
 /**
  * Strict patterns for the four stream line formats, written independently of
- * the simulator's formatters so the tests check the contract, not the code.
+ * the formatters the simulator uses (src/lib/movielog) so the tests check the
+ * contract, not the code.
  */
 const TIME = String.raw`(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?)`;
 const USER = String.raw`(\d+)`;

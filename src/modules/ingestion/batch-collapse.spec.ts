@@ -1,7 +1,6 @@
+import { formatRecommendationLine, LogLine, recommendationLineHash } from '../../lib/movielog';
 import type { BusRecord } from '../events/event-bus';
 import { collapseLines, collapseRecords } from './batch-collapse';
-import { formatRecommendationLine, recommendationLineHash } from './log-line.format';
-import { LogLine } from './log-line.parser';
 
 const T = Date.UTC(2026, 10, 26, 6, 0, 0);
 const options = { ratingScaleMax: 5, maxLineBytes: 8192, now: T + 3_600_000, maxFutureSkewMs: 0 };

@@ -1,6 +1,12 @@
+import {
+  LineType,
+  LogLine,
+  ParseOptions,
+  parseLogLine,
+  recommendationLineHash,
+  RejectionReason,
+} from '../../lib/movielog';
 import type { BusRecord } from '../events/event-bus';
-import { recommendationLineHash } from './log-line.format';
-import { LineType, LogLine, ParseOptions, parseLogLine, RejectionReason } from './log-line.parser';
 
 /**
  * Collapses one batch of stream records into the set-based writes that store

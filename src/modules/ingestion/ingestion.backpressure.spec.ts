@@ -1,3 +1,4 @@
+import { formatWatchLine } from '../../lib/movielog';
 import { loadConfig } from '../config/app-config';
 import { EventBus, RecordBatch, SubscribeOptions, Subscription } from '../events/event-bus';
 import { MetricsRegistry } from '../metrics/metrics.registry';
@@ -5,7 +6,6 @@ import { CollapsedBatch } from './batch-collapse';
 import { IngestionMetrics } from './ingestion.metrics';
 import { IngestionRepository } from './ingestion.repository';
 import { IngestionService } from './ingestion.service';
-import { formatWatchLine } from './log-line.format';
 
 /** Back-pressure and write slots, with a store whose writes finish only when the test says so. */
 describe('IngestionService back-pressure', () => {

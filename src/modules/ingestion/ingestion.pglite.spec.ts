@@ -4,19 +4,19 @@ import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../app.factory';
 import { createRootLogger } from '../../common/logger';
-import { loadConfig } from '../config/app-config';
-import { EVENT_BUS, EventBus, BusRecord } from '../events/event-bus';
-import { MetricsRegistry } from '../metrics/metrics.registry';
-import { StorageService } from '../storage/storage.service';
-import { IngestionRepository } from './ingestion.repository';
-import { DeadLetterEnvelope, IngestionService } from './ingestion.service';
 import {
   formatAccountLine,
   formatRatingLine,
   formatRecommendationLine,
   formatWatchLine,
   recommendationLineHash,
-} from './log-line.format';
+} from '../../lib/movielog';
+import { loadConfig } from '../config/app-config';
+import { EVENT_BUS, EventBus, BusRecord } from '../events/event-bus';
+import { MetricsRegistry } from '../metrics/metrics.registry';
+import { StorageService } from '../storage/storage.service';
+import { IngestionRepository } from './ingestion.repository';
+import { DeadLetterEnvelope, IngestionService } from './ingestion.service';
 
 const T = Date.UTC(2026, 10, 25, 12, 0, 0);
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { recommendationLineHash } from '../../lib/movielog';
 import { SqlConnection } from '../storage/sql-connection';
 import { StorageService } from '../storage/storage.service';
 import { CollapsedBatch, DeadLetterRow } from './batch-collapse';
-import { recommendationLineHash } from './log-line.format';
 
 /** A response this service served, as the serving module records it. */
 export interface ServedRecommendation {

@@ -6,13 +6,13 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
+import { ParseOptions } from '../../lib/movielog';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { BatchContext, EVENT_BUS, EventBus, PartitionLag, RecordBatch, Subscription } from '../events/event-bus';
 import { CollapsedBatch, collapseRecords, DeadLetterRow } from './batch-collapse';
 import { IngestionMetrics } from './ingestion.metrics';
 import { IngestionRepository } from './ingestion.repository';
-import { ParseOptions } from './log-line.parser';
 
 /** What one stored batch was; given to observers before its offsets are committed. */
 export interface StoredBatch {

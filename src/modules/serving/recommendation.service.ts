@@ -7,6 +7,7 @@ import {
   OnApplicationBootstrap,
   Optional,
 } from '@nestjs/common';
+import { userWhoseHistoryChanged } from '../../lib/movielog';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EVENT_BUS, EventBus, Subscription } from '../events/event-bus';
@@ -231,15 +232,4 @@ async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T>
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The user id of a watch or rating line (the lines that change what to exclude), else null. */
-export function userWhoseHistoryChanged(line: string): number | null {
-  const first = line.indexOf(',');
-  const second = first < 0 ? -1 : line.indexOf(',', first + 1);
-  if (second < 0) return null;
-  const request = line.slice(second + 1, second + 13);
-  if (!request.startsWith('GET /data/m/') && !request.startsWith('GET /rate/')) return null;
-  const userId = Number(line.slice(first + 1, second));
-  return Number.isSafeInteger(userId) && userId >= 0 ? userId : null;
 }

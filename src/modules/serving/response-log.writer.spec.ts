@@ -1,7 +1,7 @@
+import { formatRecommendationLine, recommendationLineHash } from '../../lib/movielog';
 import { loadConfig } from '../config/app-config';
 import { EventBus, OutgoingMessage } from '../events/event-bus';
 import { IngestionRepository, ServedRecommendation } from '../ingestion/ingestion.repository';
-import { formatRecommendationLine, recommendationLineHash } from '../ingestion/log-line.format';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { ResponseLogWriter, ServedResponse } from './response-log.writer';
 import { ServingMetrics } from './serving.metrics';

@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { formatRecommendationLine, recommendationLineHash } from '../../lib/movielog';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EVENT_BUS, EventBus, OutgoingMessage } from '../events/event-bus';
 import { IngestionRepository, ServedRecommendation } from '../ingestion/ingestion.repository';
-import { formatRecommendationLine, recommendationLineHash } from '../ingestion/log-line.format';
 import { ServingMetrics } from './serving.metrics';
 
 export interface ServedResponse {

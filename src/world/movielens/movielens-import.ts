@@ -1,6 +1,6 @@
+import { LogTimeFormatter, ratingLine } from '../../lib/movielog';
 import { CatalogMovie, movieSlug } from '../catalog/catalog-generator';
 import { Genre, MOVIELENS_GENRE_TO_TMDB } from '../catalog/genres';
-import { rateLine, TimestampFormatter } from '../simulator/log-lines';
 import { MovieLensData, MovieLensMovie } from '../../lib/movielens';
 
 /** A user row for the catalog import; MovieLens ml-latest/25m/20m have no demographics, so fields may be null. */
@@ -101,10 +101,10 @@ export function* movieLensRatingLines(
   const order = new Uint32Array(r.length);
   for (let i = 0; i < r.length; i++) order[i] = i;
   order.sort((a, b) => r.timestamp[a] - r.timestamp[b] || a - b);
-  const clock = new TimestampFormatter();
+  const clock = new LogTimeFormatter();
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
-    yield rateLine(
+    yield ratingLine(
       clock.seconds(r.timestamp[i] * 1000),
       r.userId[i],
       slugOf.get(r.movieId[i])!,

@@ -1,3 +1,4 @@
+import { accountLine, LogTimeFormatter, ratingLine, recommendationLine, watchLine } from '../../lib/movielog';
 import { GENRES } from '../catalog/genres';
 import type { LineSink } from '../output/line-sink';
 import type { RecommendationResponse, Recommender } from '../output/http-recommender';
@@ -5,7 +6,6 @@ import { AliasTable, Rng } from '../random';
 import { World } from '../world';
 import { AttackPlan, fakeProfile } from './attack';
 import { EventQueue } from './event-queue';
-import { createAccountLine, rateLine, recommendationLine, TimestampFormatter, watchLine } from './log-lines';
 
 export interface SimulationOptions {
   /** Simulated duration in ms from the world's start. */
@@ -115,7 +115,7 @@ export class Simulation {
   private readonly queue = new EventQueue();
   private readonly sessions: Session[] = [];
   private readonly free: number[] = [];
-  private readonly clock = new TimestampFormatter();
+  private readonly clock = new LogTimeFormatter();
   private readonly history: Int32Array;
   private readonly historyNext: Uint8Array;
   private readonly popularity: AliasTable;
@@ -249,13 +249,13 @@ export class Simulation {
         return this.watchMinute(slot, t);
       case Step.Rate: {
         this.emit(
-          rateLine(this.clock.seconds(t), this.world.population.ids[s.user], this.movieId(s.movie), this.rating(s)),
+          ratingLine(this.clock.seconds(t), this.world.population.ids[s.user], this.movieId(s.movie), this.rating(s)),
         );
         this.stats.rateLines++;
         return this.afterWatch(slot, t);
       }
       case Step.Account: {
-        this.emit(createAccountLine(this.clock.seconds(t), this.world.population.ids[s.user]));
+        this.emit(accountLine(this.clock.seconds(t), this.world.population.ids[s.user]));
         this.stats.accountLines++;
         if (this.world.population.isFake(s.user)) {
           s.step = Step.FakeRating;
@@ -272,7 +272,7 @@ export class Simulation {
       case Step.FakeRating: {
         const next = s.queue!.shift();
         if (!next) return this.release(slot);
-        this.emit(rateLine(this.clock.seconds(t), this.world.population.ids[s.user], this.movieId(next[0]), next[1]));
+        this.emit(ratingLine(this.clock.seconds(t), this.world.population.ids[s.user], this.movieId(next[0]), next[1]));
         this.stats.rateLines++;
         this.stats.fakeRatings++;
         if (s.queue!.length === 0) return this.release(slot);
@@ -308,7 +308,7 @@ export class Simulation {
           userId,
           recommender.address,
           response.status,
-          response.items,
+          response.items.join(','),
           response.latencyMs,
         ),
       );

@@ -6,8 +6,11 @@ import { createHash } from 'node:crypto';
  * store agree byte for byte; the parser accepts these and the looser variants
  * other producers write (no milliseconds, `45ms` without a space).
  *
- * The behaviour simulator deliberately keeps its own copy of these formats:
- * the outside world shares no code with the service.
+ * The behaviour simulator writes its lines with the builders below that take
+ * an already formatted time (`LogTimeFormatter`): it formats millions of lines
+ * a second and caches the per-second part of its clock. The simulator is the
+ * outside world and shares no other code with the service; this format is the
+ * stream contract between them, so it has one owner.
  */
 
 /** `2026-11-26T06:48:45.123`: UTC, always with milliseconds, no zone suffix. */
@@ -16,16 +19,71 @@ export function formatLogTime(at: Date | number): string {
   return new Date(ms).toISOString().slice(0, 23);
 }
 
+/**
+ * Formats epoch milliseconds as log times, caching the per-second prefix: the
+ * simulator's clock moves forward through many lines within one second.
+ * `seconds` gives `2026-11-26T06:48:45`, `millis` `2026-11-26T06:48:45.123`
+ * (the same text as `formatLogTime`).
+ */
+export class LogTimeFormatter {
+  private second = Number.NaN;
+  private prefix = '';
+
+  seconds(ms: number): string {
+    const s = Math.floor(ms / 1000);
+    if (s !== this.second) {
+      this.second = s;
+      this.prefix = new Date(s * 1000).toISOString().slice(0, 19);
+    }
+    return this.prefix;
+  }
+
+  millis(ms: number): string {
+    const whole = Math.floor(ms);
+    const frac = whole - Math.floor(whole / 1000) * 1000;
+    return `${this.seconds(whole)}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
+  }
+}
+
+// The four line kinds over a time already formatted (`LogTimeFormatter`, `formatLogTime`).
+
+export function watchLine(time: string, userId: number, movieId: string, minute: number): string {
+  return `${time},${userId},GET /data/m/${movieId}/${minute}.mpg`;
+}
+
+export function ratingLine(time: string, userId: number, movieId: string, rating: number): string {
+  return `${time},${userId},GET /rate/${movieId}=${rating}`;
+}
+
+export function accountLine(time: string, userId: number): string {
+  return `${time},${userId},GET /create_account`;
+}
+
+/**
+ * `result` is written as given: the ranked ids joined by commas, or what a
+ * failed request shows instead (an error text, or nothing). `latencyMs` too.
+ */
+export function recommendationLine(
+  time: string,
+  userId: number,
+  server: string,
+  status: number,
+  result: string,
+  latencyMs: number,
+): string {
+  return `${time},${userId},recommendation request ${server}, status ${status}, result: ${result}, ${latencyMs} ms`;
+}
+
 export function formatWatchLine(line: { at: Date | number; userId: number; movieId: string; minute: number }): string {
-  return `${formatLogTime(line.at)},${line.userId},GET /data/m/${line.movieId}/${line.minute}.mpg`;
+  return watchLine(formatLogTime(line.at), line.userId, line.movieId, line.minute);
 }
 
 export function formatRatingLine(line: { at: Date | number; userId: number; movieId: string; rating: number }): string {
-  return `${formatLogTime(line.at)},${line.userId},GET /rate/${line.movieId}=${line.rating}`;
+  return ratingLine(formatLogTime(line.at), line.userId, line.movieId, line.rating);
 }
 
 export function formatAccountLine(line: { at: Date | number; userId: number }): string {
-  return `${formatLogTime(line.at)},${line.userId},GET /create_account`;
+  return accountLine(formatLogTime(line.at), line.userId);
 }
 
 export interface RecommendationLineFields {
@@ -43,9 +101,13 @@ export interface RecommendationLineFields {
 
 export function formatRecommendationLine(line: RecommendationLineFields): string {
   const result = line.status === 200 ? line.items.join(',') : (line.errorText ?? '');
-  return (
-    `${formatLogTime(line.at)},${line.userId},recommendation request ${line.server}, ` +
-    `status ${line.status}, result: ${result}, ${Math.round(line.latencyMs)} ms`
+  return recommendationLine(
+    formatLogTime(line.at),
+    line.userId,
+    line.server,
+    line.status,
+    result,
+    Math.round(line.latencyMs),
   );
 }
 

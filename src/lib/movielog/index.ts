@@ -1,0 +1,33 @@
+/**
+ * The `movielog` stream contract: how a line is written, how it is read, and
+ * which user's history it changes. Framework-free (no NestJS, storage or
+ * events); this file is the library's only public surface. See README.md.
+ */
+export {
+  accountLine,
+  formatAccountLine,
+  formatLogTime,
+  formatRatingLine,
+  formatRecommendationLine,
+  formatWatchLine,
+  LogTimeFormatter,
+  ratingLine,
+  recommendationLine,
+  recommendationLineHash,
+  watchLine,
+} from './log-line.format';
+export type { RecommendationLineFields } from './log-line.format';
+export { DEFAULT_MAX_LINE_BYTES, LINE_TYPES, parseLogLine, parseLogTime, REJECTION_REASONS } from './log-line.parser';
+export type {
+  AccountLine,
+  LineType,
+  LogLine,
+  ParseOptions,
+  ParseResult,
+  RatingLine,
+  RecommendationLine,
+  Rejection,
+  RejectionReason,
+  WatchLine,
+} from './log-line.parser';
+export { userWhoseHistoryChanged, userWhoseHistoryChangedIn } from './history-change';
