@@ -189,7 +189,11 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Evaluates every running canary now (the timer calls this; so can an operator or a test). */
   async evaluateAll(): Promise<{ id: string; decision: CanaryDecision; report: GuardrailReport }[]> {
-    if (this.evaluating) await this.evaluating.catch(() => undefined);
+    // A tick or an operator waits for the evaluation under way; that evaluation's own caller also receives its error.
+    if (this.evaluating)
+      await this.evaluating.catch((error: unknown) =>
+        this.logger.warn(`earlier canary evaluation failed: ${(error as Error).message}`),
+      );
     const work = (async () => {
       const out: { id: string; decision: CanaryDecision; report: GuardrailReport }[] = [];
       for (const e of this.experiments.runningExperiments.filter((x) => x.kind === 'canary')) {
@@ -328,7 +332,14 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     this.experiments.replaceRunning(e);
     this.states.delete(e.id);
     this.metrics.canaryShare.set({ experiment: e.id }, 0);
-    void this.experiments.reload().catch(() => undefined);
+    // Routing already left the finished canary (replaceRunning above); the reload only refreshes the rest.
+    void this.experiments
+      .reload()
+      .catch((error: unknown) =>
+        this.logger.warn(
+          `could not reload running experiments after canary ${e.id} ended: ${(error as Error).message}`,
+        ),
+      );
   }
 
   private observe(o: RecommendationOutcome): void {
