@@ -15,6 +15,22 @@ import { AuditKind, AuditService } from '../governance/audit/audit.service';
 import { ModelRegistryService } from '../governance/registry/model-registry.service';
 import { PromotionGate } from '../governance/registry/promotion-gate.service';
 import {
+  CanaryDecision,
+  canaryPlan,
+  CanaryState,
+  decideStep,
+  freshState,
+  GuardrailReport,
+  guardrailReport,
+  promotionDeniedReasons,
+  promotionTelemetry,
+  recordOutcome,
+  startNextStep,
+  stepElapsedMs,
+  stepLook,
+  validCanarySteps,
+} from './canary-decision';
+import {
   CanaryGuardrails,
   DEFAULT_CANARY_STEPS,
   DEFAULT_GUARDRAILS,
@@ -29,8 +45,6 @@ import { ExperimentsRepository } from './experiments.repository';
 import { ExperimentsService } from './experiments.service';
 import { RecommendationOutcome } from './online-join';
 import { OnlineTelemetryService } from './online-telemetry.service';
-import { emptyHistogram, histogramQuantile, latencyBucket } from './outcome-buckets';
-import { alwaysValidPValue, proportionLook, SequentialLook } from './stats';
 
 export interface StartCanaryInput {
   readonly candidate: string;
@@ -40,71 +54,9 @@ export interface StartCanaryInput {
   readonly settings?: Partial<ExperimentSettings>;
 }
 
-/** What the guardrails read for one arm. */
-interface ArmStats {
-  /** user → [responses, conversions] while in this arm. */
-  readonly users: Map<number, [number, number]>;
-  responses: number;
-  errors: number;
-  latency: number[];
-}
-
-interface CanaryState {
-  /** Since the canary started (users stay in the candidate as shares grow). */
-  readonly total: { control: ArmStats; candidate: ArmStats };
-  /** Since the current step started (wall clock and stream clock at the start). */
-  step: { control: ArmStats; candidate: ArmStats; startedAt: number; startedStream: number | null };
-  readonly looks: SequentialLook[];
-  /**
-   * The primary metric of both arms in the last finished step that had a control: one window, one assignment,
-   * so neither time of day nor how long users have been in an arm tilts the comparison.
-   */
-  compared: ArmComparison | null;
-}
-
-interface ArmComparison {
-  readonly share: number;
-  readonly candidateRate: number;
-  readonly controlRate: number;
-  readonly candidateUsers: number;
-  readonly controlUsers: number;
-  /** Standard error of candidateRate − controlRate (Welch: per-user rates, unequal variances); null if unknown. */
-  readonly differenceStdError: number | null;
-}
-
-export interface GuardrailReport {
-  readonly step: number;
-  readonly share: number;
-  /** Users and the share of them who converted, per arm, in the current step (what the conversion guardrail compares). */
-  readonly candidateUsers: number;
-  readonly controlUsers: number;
-  readonly candidateConversion: number;
-  readonly controlConversion: number;
-  /** The primary metric over the whole canary: conversions per response, averaged over the arm's users. */
-  readonly candidateConversionRate: number;
-  readonly controlConversionRate: number;
-  readonly sequentialPValue: number;
-  readonly errorRate: number;
-  readonly latencyP95Ms: number;
-  readonly latencyP99Ms: number;
-  readonly broken: readonly string[];
-  readonly readyToAdvance: boolean;
-}
-
-export type CanaryDecision = 'hold' | 'advance' | 'rollback' | 'promote';
-
 const CANARY_ACTOR = 'service:canary';
 /** The role whose authority the canary controller uses at the promotion gate. */
 const CANARY_ROLE = 'release-manager';
-/** Responses the candidate needs in a step before error rate and latency are judged. */
-const MIN_RESPONSES_FOR_RATES = 50;
-/**
- * Users each arm needs in a step before the conversion test looks: the mSPRT's normal approximation is wrong for
- * a handful of users (right after a step starts, 0 of 2 against 14 of 17 gave p = 0.0001).
- */
-const MIN_USERS_FOR_CONVERSION_TEST = 30;
-
-const emptyArm = (): ArmStats => ({ users: new Map(), responses: 0, errors: 0, latency: emptyHistogram() });
 
 /**
  * Canary releases: the candidate gets a growing share of traffic
@@ -115,6 +67,9 @@ const emptyArm = (): ArmStats => ({ users: new Map(), responses: 0, errors: 0, l
  * advance and rollback is an `experiment.decision` in the audit trail; the
  * rollback rejects the candidate through the PromotionGate, and the final step
  * asks the gate for canary → production with the measured canaryTelemetry.
+ *
+ * The decisions themselves are pure functions in canary-decision.ts; this
+ * class feeds them the outcomes and the clocks and carries them out.
  *
  * The per-step statistics live in memory: after a restart the current step
  * starts measuring again (the persisted minute buckets keep the history).
@@ -177,8 +132,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     if (candidate.state !== 'canary')
       throw new ConflictException(`model ${candidate.id} is ${candidate.state}, not canary`);
     const steps = input.steps ?? DEFAULT_CANARY_STEPS;
-    if (steps.length === 0 || steps.some((s, i) => !(s > 0 && s <= 1) || (i > 0 && s <= steps[i - 1])))
-      throw new BadRequestException('steps must be increasing shares in (0, 1]');
+    if (!validCanarySteps(steps)) throw new BadRequestException('steps must be increasing shares in (0, 1]');
     const settings: ExperimentSettings = {
       ...DEFAULT_SETTINGS,
       ...input.settings,
@@ -235,7 +189,11 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Evaluates every running canary now (the timer calls this; so can an operator or a test). */
   async evaluateAll(): Promise<{ id: string; decision: CanaryDecision; report: GuardrailReport }[]> {
-    if (this.evaluating) await this.evaluating.catch(() => undefined);
+    // A tick or an operator waits for the evaluation under way; that evaluation's own caller also receives its error.
+    if (this.evaluating)
+      await this.evaluating.catch((error: unknown) =>
+        this.logger.warn(`earlier canary evaluation failed: ${(error as Error).message}`),
+      );
     const work = (async () => {
       const out: { id: string; decision: CanaryDecision; report: GuardrailReport }[] = [];
       for (const e of this.experiments.runningExperiments.filter((x) => x.kind === 'canary')) {
@@ -264,131 +222,49 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
 
   report(e: Experiment): GuardrailReport {
     const state = this.stateOf(e.id);
-    const guard = e.settings.guardrails ?? DEFAULT_GUARDRAILS;
-    const share = e.canaryShare ?? 0;
-    // The conversion guardrail compares the arms within the current step: the same window and a fixed assignment,
-    // so both arms' users had the same time to convert (over the whole canary, the users a step moved into the
-    // candidate joined it late and had less time, which favours the control).
-    const { control, candidate } = state.step;
-    const [cUsers, cConv] = userConversions(control);
-    const [tUsers, tConv] = userConversions(candidate);
-    const looks = [...state.looks];
-    if (cUsers >= MIN_USERS_FOR_CONVERSION_TEST && tUsers >= MIN_USERS_FOR_CONVERSION_TEST)
-      looks.push(proportionLook(cConv, cUsers, tConv, tUsers));
-    const sequentialPValue = alwaysValidPValue(looks, e.settings.sequentialTau);
-    const steps = e.settings.canarySteps ?? DEFAULT_CANARY_STEPS;
-    // One sequential test per step: α is split across the steps, so the canary's false-alarm rate stays ≤ α.
-    const alpha = e.settings.alpha / steps.length;
-    const candidateConversion = tUsers ? tConv / tUsers : 0;
-    const controlConversion = cUsers ? cConv / cUsers : 0;
-    const step = state.step.candidate;
-    const errorRate = step.responses ? step.errors / step.responses : 0;
-    const latencyP95Ms = histogramQuantile(step.latency, 0.95);
-    const latencyP99Ms = histogramQuantile(step.latency, 0.99);
-    const broken: string[] = [];
-    if (sequentialPValue < alpha && candidateConversion < controlConversion)
-      broken.push(
-        `conversion significantly worse: candidate ${(candidateConversion * 100).toFixed(1)}% of ${tUsers} users vs ` +
-          `control ${(controlConversion * 100).toFixed(1)}% of ${cUsers} in this step (always-valid p=${sequentialPValue.toPrecision(3)} < ${alpha.toPrecision(3)})`,
-      );
-    if (step.responses >= MIN_RESPONSES_FOR_RATES && errorRate > guard.maxErrorRate)
-      broken.push(`error rate ${(errorRate * 100).toFixed(2)}% above ${(guard.maxErrorRate * 100).toFixed(2)}%`);
-    if (step.responses >= MIN_RESPONSES_FOR_RATES && latencyP99Ms > guard.maxLatencyP99Ms)
-      broken.push(`p99 latency ${latencyP99Ms} ms above ${guard.maxLatencyP99Ms} ms`);
-    const stepUsers = state.step.candidate.users.size;
-    const lastStep = (e.canaryStep ?? 0) >= steps.length - 1;
-    // The last step holds until the candidate has the traffic the promotion policy asks for (not a failure).
-    const readyToAdvance =
-      broken.length === 0 &&
-      stepUsers >= guard.minUsersPerStep &&
-      this.stepElapsedMs(state) >= guard.minStepMs &&
-      (!lastStep || candidate.responses >= (guard.minRequestsToPromote ?? DEFAULT_GUARDRAILS.minRequestsToPromote));
-    return {
-      step: e.canaryStep ?? 0,
-      share,
-      candidateUsers: tUsers,
-      controlUsers: cUsers,
-      candidateConversion,
-      controlConversion,
-      candidateConversionRate: meanUserRate(state.total.candidate),
-      controlConversionRate: meanUserRate(state.total.control),
-      sequentialPValue,
-      errorRate,
-      latencyP95Ms,
-      latencyP99Ms,
-      broken,
-      readyToAdvance,
-    };
+    return guardrailReport(canaryPlan(e), state, this.stepElapsedMs(state));
   }
 
   private async evaluate(e: Experiment): Promise<{ decision: CanaryDecision; report: GuardrailReport }> {
     await this.telemetry.flush();
     const state = this.stateOf(e.id);
+    const plan = canaryPlan(e);
     const report = this.report(e);
-    const { control, candidate } = state.step;
-    const [cUsers, cConv] = userConversions(control);
-    const [tUsers, tConv] = userConversions(candidate);
-    if (cUsers >= MIN_USERS_FOR_CONVERSION_TEST && tUsers >= MIN_USERS_FOR_CONVERSION_TEST)
-      state.looks.push(proportionLook(cConv, cUsers, tConv, tUsers));
-    if (report.broken.length > 0) {
-      await this.rollback(e, report, report.broken, CANARY_ACTOR);
-      return { decision: 'rollback', report };
+    const look = stepLook(state.step);
+    if (look) state.looks.push(look);
+    const verdict = decideStep(plan, report, this.live.loadFailure(e.arms[1].modelVersion));
+    switch (verdict.decision) {
+      case 'rollback':
+        await this.rollback(e, verdict.report, verdict.reasons, CANARY_ACTOR);
+        return { decision: 'rollback', report: verdict.report };
+      case 'hold':
+        return { decision: 'hold', report };
+      case 'advance': {
+        const advanced = await this.experiments.transition(
+          e,
+          { canaryStep: verdict.nextStep, canaryShare: verdict.to },
+          CANARY_ACTOR,
+          {
+            action: 'canary.advance',
+            from: verdict.from,
+            to: verdict.to,
+            guardrails: report,
+          },
+        );
+        startNextStep(state, verdict.from, Date.now(), this.telemetry.streamTime());
+        this.experiments.replaceRunning(advanced);
+        this.metrics.canaryShare.set({ experiment: e.id }, verdict.to);
+        this.metrics.decisions.inc({ kind: 'canary', decision: 'advance' });
+        return { decision: 'advance', report };
+      }
+      case 'promote':
+        return { decision: await this.promote(e, report), report };
     }
-    // Until the candidate loads, production answers its share and the step measures nothing: a candidate that
-    // cannot load (a tampered or missing artifact) would hold the canary open for ever.
-    const loadFailure = this.live.loadFailure(e.arms[1].modelVersion);
-    if (loadFailure !== undefined) {
-      const reasons = [`candidate model could not be loaded: ${loadFailure}`];
-      const unloadable: GuardrailReport = { ...report, broken: reasons, readyToAdvance: false };
-      await this.rollback(e, unloadable, reasons, CANARY_ACTOR);
-      return { decision: 'rollback', report: unloadable };
-    }
-    if (!report.readyToAdvance) return { decision: 'hold', report };
-    const steps = e.settings.canarySteps ?? DEFAULT_CANARY_STEPS;
-    const next = (e.canaryStep ?? 0) + 1;
-    if (next < steps.length) {
-      const advanced = await this.experiments.transition(
-        e,
-        { canaryStep: next, canaryShare: steps[next] },
-        CANARY_ACTOR,
-        {
-          action: 'canary.advance',
-          from: steps[next - 1],
-          to: steps[next],
-          guardrails: report,
-        },
-      );
-      if (state.step.control.users.size > 0 && state.step.candidate.users.size > 0)
-        state.compared = compareArms(steps[next - 1], state.step.candidate, state.step.control);
-      state.step = this.freshStep();
-      state.looks.length = 0;
-      this.experiments.replaceRunning(advanced);
-      this.metrics.canaryShare.set({ experiment: e.id }, steps[next]);
-      this.metrics.decisions.inc({ kind: 'canary', decision: 'advance' });
-      return { decision: 'advance', report };
-    }
-    return { decision: await this.promote(e, report), report };
   }
 
   private async promote(e: Experiment, report: GuardrailReport): Promise<CanaryDecision> {
     const candidate = e.arms[1].modelVersion;
-    const total = this.stateOf(e.id).total.candidate;
-    const compared = this.stateOf(e.id).compared;
-    const telemetry = {
-      requests: total.responses,
-      errorRate: total.responses ? total.errors / total.responses : 0,
-      latencyP95Ms: histogramQuantile(total.latency, 0.95),
-      // The primary metric (conversions per response per user), both arms measured in the same step: over the
-      // whole canary the candidate's responses come mostly from the later steps (another time of day, users who
-      // joined late), and "converted at least once" grows with time in the arm.
-      onlineMetric: compared?.candidateRate ?? report.candidateConversionRate,
-      championOnlineMetric: compared?.controlRate ?? report.controlConversionRate,
-      // With it, the policy denies only a regression the canary has shown (policies/promotion/canary.rego).
-      ...(compared?.differenceStdError != null ? { onlineDifferenceStdError: compared.differenceStdError } : {}),
-      comparedInStep: compared,
-      sequentialPValue: report.sequentialPValue,
-      experimentId: e.id,
-    };
+    const telemetry = promotionTelemetry(e.id, this.stateOf(e.id), report);
     const { decision } = await this.gate.requestTransition({
       modelId: candidate,
       to: 'production',
@@ -398,12 +274,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
       canaryTelemetry: telemetry,
     });
     if (!decision.allowed) {
-      await this.rollback(
-        e,
-        report,
-        decision.reasons.map((r) => `promotion denied: ${r}`),
-        CANARY_ACTOR,
-      );
+      await this.rollback(e, report, promotionDeniedReasons(decision.reasons), CANARY_ACTOR);
       return 'rollback';
     }
     const done = await this.experiments.transition(
@@ -461,7 +332,14 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     this.experiments.replaceRunning(e);
     this.states.delete(e.id);
     this.metrics.canaryShare.set({ experiment: e.id }, 0);
-    void this.experiments.reload().catch(() => undefined);
+    // Routing already left the finished canary (replaceRunning above); the reload only refreshes the rest.
+    void this.experiments
+      .reload()
+      .catch((error: unknown) =>
+        this.logger.warn(
+          `could not reload running experiments after canary ${e.id} ended: ${(error as Error).message}`,
+        ),
+      );
   }
 
   private observe(o: RecommendationOutcome): void {
@@ -469,17 +347,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     if (!id) return;
     const e = this.experiments.runningExperiments.find((x) => x.id === id);
     if (!e || e.kind !== 'canary') return;
-    const state = this.stateOf(id);
-    const arm = o.attribution.arm === 'candidate' ? 'candidate' : 'control';
-    for (const stats of [state.total[arm], state.step[arm]]) {
-      const u = stats.users.get(o.userId) ?? [0, 0];
-      u[0]++;
-      if (o.converted) u[1]++;
-      stats.users.set(o.userId, u);
-      stats.responses++;
-      if (o.status !== 200) stats.errors++;
-      stats.latency[latencyBucket(o.latencyMs)]++;
-    }
+    recordOutcome(this.stateOf(id), o);
   }
 
   private stateOf(id: string): CanaryState {
@@ -489,70 +357,10 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private freshState(): CanaryState {
-    return {
-      total: { control: emptyArm(), candidate: emptyArm() },
-      step: this.freshStep(),
-      looks: [],
-      compared: null,
-    };
+    return freshState(Date.now(), this.telemetry.streamTime());
   }
 
-  private freshStep(): CanaryState['step'] {
-    return {
-      control: emptyArm(),
-      candidate: emptyArm(),
-      startedAt: Date.now(),
-      startedStream: this.telemetry.streamTime(),
-    };
-  }
-
-  /**
-   * How long the current step has lasted: the longer of wall-clock time and
-   * stream (event) time. With a live feed they agree; with a replayed or
-   * simulated feed in compressed time, a step lasts `minStepMs` of the users' time.
-   */
   private stepElapsedMs(state: CanaryState): number {
-    const wall = Date.now() - state.step.startedAt;
-    const now = this.telemetry.streamTime();
-    const start = state.step.startedStream;
-    return now !== null && start !== null ? Math.max(wall, now - start) : wall;
+    return stepElapsedMs(state.step, Date.now(), this.telemetry.streamTime());
   }
-}
-
-/** Conversions per response of each user in the arm, averaged over users (0 without users). */
-/** Both arms' mean per-user rates in one step, and the standard error of their difference. */
-function compareArms(share: number, candidate: ArmStats, control: ArmStats): ArmComparison {
-  const candidateRate = meanUserRate(candidate);
-  const controlRate = meanUserRate(control);
-  const n = candidate.users.size;
-  const m = control.users.size;
-  // With a single user an arm has no variance estimate: the error is unknown, never 0.
-  const differenceStdError =
-    n > 1 && m > 1
-      ? Math.sqrt(userRateVariance(candidate, candidateRate) / n + userRateVariance(control, controlRate) / m)
-      : null;
-  return { share, candidateRate, controlRate, candidateUsers: n, controlUsers: m, differenceStdError };
-}
-
-/** Sample variance (n − 1) of the users' conversion rates. */
-function userRateVariance(stats: ArmStats, mean: number): number {
-  let sum = 0;
-  for (const [responses, conversions] of stats.users.values()) {
-    const rate = responses > 0 ? conversions / responses : 0;
-    sum += (rate - mean) ** 2;
-  }
-  return stats.users.size > 1 ? sum / (stats.users.size - 1) : 0;
-}
-
-function meanUserRate(stats: ArmStats): number {
-  let sum = 0;
-  for (const [responses, conversions] of stats.users.values()) sum += responses > 0 ? conversions / responses : 0;
-  return stats.users.size ? sum / stats.users.size : 0;
-}
-
-/** Users in an arm and how many of them converted at least once. */
-function userConversions(stats: ArmStats): [number, number] {
-  let converted = 0;
-  for (const [, c] of stats.users.values()) if (c > 0) converted++;
-  return [stats.users.size, converted];
 }

@@ -12,7 +12,7 @@ import { alwaysValidPValue, confidenceSequence, mixtureLikelihoodRatio, proporti
 import { minimumSampleSizeForMeans, minimumSampleSizePerArm } from './power';
 import { newcombeDifference, twoProportionZTest, wilsonInterval } from './proportions';
 import { sampleRatioMismatch } from './srm';
-import { studentTQuantile, summaryFromSums, welchTTest } from './welch';
+import { sampleSummary, studentTQuantile, summaryFromSums, welchStandardError, welchTTest } from './welch';
 
 // Expected values were computed with Python 3 + scipy 1.17.1 (scipy.stats.norm/t/chi2,
 // scipy.special.betainc/gammaincc/gammaln, stats.ttest_ind_from_stats, stats.chisquare),
@@ -83,6 +83,23 @@ describe('Welch t-test', () => {
     const s = summaryFromSums(4, 1 + 2 + 3 + 4, 1 + 4 + 9 + 16);
     expect(s.mean).toBe(2.5);
     expect(s.variance).toBeCloseTo(5 / 3, 12);
+  });
+
+  it('summaries of values held in memory (two passes)', () => {
+    const s = sampleSummary([1, 2, 3, 4]);
+    expect(s).toEqual({ n: 4, mean: 2.5, variance: 5 / 3 });
+    // Cancellation: the sum of squares loses these digits, the two-pass form keeps them.
+    expect(sampleSummary([1e9 + 1, 1e9 + 2, 1e9 + 3]).variance).toBe(1);
+    expect(sampleSummary([0.7])).toEqual({ n: 1, mean: 0.7, variance: NaN });
+    expect(sampleSummary([])).toEqual({ n: 0, mean: NaN, variance: NaN });
+  });
+
+  it('standard error of the difference: √(s²_a/n_a + s²_b/n_b), the one the t statistic divides by', () => {
+    const a = { n: 30, mean: 10, variance: 4 };
+    const b = { n: 25, mean: 11.5, variance: 9 };
+    expect(welchStandardError(a, b)).toBeCloseTo(Math.sqrt(4 / 30 + 9 / 25), 15);
+    expect(welchStandardError(a, b)).toBeCloseTo(1.5 / welchTTest(a, b).statistic, 12);
+    expect(welchStandardError(b, a)).toBe(welchStandardError(a, b));
   });
 });
 

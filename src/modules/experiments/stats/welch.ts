@@ -17,6 +17,27 @@ export function summaryFromSums(n: number, sum: number, sumSquares: number): Sam
 }
 
 /**
+ * Summary of per-unit values in two passes (mean first, then squared deviations from it): exact where
+ * `summaryFromSums`'s sum of squares loses digits to cancellation, for the samples held in memory.
+ */
+export function sampleSummary(values: readonly number[]): SampleSummary {
+  const n = values.length;
+  let sum = 0;
+  for (const v of values) sum += v;
+  if (n === 0) return { n: 0, mean: NaN, variance: NaN };
+  const mean = sum / n;
+  if (n === 1) return { n, mean, variance: NaN };
+  let squares = 0;
+  for (const v of values) squares += (v - mean) ** 2;
+  return { n, mean, variance: squares / (n - 1) };
+}
+
+/** Standard error of mean_b − mean_a with unequal variances (Welch 1947): √(s²_a/n_a + s²_b/n_b). */
+export function welchStandardError(a: SampleSummary, b: SampleSummary): number {
+  return Math.sqrt(a.variance / a.n + b.variance / b.n);
+}
+
+/**
  * Welch's unequal-variance t-test (Welch 1947, Biometrika 34:28) with the
  * Welch–Satterthwaite degrees of freedom; two-sided, effect = mean_b − mean_a.
  */
@@ -27,7 +48,7 @@ export function welchTTest(
 ): TestResult & Interval & { df: number } {
   const va = a.variance / a.n;
   const vb = b.variance / b.n;
-  const se = Math.sqrt(va + vb);
+  const se = welchStandardError(a, b);
   const difference = b.mean - a.mean;
   if (!(se > 0)) return { difference, statistic: 0, pValue: 1, df: NaN, lower: difference, upper: difference };
   const df = (va + vb) ** 2 / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
