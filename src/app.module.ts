@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { BootstrapModule } from './modules/bootstrap/bootstrap.module';
 import { CatalogModule } from './modules/catalog/catalog.module';
 import { AppConfig } from './modules/config/app-config';
 import { ConfigModule } from './modules/config/config.module';
@@ -35,6 +36,7 @@ export class AppModule {
         ReleasesModule,
         IngestionModule,
         DatasetsModule,
+        BootstrapModule,
       ],
     };
   }

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import { createRootLogger } from '../../src/common/logger';
+import { DemoBootstrapService } from '../../src/modules/bootstrap/demo-bootstrap.service';
 import { loadConfig } from '../../src/modules/config/app-config';
-import { DemoBootstrapService } from '../../src/modules/releases/demo-bootstrap.service';
 import { StorageService } from '../../src/modules/storage/storage.service';
 import { waitFor } from '../support/services';
 

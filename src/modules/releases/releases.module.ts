@@ -1,18 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { CatalogModule } from '../catalog/catalog.module';
 import { DatasetSnapshotService } from '../datasets/dataset-snapshot.service';
 import { DatasetsModule } from '../datasets/datasets.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
 import { FairnessGateEvaluator } from '../fairness/fairness-gate.evaluator';
 import { FairnessModule } from '../fairness/fairness.module';
 import { GovernanceModule } from '../governance/governance.module';
-import { IngestionModule } from '../ingestion/ingestion.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { PoisoningGateEvaluator } from '../security/poisoning/poisoning-gate.evaluator';
 import { SecurityModule } from '../security/security.module';
-import { ServingModule } from '../serving/serving.module';
-import { DemoBootstrapService } from './demo-bootstrap.service';
 import { DriftGateEvaluator } from './drift-gate.evaluator';
 import { GATE_EVALUATORS, GateEvaluator } from './gate-evaluator';
 import { ModelReleaseService } from './model-release.service';
@@ -21,15 +17,12 @@ import { SNAPSHOT_SOURCE } from './snapshot-source';
 import { RetrainingService } from './retraining.service';
 import { TrainingRunRepository } from './training-run.repository';
 
-/** Model releases: the start-up bootstrap, scheduled retraining and the admin trigger, all through one pipeline. */
+/** Model releases: scheduled retraining and the admin trigger, through the pipeline the demo bootstrap also uses. */
 @Module({
   imports: [
     ScheduleModule.forRoot(),
     GovernanceModule,
     DatasetsModule,
-    IngestionModule,
-    CatalogModule,
-    ServingModule,
     MonitoringModule,
     FairnessModule,
     SecurityModule,
@@ -40,7 +33,6 @@ import { TrainingRunRepository } from './training-run.repository';
     TrainingRunRepository,
     ModelReleaseService,
     RetrainingService,
-    DemoBootstrapService,
     { provide: SNAPSHOT_SOURCE, useExisting: DatasetSnapshotService },
     DriftGateEvaluator,
     // Gates with an evaluator; a gate without one stays missing and the policy denies.
