@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { BootstrapModule } from './modules/bootstrap/bootstrap.module';
 import { CatalogModule } from './modules/catalog/catalog.module';
 import { AppConfig } from './modules/config/app-config';
 import { ConfigModule } from './modules/config/config.module';
 import { DatasetsModule } from './modules/datasets/datasets.module';
 import { EventsModule } from './modules/events/events.module';
 import { ExperimentsModule } from './modules/experiments/experiments.module';
+import { FairnessModule } from './modules/fairness/fairness.module';
 import { GovernanceModule } from './modules/governance/governance.module';
 import { HealthModule } from './modules/health/health.module';
 import { IngestionModule } from './modules/ingestion/ingestion.module';
@@ -33,8 +35,12 @@ export class AppModule {
         ServingModule,
         ExperimentsModule,
         ReleasesModule,
+        // Monitoring (drift), Fairness and Security (poisoning) register the promotion
+        // gates with governance; without one, its gate stays missing and the policy denies.
+        FairnessModule,
         IngestionModule,
         DatasetsModule,
+        BootstrapModule,
       ],
     };
   }

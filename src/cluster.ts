@@ -1,10 +1,8 @@
 import cluster, { Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
+import { METRICS_REQUEST, METRICS_RESPONSE } from './modules/metrics/cluster-metrics';
 
-/** IPC message types between the supervisor and its service processes. */
-export const METRICS_REQUEST = 'marquee:metrics-request';
-export const METRICS_RESPONSE = 'marquee:metrics-response';
 /** A crash loop backs off up to this long between restarts. */
 const MAX_RESTART_DELAY_MS = 30_000;
 
@@ -81,49 +79,4 @@ export function runSupervisor(workers: number, logger: Logger): void {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   logger.info({ workers }, 'supervisor started service processes');
-}
-
-/** This process's worker number under the supervisor, or null when it runs alone. */
-export function workerNumber(): string | null {
-  if (!cluster.isWorker) return null;
-  // Set by runSupervisor for its own children: process plumbing, not operator configuration.
-  // eslint-disable-next-line no-restricted-properties
-  return process.env.MARQUEE_WORKER ?? String(cluster.worker?.id ?? '');
-}
-
-let nextRequest = 0;
-const pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
-let listening = false;
-
-/** Metrics of every service process, through the supervisor (call only in a worker). */
-export function clusterMetrics(timeoutMs = 5_000): Promise<string> {
-  if (!listening) {
-    listening = true;
-    process.on('message', (message: { type?: string; id?: number; text?: string; error?: string }) => {
-      if (message?.type !== METRICS_RESPONSE || message.id === undefined) return;
-      const waiter = pending.get(message.id);
-      pending.delete(message.id);
-      if (!waiter) return;
-      if (message.error !== undefined) waiter.reject(new Error(message.error));
-      else waiter.resolve(message.text ?? '');
-    });
-  }
-  const id = nextRequest++;
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      pending.delete(id);
-      reject(new Error('the supervisor did not answer the metrics request'));
-    }, timeoutMs);
-    pending.set(id, {
-      resolve: (text) => {
-        clearTimeout(timer);
-        resolve(text);
-      },
-      reject: (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    });
-    process.send?.({ type: METRICS_REQUEST, id });
-  });
 }

@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import { createRootLogger } from '../../src/common/logger';
+import { DemoBootstrapService } from '../../src/modules/bootstrap/demo-bootstrap.service';
 import { loadConfig } from '../../src/modules/config/app-config';
-import { DemoBootstrapService } from '../../src/modules/releases/demo-bootstrap.service';
+import { GateRegistry } from '../../src/modules/governance/gates';
 import { StorageService } from '../../src/modules/storage/storage.service';
 import { waitFor } from '../support/services';
 
@@ -47,6 +48,10 @@ describe('start-up bootstrap and the retraining loop (embedded store)', () => {
   afterAll(async () => {
     await app?.close();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('has every promotion gate registered by the module that owns it', () => {
+    expect(app.get(GateRegistry).names()).toEqual(['drift', 'fairness', 'poisoning']);
   });
 
   it('ingests a simulated world, trains through the pipeline and serves a production model', async () => {

@@ -1,10 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { InteractionDataset } from '../datasets/interaction-dataset';
-import { ModelVersion } from '../governance/registry/model-version';
-import { GateEvaluator } from '../releases/gate-evaluator';
-import { SnapshotRef } from '../releases/snapshot-source';
+import { GateEvaluator, GateInput } from '../governance/gates';
 import { FairnessAudit } from './audit/offline-audit';
 import { FairnessAuditService } from './fairness-audit.service';
 
@@ -41,18 +38,14 @@ export interface FairnessGateResult {
  */
 @Injectable()
 export class FairnessGateEvaluator implements GateEvaluator {
-  readonly gate = 'fairness' as const;
+  readonly gate = 'fairness';
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audits: FairnessAuditService,
   ) {}
 
-  async evaluate(input: {
-    readonly model: ModelVersion;
-    readonly snapshot: SnapshotRef;
-    readonly data: InteractionDataset;
-  }): Promise<FairnessGateResult> {
+  async evaluate(input: GateInput): Promise<FairnessGateResult> {
     const { model, data } = input;
     const audit = await this.audits.auditRecipe(
       { modelType: model.modelType, params: model.params, seed: model.seed },

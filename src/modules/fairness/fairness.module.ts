@@ -1,16 +1,28 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { GateRegistry, GatesModule } from '../governance/gates';
 import { FairnessAuditService } from './fairness-audit.service';
 import { FairnessGateEvaluator } from './fairness-gate.evaluator';
 import { FairnessMetrics } from './fairness.metrics';
 import { FairnessRepository } from './fairness.repository';
 
 /**
- * Fairness audits and the 'fairness' promotion gate. The releases module
- * imports this module and lists FairnessGateEvaluator in its GATE_EVALUATORS
- * array. Needs the global ConfigModule, MetricsModule and StorageModule (online audits).
+ * Fairness audits and the 'fairness' promotion gate, which this module
+ * registers with governance's GateRegistry. Imports only the gate contract
+ * (GatesModule), not all of governance. Needs the global ConfigModule,
+ * MetricsModule and StorageModule (online audits).
  */
 @Module({
+  imports: [GatesModule],
   providers: [FairnessMetrics, FairnessRepository, FairnessAuditService, FairnessGateEvaluator],
-  exports: [FairnessAuditService, FairnessGateEvaluator, FairnessMetrics],
+  exports: [FairnessAuditService, FairnessMetrics],
 })
-export class FairnessModule {}
+export class FairnessModule implements OnModuleInit {
+  constructor(
+    private readonly gates: GateRegistry,
+    private readonly fairnessGate: FairnessGateEvaluator,
+  ) {}
+
+  onModuleInit(): void {
+    this.gates.register(this.fairnessGate);
+  }
+}

@@ -10,7 +10,7 @@ import {
   HistogramConfiguration,
   Registry,
 } from 'prom-client';
-import { clusterMetrics, workerNumber } from '../../cluster';
+import { clusterMetrics, workerNumber } from './cluster-metrics';
 
 /**
  * The service's one Prometheus registry. Modules create their metrics here

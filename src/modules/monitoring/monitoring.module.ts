@@ -1,7 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { DatasetsModule } from '../datasets/datasets.module';
+import { GateRegistry } from '../governance/gates';
 import { GovernanceModule } from '../governance/governance.module';
 import { AuditChainMonitor } from './audit-chain.monitor';
+import { DriftGateEvaluator } from './drift/drift-gate.evaluator';
 import { DriftRepository } from './drift/drift.repository';
 import { DriftService } from './drift/drift.service';
 import { HttpMetricsHook } from './http-metrics.hook';
@@ -9,13 +11,23 @@ import { MonitoringMetrics } from './monitoring.metrics';
 
 /**
  * Monitoring: generic HTTP metrics, the audit-chain health gauge, and data /
- * prediction drift (gauges, the `drift` promotion gate, audit records when it
- * blocks). Prometheus config, alert rules and Grafana dashboards live in
- * monitoring/ and grafana/ at the repository root.
+ * prediction drift (gauges, the `drift` promotion gate registered with
+ * governance's GateRegistry, audit records when it blocks). Prometheus config,
+ * alert rules and Grafana dashboards live in monitoring/ and grafana/ at the
+ * repository root.
  */
 @Module({
   imports: [GovernanceModule, DatasetsModule],
-  providers: [MonitoringMetrics, HttpMetricsHook, AuditChainMonitor, DriftRepository, DriftService],
+  providers: [MonitoringMetrics, HttpMetricsHook, AuditChainMonitor, DriftRepository, DriftService, DriftGateEvaluator],
   exports: [DriftService, AuditChainMonitor],
 })
-export class MonitoringModule {}
+export class MonitoringModule implements OnModuleInit {
+  constructor(
+    private readonly gates: GateRegistry,
+    private readonly driftGate: DriftGateEvaluator,
+  ) {}
+
+  onModuleInit(): void {
+    this.gates.register(this.driftGate);
+  }
+}

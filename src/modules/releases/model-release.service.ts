@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { Inject, Injectable, Logger, Optional, UnprocessableEntityException } from '@nestjs/common';
+import { Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { AuditService } from '../governance/audit/audit.service';
+import { GateRegistry, SnapshotRef } from '../governance/gates';
 import { ModelRegistryService } from '../governance/registry/model-registry.service';
 import { ModelVersion } from '../governance/registry/model-version';
 import { PromotionGate, TransitionOutcome } from '../governance/registry/promotion-gate.service';
 import { trainAndEvaluate } from '../training/pipeline/train-and-evaluate';
 import { stderrProgress } from '../training/trainer';
-import { GATE_EVALUATORS, GateEvaluator } from './gate-evaluator';
-import { SNAPSHOT_SOURCE, SnapshotRef, SnapshotSource } from './snapshot-source';
+import { SNAPSHOT_SOURCE, SnapshotSource } from './snapshot-source';
 import { TrainingRunRepository } from './training-run.repository';
 
 export interface ReleaseRequest {
@@ -45,7 +45,8 @@ export interface ReleaseOutcome {
  * One model release, the same path for the start-up bootstrap, scheduled
  * retraining and the admin API: snapshot → train and evaluate → register with
  * provenance → gates → policy-gated promotion. Nothing here changes what is
- * in production except through PromotionGate.
+ * in production except through PromotionGate. The gates are whatever modules
+ * registered with governance's GateRegistry; releases knows none of them.
  */
 @Injectable()
 export class ModelReleaseService {
@@ -58,7 +59,7 @@ export class ModelReleaseService {
     private readonly gate: PromotionGate,
     private readonly audit: AuditService,
     private readonly runs: TrainingRunRepository,
-    @Optional() @Inject(GATE_EVALUATORS) private readonly evaluators: readonly GateEvaluator[] = [],
+    private readonly gateRegistry: GateRegistry,
   ) {}
 
   /**
@@ -117,7 +118,8 @@ export class ModelReleaseService {
       request.actor,
     );
     const gates: Record<string, unknown> = {};
-    for (const evaluator of this.evaluators) {
+    // A gate no module registered is not evaluated: it stays missing and the policy denies.
+    for (const evaluator of this.gateRegistry.evaluators()) {
       const result = await evaluator.evaluate({ model, snapshot, data });
       await this.registry.recordGateResult(model.id, evaluator.gate, result, `service:${evaluator.gate}-gate`);
       gates[evaluator.gate] = result;

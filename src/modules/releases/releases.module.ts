@@ -1,54 +1,31 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { CatalogModule } from '../catalog/catalog.module';
 import { DatasetSnapshotService } from '../datasets/dataset-snapshot.service';
 import { DatasetsModule } from '../datasets/datasets.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
-import { FairnessGateEvaluator } from '../fairness/fairness-gate.evaluator';
-import { FairnessModule } from '../fairness/fairness.module';
 import { GovernanceModule } from '../governance/governance.module';
-import { IngestionModule } from '../ingestion/ingestion.module';
-import { MonitoringModule } from '../monitoring/monitoring.module';
-import { PoisoningGateEvaluator } from '../security/poisoning/poisoning-gate.evaluator';
-import { SecurityModule } from '../security/security.module';
-import { ServingModule } from '../serving/serving.module';
-import { DemoBootstrapService } from './demo-bootstrap.service';
-import { DriftGateEvaluator } from './drift-gate.evaluator';
-import { GATE_EVALUATORS, GateEvaluator } from './gate-evaluator';
 import { ModelReleaseService } from './model-release.service';
 import { RetrainingController } from './retraining.controller';
-import { SNAPSHOT_SOURCE } from './snapshot-source';
 import { RetrainingService } from './retraining.service';
+import { SNAPSHOT_SOURCE } from './snapshot-source';
 import { TrainingRunRepository } from './training-run.repository';
 
-/** Model releases: the start-up bootstrap, scheduled retraining and the admin trigger, all through one pipeline. */
+/**
+ * Model releases: scheduled retraining and the admin trigger, through one
+ * pipeline (ModelReleaseService, also used by the demo bootstrap). The gates
+ * come from governance's GateRegistry, where the modules owning them register
+ * them: an application that runs releases imports those modules too (AppModule
+ * imports MonitoringModule, FairnessModule and SecurityModule), and a gate no
+ * module registered stays missing, so the policy denies.
+ */
 @Module({
-  imports: [
-    ScheduleModule.forRoot(),
-    GovernanceModule,
-    DatasetsModule,
-    IngestionModule,
-    CatalogModule,
-    ServingModule,
-    MonitoringModule,
-    FairnessModule,
-    SecurityModule,
-    ExperimentsModule,
-  ],
+  imports: [ScheduleModule.forRoot(), GovernanceModule, DatasetsModule, ExperimentsModule],
   controllers: [RetrainingController],
   providers: [
     TrainingRunRepository,
     ModelReleaseService,
     RetrainingService,
-    DemoBootstrapService,
     { provide: SNAPSHOT_SOURCE, useExisting: DatasetSnapshotService },
-    DriftGateEvaluator,
-    // Gates with an evaluator; a gate without one stays missing and the policy denies.
-    {
-      provide: GATE_EVALUATORS,
-      inject: [DriftGateEvaluator, FairnessGateEvaluator, PoisoningGateEvaluator],
-      useFactory: (...evaluators: GateEvaluator[]) => evaluators,
-    },
   ],
   exports: [ModelReleaseService, RetrainingService],
 })

@@ -1,13 +1,11 @@
 import { InteractionDataset } from '../datasets/interaction-dataset';
+import { SnapshotRef } from '../governance/gates';
 
-/** A frozen dataset snapshot, as releases refer to it. */
-export interface SnapshotRef {
-  readonly id: string;
-  readonly contentHash: string;
-  readonly cutoff: Date;
-}
-
-/** What a model release needs from the datasets module. */
+/**
+ * What a model release needs from the datasets module (DatasetSnapshotService
+ * provides it, see ReleasesModule). A port of three calls rather than the whole
+ * service, so the pipeline and its tests depend only on what they use.
+ */
 export interface SnapshotSource {
   /** Freezes everything ingested up to `cutoff`. */
   create(cutoff: Date): Promise<SnapshotRef>;

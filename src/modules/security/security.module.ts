@@ -2,6 +2,7 @@ import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions } from '../datasets/snapshot-exclusions';
+import { GateRegistry } from '../governance/gates';
 import { GovernanceModule } from '../governance/governance.module';
 import { securityHeadersFor } from './hardening/security-headers';
 import { OpenApiController } from './openapi/openapi.controller';
@@ -58,7 +59,8 @@ export class HttpProtections implements OnModuleInit {
 
 /**
  * Security: HTTP protections (rate limits, headers) and the data-poisoning
- * defence (shilling detectors, quarantine, review API, poisoning gate). Provides
+ * defence (shilling detectors, quarantine, review API, poisoning gate, which
+ * this module registers with governance's GateRegistry). Provides
  * SNAPSHOT_EXCLUSIONS so snapshot builders leave quarantined accounts out.
  */
 @Module({
@@ -79,6 +81,15 @@ export class HttpProtections implements OnModuleInit {
       inject: [PoisoningScanService],
     },
   ],
-  exports: [RateLimiter, PoisoningScanService, PoisoningGateEvaluator, SNAPSHOT_EXCLUSIONS],
+  exports: [RateLimiter, PoisoningScanService, SNAPSHOT_EXCLUSIONS],
 })
-export class SecurityModule {}
+export class SecurityModule implements OnModuleInit {
+  constructor(
+    private readonly gates: GateRegistry,
+    private readonly poisoningGate: PoisoningGateEvaluator,
+  ) {}
+
+  onModuleInit(): void {
+    this.gates.register(this.poisoningGate);
+  }
+}

@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
 import { ROLES } from '../access/roles';
+import { POLICY_GATES } from '../gates/gate-registry';
 
 /** Parses a request body (or query) with zod; a 400 names every bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -43,7 +44,8 @@ export const PromotionBody = z.object({
       onlineDifferenceStdError: z.number().nonnegative().optional(),
     })
     .optional(),
-  gates: z.record(z.enum(['fairness', 'drift', 'poisoning']), gateResult).optional(),
+  // User input: only the gates the policy requires may be asserted with a promotion request.
+  gates: z.record(z.enum(POLICY_GATES), gateResult).optional(),
 });
 
 export const GateBody = gateResult;

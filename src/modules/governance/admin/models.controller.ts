@@ -5,7 +5,7 @@ import { CurrentPrincipal, RequirePermission } from '../access/require-permissio
 import { Principal } from '../access/roles';
 import { CanaryTelemetry } from '../policy/promotion-policy';
 import { LineageService } from '../registry/lineage.service';
-import { GateName, ModelRegistryService } from '../registry/model-registry.service';
+import { ModelRegistryService } from '../registry/model-registry.service';
 import { PromotionGate } from '../registry/promotion-gate.service';
 import { GateBody, ListModelsQuery, parseInput, PromotionBody, RegisterModelBody, RollbackBody } from './admin-dto';
 
@@ -46,7 +46,7 @@ export class ModelsController {
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
   ) {
-    await this.registry.recordGateResult(id, gate as GateName, parseInput(GateBody, body), principal.name);
+    await this.registry.recordGateResult(id, gate, parseInput(GateBody, body), principal.name);
     return this.registry.get(id);
   }
 

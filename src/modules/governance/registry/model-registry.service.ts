@@ -14,11 +14,9 @@ import { APP_CONFIG } from '../../config/config.module';
 import { ArtifactIntegrityError, readArtifact } from '../../model-artifacts/artifact-format';
 import { SqlConnection } from '../../storage/sql-connection';
 import { AuditKind, AuditService } from '../audit/audit.service';
+import { GateRegistry } from '../gates/gate-registry';
 import { ModelVersion } from './model-version';
 import { ModelVersionRepository } from './model-version.repository';
-
-export const GATES = ['fairness', 'drift', 'poisoning'] as const;
-export type GateName = (typeof GATES)[number];
 
 export interface RegisterModelRequest {
   /** Artifact directory, relative to DATA_DIR or absolute inside it. */
@@ -45,6 +43,7 @@ export class ModelRegistryService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: ModelVersionRepository,
     private readonly audit: AuditService,
+    private readonly gates: GateRegistry,
   ) {}
 
   /** Registers an artifact as a candidate after verifying every file hash. */
@@ -141,16 +140,19 @@ export class ModelRegistryService {
     return { production: production ?? null, canaries: await this.repository.findInState(slot, 'canary') };
   }
 
-  /** Stores a gate result (fairness, drift, poisoning); the policy reads it at the next promotion. */
+  /**
+   * Stores a gate result; the policy reads it at the next promotion. The gate
+   * must be known: one the policy requires or one a module registered.
+   */
   async recordGateResult(
     modelId: string,
-    gate: GateName,
+    gate: string,
     result: { passed: boolean; [measurement: string]: unknown },
     actor = 'system',
     tx?: SqlConnection,
   ): Promise<void> {
-    if (!(GATES as readonly string[]).includes(gate)) {
-      throw new BadRequestException(`unknown gate ${gate} (expected ${GATES.join(', ')})`);
+    if (!this.gates.isKnown(gate)) {
+      throw new BadRequestException(`unknown gate ${gate} (expected ${this.gates.knownGates().join(', ')})`);
     }
     if (typeof result?.passed !== 'boolean') throw new BadRequestException('a gate result needs a boolean "passed"');
     const work = async (db: SqlConnection) => {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { GatesModule } from '../gates/gates.module';
 import { GovernanceMetrics } from '../governance-metrics';
 import { PolicyModule } from '../policy/policy.module';
 import { LineageRepository } from './lineage.repository';
@@ -10,7 +11,7 @@ import { PromotionGate } from './promotion-gate.service';
 
 /** Model registry, lifecycle (through the PromotionGate) and lineage. */
 @Module({
-  imports: [AuditModule, PolicyModule],
+  imports: [AuditModule, PolicyModule, GatesModule],
   providers: [
     GovernanceMetrics,
     ModelVersionRepository,

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { GateRegistry } from '../gates/gate-registry';
 import { LineageService } from '../registry/lineage.service';
 import { ComplianceReportData, renderHtml, renderMarkdown } from './compliance-report';
 
@@ -21,11 +22,12 @@ export class ComplianceReportService {
   constructor(
     private readonly lineage: LineageService,
     private readonly audit: AuditService,
+    private readonly gates: GateRegistry,
   ) {}
 
   async gather(modelId: string, generatedBy: string): Promise<ComplianceReportData> {
     const [lineage, chain] = await Promise.all([this.lineage.forModel(modelId), this.audit.verify()]);
-    return { generatedAt: new Date(), generatedBy, lineage, chain };
+    return { generatedAt: new Date(), generatedBy, lineage, chain, gateNames: this.gates.knownGates() };
   }
 
   async write(modelId: string, generatedBy: string, outDir = DEFAULT_REPORTS_DIR): Promise<WrittenReport> {

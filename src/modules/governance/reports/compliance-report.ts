@@ -1,4 +1,5 @@
 import { ChainVerification } from '../audit/audit-chain';
+import { POLICY_GATES } from '../gates/gate-registry';
 import { ModelLineage } from '../registry/lineage.service';
 
 /** Everything an auditor needs about one model, gathered at `generatedAt`. */
@@ -7,6 +8,8 @@ export interface ComplianceReportData {
   readonly generatedBy: string;
   readonly lineage: ModelLineage;
   readonly chain: ChainVerification;
+  /** Gates to report, evaluated or not: the policy's and every registered one (default: the policy's). */
+  readonly gateNames?: readonly string[];
 }
 
 interface Section {
@@ -102,7 +105,7 @@ function sections(data: ComplianceReportData): Section[] {
       title: 'Gate results',
       table: {
         head: ['Gate', 'Result'],
-        rows: ['fairness', 'drift', 'poisoning'].map((gate) => [gate, gateSummary(model.gates[gate])]),
+        rows: (data.gateNames ?? POLICY_GATES).map((gate) => [gate, gateSummary(model.gates[gate])]),
       },
     },
     {

@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { GateEvaluator } from '../../releases/gate-evaluator';
+import { GateEvaluation, GateEvaluator, GateInput } from '../../governance/gates';
 import { PoisoningScanService } from './poisoning-scan.service';
 
 /**
- * The poisoning gate for the release pipeline (releases lists it in
- * GATE_EVALUATORS): a freshly trained model passes only when no quarantined
- * account flagged up to its snapshot's cutoff still awaits review.
+ * The poisoning gate for the release pipeline (SecurityModule registers it
+ * with governance's GateRegistry): a freshly trained model passes only when no
+ * quarantined account flagged up to its snapshot's cutoff still awaits review.
  */
 @Injectable()
 export class PoisoningGateEvaluator implements GateEvaluator {
-  readonly gate = 'poisoning' as const;
+  readonly gate = 'poisoning';
 
   constructor(private readonly poisoning: PoisoningScanService) {}
 
-  async evaluate(input: Parameters<GateEvaluator['evaluate']>[0]): Promise<{ passed: boolean; [m: string]: unknown }> {
+  async evaluate(input: GateInput): Promise<GateEvaluation> {
     return { ...(await this.poisoning.gateResultAt(input.snapshot.cutoff)) };
   }
 }

@@ -8,8 +8,8 @@ import { ModelRegistryService } from '../governance/registry/model-registry.serv
 import { PromotionGate } from '../governance/registry/promotion-gate.service';
 import { IngestionService } from '../ingestion/ingestion.service';
 import { ModelLoaderService } from '../serving/model-loader.service';
+import { ModelReleaseService } from '../releases/model-release.service';
 import { StorageService } from '../storage/storage.service';
-import { ModelReleaseService } from './model-release.service';
 
 const BOOTSTRAP_ACTOR = 'service:bootstrap';
 const JUSTIFICATION =

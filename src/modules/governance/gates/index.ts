@@ -1,0 +1,5 @@
+/** The promotion-gate contract: what a gate-owning module implements and registers. */
+export type { GateEvaluation, GateEvaluator, GateInput } from './gate-evaluator';
+export { GateRegistry, POLICY_GATES } from './gate-registry';
+export { GatesModule } from './gates.module';
+export type { SnapshotRef } from './snapshot-ref';
