@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
+import { InteractionsModule } from '../interactions';
 import { FairnessAuditService } from './fairness-audit.service';
 import { FairnessGateEvaluator } from './fairness-gate.evaluator';
 import { FairnessMetrics } from './fairness.metrics';
-import { FairnessRepository } from './fairness.repository';
 
 /**
  * Fairness audits and the 'fairness' promotion gate. The releases module
  * imports this module and lists FairnessGateEvaluator in its GATE_EVALUATORS
- * array. Needs the global ConfigModule, MetricsModule and StorageModule (online audits).
+ * array. Needs the global ConfigModule, MetricsModule and StorageModule; online
+ * audits read live traffic through the interactions module.
  */
 @Module({
-  providers: [FairnessMetrics, FairnessRepository, FairnessAuditService, FairnessGateEvaluator],
+  imports: [InteractionsModule],
+  providers: [FairnessMetrics, FairnessAuditService, FairnessGateEvaluator],
   exports: [FairnessAuditService, FairnessGateEvaluator, FairnessMetrics],
 })
 export class FairnessModule {}

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DatasetsModule } from '../datasets/datasets.module';
 import { GovernanceModule } from '../governance/governance.module';
+import { InteractionsModule } from '../interactions';
 import { AuditChainMonitor } from './audit-chain.monitor';
-import { DriftRepository } from './drift/drift.repository';
 import { DriftService } from './drift/drift.service';
 import { HttpMetricsHook } from './http-metrics.hook';
 import { MonitoringMetrics } from './monitoring.metrics';
@@ -14,8 +14,8 @@ import { MonitoringMetrics } from './monitoring.metrics';
  * monitoring/ and grafana/ at the repository root.
  */
 @Module({
-  imports: [GovernanceModule, DatasetsModule],
-  providers: [MonitoringMetrics, HttpMetricsHook, AuditChainMonitor, DriftRepository, DriftService],
+  imports: [GovernanceModule, DatasetsModule, InteractionsModule],
+  providers: [MonitoringMetrics, HttpMetricsHook, AuditChainMonitor, DriftService],
   exports: [DriftService, AuditChainMonitor],
 })
 export class MonitoringModule {}

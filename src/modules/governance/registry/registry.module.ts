@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InteractionsModule } from '../../interactions';
 import { AuditModule } from '../audit/audit.module';
 import { GovernanceMetrics } from '../governance-metrics';
 import { PolicyModule } from '../policy/policy.module';
@@ -10,7 +11,7 @@ import { PromotionGate } from './promotion-gate.service';
 
 /** Model registry, lifecycle (through the PromotionGate) and lineage. */
 @Module({
-  imports: [AuditModule, PolicyModule],
+  imports: [AuditModule, PolicyModule, InteractionsModule],
   providers: [
     GovernanceMetrics,
     ModelVersionRepository,
