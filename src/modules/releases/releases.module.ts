@@ -8,6 +8,7 @@ import { FairnessGateEvaluator } from '../fairness/fairness-gate.evaluator';
 import { FairnessModule } from '../fairness/fairness.module';
 import { GovernanceModule } from '../governance/governance.module';
 import { IngestionModule } from '../ingestion/ingestion.module';
+import { InteractionsModule } from '../interactions';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { PoisoningGateEvaluator } from '../security/poisoning/poisoning-gate.evaluator';
 import { SecurityModule } from '../security/security.module';
@@ -28,6 +29,7 @@ import { TrainingRunRepository } from './training-run.repository';
     GovernanceModule,
     DatasetsModule,
     IngestionModule,
+    InteractionsModule,
     CatalogModule,
     ServingModule,
     MonitoringModule,
