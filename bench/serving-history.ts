@@ -2,7 +2,7 @@
  * Per-user history at full scale for the serving benchmark (bench:serve).
  *
  * GET /recommend/<user> reads the user's profile, watches and ratings from
- * PostgreSQL (serving.repository.ts) on every request; against an empty
+ * PostgreSQL (interactions/user-history.repository.ts) on every request; against an empty
  * database those lookups return nothing and cost less than in production.
  * `ensureServingHistoryDatabase` creates, once per shape and seed, a
  * persistent database on the server of DATABASE_URL, migrated with the

@@ -7,8 +7,8 @@
  * reports/drift/acceptance.json. The no-drift run must pass, the drift run must not.
  *
  * The simulator's lines are parsed with ingestion's parser and aggregated the
- * way the store aggregates them (watch_aggregate: one row per user and movie;
- * rating: the latest rating per user and movie), without a database.
+ * way the store aggregates them (watches: one aggregate per user and movie;
+ * ratings: the latest rating per user and movie), without a database.
  */
 import { parseLogLine, ParseOptions } from '../lib/movielog';
 import type { InteractionDataset } from '../modules/datasets/interaction-dataset';

@@ -1,7 +1,7 @@
 /**
  * `npm run fairness:report -- --model <artifact dir | registry id> [--snapshot <id|dir>] [--as-is]
  *    [--users 3000 --movies 500 --interactions 60000 --seed 7] [--out audits]`
- * `npm run fairness:report -- --online [--hours 24]`: live traffic from recommendation_log (needs the database).
+ * `npm run fairness:report -- --online [--hours 24]`: live traffic from the recommendation log (needs the database).
  *
  * Offline fairness audit of one model: per-group ranking quality with the
  * largest gap and its bootstrap interval, item exposure, popularity bias.
@@ -22,8 +22,9 @@ import { InteractionDataset } from '../modules/datasets/interaction-dataset';
 import { auditScorer, auditSplit } from '../modules/fairness/audit/offline-audit';
 import { trainRecipeScorer } from '../modules/fairness/audit/recipe-scorer';
 import { auditServedLists } from '../modules/fairness/audit/online-audit';
-import { FairnessRepository } from '../modules/fairness/fairness.repository';
+import { readOnlineTraffic } from '../modules/fairness/fairness-audit.service';
 import { writeFairnessReport, writeOnlineFairnessReport } from '../modules/fairness/report/fairness-report';
+import { ActivityWindowRepository, CatalogRepository } from '../modules/interactions';
 import { StorageService } from '../modules/storage/storage.service';
 import { governanceCliContext } from '../modules/governance/governance-cli.module';
 import { ModelRegistryService } from '../modules/governance/registry/model-registry.service';
@@ -149,15 +150,15 @@ async function main(): Promise<number> {
 async function onlineReport(hours: number, out: string): Promise<number> {
   const context = await governanceCliContext(loadConfig());
   try {
-    const repository = new FairnessRepository(context.get(StorageService, { strict: false }));
+    const storage = context.get(StorageService, { strict: false });
     const until = new Date();
     const since = new Date(until.getTime() - hours * 3_600_000);
-    const [lists, watches, movies] = await Promise.all([
-      repository.servedLists(since, until),
-      repository.watchStarts(since, until),
-      repository.catalog(),
-    ]);
-    const users = await repository.userProfiles([...new Set(lists.map((l) => l.userId))]);
+    const { lists, watches, users, movies } = await readOnlineTraffic(
+      new ActivityWindowRepository(storage),
+      new CatalogRepository(storage),
+      since,
+      until,
+    );
     const audit = auditServedLists(lists, watches, users, movies);
     const report = await writeOnlineFairnessReport(
       audit,

@@ -34,6 +34,7 @@ import { AuditService } from '../modules/governance/audit/audit.service';
 import { ModelRegistryService } from '../modules/governance/registry/model-registry.service';
 import { PromotionGate } from '../modules/governance/registry/promotion-gate.service';
 import { IngestionService } from '../modules/ingestion/ingestion.service';
+import { ActivityWindowRepository } from '../modules/interactions';
 import { ModelReleaseService } from '../modules/releases/model-release.service';
 import { RetrainingService } from '../modules/releases/retraining.service';
 import { ModelLoaderService } from '../modules/serving/model-loader.service';
@@ -281,14 +282,12 @@ export async function runRetrainingLoop(options: LoopOptions): Promise<LoopResul
   };
   /** Waits until the schedule has read the stream clock as ingested and no scheduled run is in progress. */
   const waitScheduleIdle = async () => {
-    const storage = app!.get(StorageService);
+    const activity = app!.get(ActivityWindowRepository);
     const retraining = app!.get(RetrainingService);
     for (;;) {
-      const [row] = await storage.sql.query<{ t: Date | string | null }>(
-        'SELECT max(last_seen_at) AS t FROM watch_aggregate',
-      );
+      const latest = await activity.latestWatchAt();
       const s = retraining.schedule();
-      const seen = row?.t ? new Date(row.t).getTime() : null;
+      const seen = latest ? latest.getTime() : null;
       if (!s.running && (seen === null || (s.streamTime !== null && Date.parse(s.streamTime) >= seen))) return;
       await sleep(100);
     }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
 import { GovernanceModule } from '../governance/governance.module';
 import { IngestionModule } from '../ingestion/ingestion.module';
+import { InteractionsModule } from '../interactions';
 import { ReleasesModule } from '../releases/releases.module';
 import { ServingModule } from '../serving/serving.module';
 import { DemoBootstrapService } from './demo-bootstrap.service';
@@ -15,7 +16,7 @@ import { DemoBootstrapService } from './demo-bootstrap.service';
  * ConfigModule, EventsModule and StorageModule.
  */
 @Module({
-  imports: [GovernanceModule, CatalogModule, IngestionModule, ServingModule, ReleasesModule],
+  imports: [GovernanceModule, CatalogModule, IngestionModule, InteractionsModule, ServingModule, ReleasesModule],
   providers: [DemoBootstrapService],
 })
 export class BootstrapModule {}

@@ -7,9 +7,9 @@ import { EVENT_BUS, EventBus } from '../events/event-bus';
 import { ModelRegistryService } from '../governance/registry/model-registry.service';
 import { PromotionGate } from '../governance/registry/promotion-gate.service';
 import { IngestionService } from '../ingestion/ingestion.service';
+import { UserHistoryRepository } from '../interactions';
 import { ModelLoaderService } from '../serving/model-loader.service';
 import { ModelReleaseService } from '../releases/model-release.service';
-import { StorageService } from '../storage/storage.service';
 
 const BOOTSTRAP_ACTOR = 'service:bootstrap';
 const JUSTIFICATION =
@@ -36,7 +36,7 @@ export class DemoBootstrapService implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
-    private readonly storage: StorageService,
+    private readonly histories: UserHistoryRepository,
     private readonly catalog: CatalogService,
     private readonly ingestion: IngestionService,
     private readonly registry: ModelRegistryService,
@@ -64,8 +64,7 @@ export class DemoBootstrapService implements OnApplicationBootstrap {
     const started = Date.now();
     const { users, movies, days, seed } = this.config.bootstrap;
 
-    const [{ count }] = await this.storage.sql.query<{ count: string }>('SELECT count(*) FROM movie');
-    if (Number(count) === 0) {
+    if ((await this.catalog.counts()).movies === 0) {
       this.logger.log(`bootstrap: simulating ${users} users × ${movies} movies × ${days} days (seed ${seed})`);
       const { stats } = await bootstrapWorld(
         { users, movies, days, seed, ratingScaleMax: this.config.ratingScaleMax },
@@ -110,9 +109,7 @@ export class DemoBootstrapService implements OnApplicationBootstrap {
         throw new Error(`bootstrap promotion to ${to} refused: ${outcome.decision.reasons.join('; ')}`);
     }
     await this.loader.refresh();
-    const [{ id: sample } = { id: 1 }] = await this.storage.sql.query<{ id: number }>(
-      'SELECT user_id AS id FROM watch_aggregate ORDER BY user_id LIMIT 1',
-    );
+    const sample = (await this.histories.lowestWatchingUserId()) ?? 1;
     const base = `http://127.0.0.1:${this.config.http.port}`;
     this.logger.log(
       `bootstrap: ${best.id} is ${state} after ${((Date.now() - started) / 1000).toFixed(1)} s ` +

@@ -1,12 +1,17 @@
 import { Module } from '@nestjs/common';
+import { InteractionsModule } from '../interactions';
 import { CatalogController } from './catalog.controller';
-import { CatalogRepository } from './catalog.repository';
 import { CatalogService } from './catalog.service';
 
-/** Movies and users in the platform's API shape: bulk import and lookup. Needs StorageModule (global). */
+/**
+ * Movies and users in the platform's API shape: validated bulk import and
+ * lookup. The rows are stored by the interactions module, which owns `movie`
+ * and `app_user` (the stream registers them too).
+ */
 @Module({
+  imports: [InteractionsModule],
   controllers: [CatalogController],
-  providers: [CatalogRepository, CatalogService],
+  providers: [CatalogService],
   exports: [CatalogService],
 })
 export class CatalogModule {}

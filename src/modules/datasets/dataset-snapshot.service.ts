@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { CatalogRepository, InteractionPairsRepository } from '../interactions';
 import { InteractionDataset, MovieProfile, UserProfile } from './interaction-dataset';
 import {
   contentHashOf,
@@ -51,6 +52,8 @@ export class DatasetSnapshotService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SnapshotRepository,
+    private readonly pairs: InteractionPairsRepository,
+    private readonly catalog: CatalogRepository,
     private readonly modules: ModuleRef,
   ) {}
 
@@ -154,9 +157,9 @@ export class DatasetSnapshotService {
 
     let after = -1;
     for (;;) {
-      const upTo = await this.repository.nextUserBound(after, PAGE_ROWS, cutoff);
+      const upTo = await this.pairs.nextUserBound(after, PAGE_ROWS, cutoff);
       if (upTo === null) break;
-      const rows = await this.repository.pairs(after, upTo, cutoff, rangeStart);
+      const rows = await this.pairs.pairs(after, upTo, cutoff, rangeStart);
       // Deterministic order: user id, then movie id by UTF-16 code units (the
       // same on every database, unlike ORDER BY under a locale collation).
       rows.sort((a, b) => a.userId - b.userId || (a.movieId < b.movieId ? -1 : a.movieId > b.movieId ? 1 : 0));
@@ -186,25 +189,18 @@ export class DatasetSnapshotService {
     const itemIndex = new Int32Array(n);
     for (let i = 0; i < n; i++) itemIndex[i] = remap[items[i]];
 
-    const userProfiles = await this.repository.userProfiles(userIds);
-    const movieProfiles = await this.repository.movieProfiles(sortedMovies);
+    const userProfiles = await this.catalog.userProfiles(userIds);
+    const movieProfiles = await this.catalog.movieProfiles(sortedMovies);
     return {
       users: userIds.map((id): UserProfile => {
         const p = userProfiles.get(id);
-        const gender = p?.gender === 'M' || p?.gender === 'F' ? p.gender : null;
-        return { id, age: p?.age ?? null, gender, occupation: p?.occupation ?? null };
+        return { id, age: p?.age ?? null, gender: p?.gender ?? null, occupation: p?.occupation ?? null };
       }),
-      movies: sortedMovies.map((id): MovieProfile => {
-        const p = movieProfiles.get(id);
-        return {
-          id,
-          genres: genreNames(p?.genres),
-          year: yearOf(p?.releaseDate ?? null),
-          language: p?.language ?? null,
-          adult: p?.adult ?? false,
-          runtime: p?.runtime ?? null,
-        };
-      }),
+      // A movie without a catalog row (none is expected: ingestion registers every movie it sees) has no profile.
+      movies: sortedMovies.map(
+        (id): MovieProfile =>
+          movieProfiles.get(id) ?? { id, genres: [], year: null, language: null, adult: false, runtime: null },
+      ),
       userIndex: users.slice(0, n),
       itemIndex,
       watchMinutes: minutes.slice(0, n),
@@ -232,24 +228,6 @@ export async function loadSnapshot(
     if (record && (await exists(path.join(record.location, 'manifest.json')))) return loadSnapshotDir(record.location);
   }
   throw new Error(`unknown dataset snapshot ${idOrDir} (looked in ${snapshotsDir} and dataset_snapshot)`);
-}
-
-function genreNames(genres: unknown): string[] {
-  if (!Array.isArray(genres)) return [];
-  return genres
-    .map((g: unknown) =>
-      typeof g === 'string'
-        ? g
-        : g && typeof g === 'object' && 'name' in g
-          ? String((g as { name: unknown }).name)
-          : '',
-    )
-    .filter((g) => g.length > 0);
-}
-
-function yearOf(releaseDate: string | null): number | null {
-  const m = releaseDate ? /^(\d{4})/.exec(releaseDate) : null;
-  return m ? Number(m[1]) : null;
 }
 
 function compactTime(at: Date): string {

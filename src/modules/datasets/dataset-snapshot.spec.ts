@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { activityBatch, movieRecord } from '../../../test/support/activity-store';
 import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
+import { ActivityWriteRepository, CatalogRepository, MovieRecord } from '../interactions';
 import { StorageModule } from '../storage/storage.module';
 import { StorageService } from '../storage/storage.service';
 import { DatasetSnapshotService, loadSnapshot } from './dataset-snapshot.service';
@@ -12,7 +14,6 @@ import { DatasetsModule } from './datasets.module';
 import { interactionCount } from './interaction-dataset';
 import { SNAPSHOT_EXCLUSIONS } from './snapshot-exclusions';
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 const T = Date.UTC(2026, 10, 20, 0, 0, 0);
 const HOUR = 3_600_000;
 
@@ -39,26 +40,47 @@ describe('dataset snapshots (PGlite)', () => {
     snapshots = app.get(DatasetSnapshotService);
     sql = app.get(StorageService).sql;
 
-    await sql.query(
-      `INSERT INTO app_user (id, age, gender, occupation) VALUES (1, 34, 'F', 'scientist'), (2, NULL, NULL, NULL), (10, 17, 'M', NULL)`,
-    );
-    await sql.query(
-      `INSERT INTO movie (id, title, genres, release_date, original_language, adult, runtime)
-       VALUES ('heat+1995', 'Heat', '[{"id":1,"name":"Crime"},{"id":2,"name":"Drama"}]', '1995-12-15', 'en', false, 170),
-              ('alien+1979', 'Alien', '["Horror"]', '1979-05-25', 'en', false, 117),
-              ('b+', 'b+', '[]', NULL, NULL, false, NULL)`,
-    );
-    await sql.query(
-      `INSERT INTO watch_aggregate (user_id, movie_id, max_minute, first_seen_at, last_seen_at) VALUES
-         (1, 'heat+1995', 99, $1, $2),
-         (2, 'heat+1995', 9, $1, $1),
-         (10, 'b+', 0, $3, $3)`,
-      [iso(T), iso(T + 5 * HOUR), iso(T + 50 * HOUR)],
-    );
-    await sql.query(
-      `INSERT INTO rating_event (user_id, movie_id, rated_at, rating) VALUES
-         (1, 'heat+1995', $1, 3), (1, 'heat+1995', $2, 5), (2, 'alien+1979', $1, 2)`,
-      [iso(T + HOUR), iso(T + 40 * HOUR)],
+    const catalog = app.get(CatalogRepository);
+    await catalog.upsertUsers([
+      { user_id: 1, age: 34, gender: 'F', occupation: 'scientist' },
+      { user_id: 2, age: null, gender: null, occupation: null },
+      { user_id: 10, age: 17, gender: 'M', occupation: null },
+    ]);
+    await catalog.upsertMovies([
+      movieRecord('heat+1995', {
+        title: 'Heat',
+        genres: [
+          { id: 1, name: 'Crime' },
+          { id: 2, name: 'Drama' },
+        ],
+        release_date: '1995-12-15',
+        original_language: 'en',
+        runtime: 170,
+      }),
+      movieRecord('alien+1979', {
+        title: 'Alien',
+        // Genres as plain names, not {id, name} objects: snapshots read both.
+        genres: ['Horror'] as unknown as MovieRecord['genres'],
+        release_date: '1979-05-25',
+        original_language: 'en',
+        runtime: 117,
+      }),
+      movieRecord('b+'),
+    ]);
+    // Watch aggregates and rating history only (no latest-rating rows: snapshots read the history).
+    await app.get(ActivityWriteRepository).writeBatch(
+      activityBatch({
+        watches: [
+          { userId: 1, movieId: 'heat+1995', maxMinute: 99, firstSeenAt: T, lastSeenAt: T + 5 * HOUR },
+          { userId: 2, movieId: 'heat+1995', maxMinute: 9, firstSeenAt: T, lastSeenAt: T },
+          { userId: 10, movieId: 'b+', maxMinute: 0, firstSeenAt: T + 50 * HOUR, lastSeenAt: T + 50 * HOUR },
+        ],
+        ratingEvents: [
+          { userId: 1, movieId: 'heat+1995', ratedAt: T + HOUR, rating: 3 },
+          { userId: 1, movieId: 'heat+1995', ratedAt: T + 40 * HOUR, rating: 5 },
+          { userId: 2, movieId: 'alien+1979', ratedAt: T + HOUR, rating: 2 },
+        ],
+      }),
     );
   });
 

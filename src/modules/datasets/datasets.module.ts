@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InteractionsModule } from '../interactions';
 import { DatasetSnapshotService } from './dataset-snapshot.service';
 import { SnapshotRepository } from './snapshot.repository';
 
@@ -7,9 +8,11 @@ import { SnapshotRepository } from './snapshot.repository';
  * content-hashed snapshot (files under DATA_DIR/snapshots + a dataset_snapshot
  * row) and load them back as the InteractionDataset training consumes.
  * `DatasetSnapshotService` is the internal API (createSnapshot / create / find
- * / load); `npm run snapshot` is its CLI.
+ * / load); `npm run snapshot` is its CLI. The interactions are read through
+ * the interactions module, which owns them.
  */
 @Module({
+  imports: [InteractionsModule],
   providers: [SnapshotRepository, DatasetSnapshotService],
   exports: [DatasetSnapshotService],
 })

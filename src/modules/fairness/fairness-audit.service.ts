@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { InteractionDataset } from '../datasets/interaction-dataset';
+import { InteractionDataset, MovieProfile, UserProfile } from '../datasets/interaction-dataset';
+import { ActivityWindowRepository, CatalogRepository } from '../interactions';
 import { Scorer } from '../model-artifacts/scorer';
 import { auditScorer, auditSplit, FairnessAudit } from './audit/offline-audit';
-import { auditServedLists, OnlineFairnessAudit } from './audit/online-audit';
+import { auditServedLists, OnlineFairnessAudit, ServedList, WatchStart } from './audit/online-audit';
 import { trainRecipeScorer } from './audit/recipe-scorer';
 import { FairnessMetrics } from './fairness.metrics';
-import { FairnessRepository } from './fairness.repository';
 
 export interface ModelRecipe {
   readonly modelType: string;
@@ -23,7 +23,8 @@ export class FairnessAuditService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: FairnessMetrics,
-    @Optional() private readonly repository?: FairnessRepository,
+    @Optional() private readonly activity?: ActivityWindowRepository,
+    @Optional() private readonly catalog?: CatalogRepository,
   ) {}
 
   /** Retrains the recipe on the holdout's past (temporal split) and audits it on the holdout. */
@@ -49,20 +50,36 @@ export class FairnessAuditService {
 
   /**
    * Fairness of live traffic: exposure over the responses logged in the last
-   * `hours` (recommendation_log) and per-group conversion (a list followed by a
+   * `hours` (the recommendation log) and per-group conversion (a list followed by a
    * watch of one of its movies within 24 h). Sets the online gauges.
    */
   async auditOnline(hours = 24, now = new Date()): Promise<OnlineFairnessAudit> {
-    if (!this.repository) throw new Error('online fairness audits need the storage module');
+    if (!this.activity || !this.catalog) throw new Error('online fairness audits need the storage module');
     const since = new Date(now.getTime() - hours * 3_600_000);
-    const [lists, watches, movies] = await Promise.all([
-      this.repository.servedLists(since, now),
-      this.repository.watchStarts(since, now),
-      this.repository.catalog(),
-    ]);
-    const users = await this.repository.userProfiles([...new Set(lists.map((l) => l.userId))]);
+    const { lists, watches, users, movies } = await readOnlineTraffic(this.activity, this.catalog, since, now);
     const audit = auditServedLists(lists, watches, users, movies);
     this.metrics.recordOnline(audit);
     return audit;
   }
+}
+
+/** What an online audit of [since, until) reads: served lists, watch starts, the catalog and the listed users' profiles. */
+export async function readOnlineTraffic(
+  activity: ActivityWindowRepository,
+  catalog: CatalogRepository,
+  since: Date,
+  until: Date,
+): Promise<{
+  lists: ServedList[];
+  watches: WatchStart[];
+  users: Map<number, Omit<UserProfile, 'id'>>;
+  movies: MovieProfile[];
+}> {
+  const [lists, watches, movies] = await Promise.all([
+    activity.servedLists(since, until),
+    activity.watchStarts(since, until),
+    catalog.allMovieProfiles(),
+  ]);
+  const users = await catalog.userProfiles([...new Set(lists.map((l) => l.userId))]);
+  return { lists, watches, users, movies };
 }

@@ -1,19 +1,19 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { GateRegistry, GatesModule } from '../governance/gates';
+import { InteractionsModule } from '../interactions';
 import { FairnessAuditService } from './fairness-audit.service';
 import { FairnessGateEvaluator } from './fairness-gate.evaluator';
 import { FairnessMetrics } from './fairness.metrics';
-import { FairnessRepository } from './fairness.repository';
 
 /**
  * Fairness audits and the 'fairness' promotion gate, which this module
  * registers with governance's GateRegistry. Imports only the gate contract
- * (GatesModule), not all of governance. Needs the global ConfigModule,
- * MetricsModule and StorageModule (online audits).
+ * (GatesModule), not all of governance. Needs the global ConfigModule and
+ * MetricsModule; online audits read live traffic through the interactions module.
  */
 @Module({
-  imports: [GatesModule],
-  providers: [FairnessMetrics, FairnessRepository, FairnessAuditService, FairnessGateEvaluator],
+  imports: [GatesModule, InteractionsModule],
+  providers: [FairnessMetrics, FairnessAuditService, FairnessGateEvaluator],
   exports: [FairnessAuditService, FairnessMetrics],
 })
 export class FairnessModule implements OnModuleInit {

@@ -7,12 +7,14 @@ import {
   RejectionReason,
 } from '../../lib/movielog';
 import type { BusRecord } from '../events/event-bus';
+import type { ActivityBatch, RatingRow, RecommendationRow, WatchRow } from '../interactions';
 
 /**
  * Collapses one batch of stream records into the set-based writes that store
  * it, in memory and without I/O. What the store keeps (the deduplication
  * definition, see README.md) is decided here and in the SQL of
- * IngestionRepository, which applies the same rules across batches:
+ * the interactions module's ActivityWriteRepository, which applies the same
+ * rules across batches:
  *
  * - watch: one row per (user, movie); max minute, earliest and latest time.
  * - rating_event: one row per (user, movie, time); the first line seen wins.
@@ -26,27 +28,6 @@ import type { BusRecord } from '../events/event-bus';
  * Rows are sorted by key so concurrent writers lock rows in the same order
  * (no deadlocks between partitions that share users or movies).
  */
-export interface WatchRow {
-  readonly userId: number;
-  readonly movieId: string;
-  maxMinute: number;
-  firstSeenAt: number;
-  lastSeenAt: number;
-}
-export interface RatingRow {
-  readonly userId: number;
-  readonly movieId: string;
-  readonly ratedAt: number;
-  readonly rating: number;
-}
-export interface RecommendationRow {
-  readonly lineHash: string;
-  readonly userId: number;
-  readonly requestedAt: number;
-  readonly status: number;
-  readonly items: readonly string[];
-  readonly latencyMs: number;
-}
 export interface DeadLetterRow {
   readonly topic: string;
   readonly partition: number;
@@ -55,18 +36,8 @@ export interface DeadLetterRow {
   readonly reason: RejectionReason;
   readonly detail: string;
 }
-export interface FirstSeen<K> {
-  readonly id: K;
-  readonly firstSeenAt: number;
-}
-
-export interface CollapsedBatch {
-  readonly watches: WatchRow[];
-  readonly ratingEvents: RatingRow[];
-  readonly latestRatings: RatingRow[];
-  readonly recommendations: RecommendationRow[];
-  readonly users: FirstSeen<number>[];
-  readonly movies: FirstSeen<string>[];
+/** The activity rows of a batch (written by the interactions module) and its dead letters (written here). */
+export interface CollapsedBatch extends ActivityBatch {
   readonly deadLetters: DeadLetterRow[];
   /** Accepted lines per type (before deduplication), for metrics. */
   readonly accepted: Record<LineType, number>;
@@ -93,10 +64,13 @@ export function collapseRecords(records: readonly BusRecord[], options: ParseOpt
   return { ...collapseLines(lines), deadLetters };
 }
 
+/** A watch row while the batch's lines are merged into it. */
+type WatchMerge = { -readonly [K in keyof WatchRow]: WatchRow[K] };
+
 export function collapseLines(lines: readonly LogLine[]): Omit<CollapsedBatch, 'deadLetters'> {
   // Nested maps: no key string is built per watch line (the hot path, ~90% of lines).
-  const watches = new Map<number, Map<string, WatchRow>>();
-  const watchRows: WatchRow[] = [];
+  const watches = new Map<number, Map<string, WatchMerge>>();
+  const watchRows: WatchMerge[] = [];
   const ratingEvents = new Map<string, RatingRow>();
   const latest = new Map<string, RatingRow>();
   const recommendations = new Map<string, RecommendationRow>();

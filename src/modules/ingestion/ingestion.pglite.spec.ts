@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { storedRows } from '../../../test/support/activity-store';
 import { createApp } from '../../app.factory';
 import { createRootLogger } from '../../common/logger';
 import {
@@ -13,9 +14,9 @@ import {
 } from '../../lib/movielog';
 import { loadConfig } from '../config/app-config';
 import { EVENT_BUS, EventBus, BusRecord } from '../events/event-bus';
+import { RecommendationLogRepository } from '../interactions';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { StorageService } from '../storage/storage.service';
-import { IngestionRepository } from './ingestion.repository';
 import { DeadLetterEnvelope, IngestionService } from './ingestion.service';
 
 const T = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -25,12 +26,10 @@ describe('ingestion (in-process bus, PGlite)', () => {
   let dir: string;
   let app: NestFastifyApplication;
   let bus: EventBus;
-  let sql: StorageService['sql'];
+  let stored: ReturnType<typeof storedRows>;
   let ingestion: IngestionService;
   const dlq: DeadLetterEnvelope[] = [];
 
-  const count = async (table: string): Promise<number> =>
-    Number((await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`))[0].n);
   const drained = async (): Promise<boolean> => (await ingestion.lag()).every((p) => p.lag === 0);
   const waitUntil = async (condition: () => Promise<boolean>): Promise<void> => {
     const deadline = Date.now() + 30_000;
@@ -54,7 +53,7 @@ describe('ingestion (in-process bus, PGlite)', () => {
     app = await createApp(config, createRootLogger('silent'));
     await app.init();
     bus = app.get(EVENT_BUS);
-    sql = app.get(StorageService).sql;
+    stored = storedRows(app.get(StorageService).sql);
     ingestion = app.get(IngestionService);
     await bus.subscribe({
       groupId: 'dlq-reader',
@@ -110,33 +109,23 @@ describe('ingestion (in-process bus, PGlite)', () => {
     await waitUntil(drained);
     await waitUntil(async () => dlq.length >= malformed.length);
 
-    expect(await count('watch_aggregate')).toBe(3);
-    const heat = await sql.query<{ max_minute: number }>(
-      `SELECT max_minute FROM watch_aggregate WHERE user_id = 1 AND movie_id = 'heat+1995'`,
-    );
-    expect(heat[0].max_minute).toBe(89);
-    expect(await count('rating_event')).toBe(3);
-    const latest = await sql.query<{ rating: number }>(
-      `SELECT rating FROM rating WHERE user_id = 1 AND movie_id = 'heat+1995'`,
-    );
-    expect(latest[0].rating).toBe(5);
-    expect(await count('rating')).toBe(2);
-    expect(await count('recommendation_log')).toBe(2);
-    const failed = await sql.query<{ items: string[]; status: number }>(
-      `SELECT items, status FROM recommendation_log WHERE user_id = 4`,
-    );
+    expect(await stored.count('watches')).toBe(3);
+    expect(await stored.watchMaxMinute(1, 'heat+1995')).toBe(89);
+    expect(await stored.count('ratingEvents')).toBe(3);
+    expect(await stored.latestRating(1, 'heat+1995')).toBe(5);
+    expect(await stored.count('latestRatings')).toBe(2);
+    expect(await stored.count('recommendations')).toBe(2);
+    const failed = (await stored.recommendationsOf(4)).map(({ items, status }) => ({ items, status }));
     expect(failed[0]).toEqual({ items: [], status: 504 });
-    expect(await count('app_user')).toBe(4);
-    const movies = await sql.query<{ id: string; title: string }>(`SELECT id, title FROM movie ORDER BY id`);
+    expect(await stored.count('users')).toBe(4);
+    const movies = await stored.movieTitles();
     expect(movies).toEqual([
       { id: 'alien+1979', title: 'alien+1979' },
       { id: 'heat+1995', title: 'heat+1995' },
       { id: 'untitled+', title: 'untitled+' },
     ]);
 
-    const letters = await sql.query<{ reason: string; offset: string; raw: Uint8Array; published: boolean }>(
-      `SELECT reason, "offset", raw, published_at IS NOT NULL AS published FROM dead_letter ORDER BY id`,
-    );
+    const letters = await stored.deadLetters();
     expect(letters.map((l) => l.reason).sort()).toEqual(
       ['truncated', 'bad_movie_id', 'bad_movie_id', 'bad_user_id', 'invalid_utf8', 'too_long'].sort(),
     );
@@ -146,7 +135,7 @@ describe('ingestion (in-process bus, PGlite)', () => {
     expect(dlq.find((d) => d.reason === 'too_long')).toMatchObject({ rawBytes: 100_000, rawTruncated: true });
     expect(Buffer.from(dlq.find((d) => d.reason === 'invalid_utf8')!.rawBase64, 'base64')).toEqual(malformed[4]);
     // The movie table survived the injection attempt, unchanged.
-    expect(await count('movie')).toBe(3);
+    expect(await stored.count('movies')).toBe(3);
 
     const metrics = await app.get(MetricsRegistry).text();
     expect(metrics).toMatch(/marquee_ingest_events_total\{type="watch"\} 184/);
@@ -155,18 +144,11 @@ describe('ingestion (in-process bus, PGlite)', () => {
 
     // Still consuming after all that.
     await bus.publish('movielog', [{ value: formatWatchLine({ at: T, userId: 5, movieId: 'heat+1995', minute: 1 }) }]);
-    await waitUntil(async () => (await count('watch_aggregate')) === 4);
+    await waitUntil(async () => (await stored.count('watches')) === 4);
   });
 
   it('a redelivered batch (same offsets) changes nothing and publishes no dead letter twice', async () => {
-    const state = async (): Promise<string> =>
-      JSON.stringify(
-        await Promise.all(
-          ['watch_aggregate', 'rating_event', 'rating', 'recommendation_log', 'app_user', 'movie'].map((t) =>
-            sql.query(`SELECT * FROM ${t} ORDER BY 1, 2`),
-          ),
-        ),
-      ) + JSON.stringify(await sql.query('SELECT id, reason, "offset", published_at FROM dead_letter ORDER BY id'));
+    const state = (): Promise<string> => stored.state();
     // A batch as the bus would deliver it from another topic-partition, handled twice.
     const records: BusRecord[] = [...valid, ...malformed].map((value, i) => ({
       topic: 'movielog-replay',
@@ -184,7 +166,7 @@ describe('ingestion (in-process bus, PGlite)', () => {
     expect(await state()).toBe(once);
     await new Promise((r) => setTimeout(r, 300));
     expect(dlq.length).toBe(dlqBefore + malformed.length);
-    expect(await count('dead_letter')).toBe(2 * malformed.length);
+    expect(await stored.count('deadLetters')).toBe(2 * malformed.length);
   });
 
   it('merges a served response with its copy read back from the stream', async () => {
@@ -197,12 +179,17 @@ describe('ingestion (in-process bus, PGlite)', () => {
       latencyMs: 31,
       status: 200,
     };
-    await app.get(IngestionRepository).recordServedRecommendation(served);
+    await app
+      .get(RecommendationLogRepository)
+      .recordServedRecommendations([{ ...served, lineHash: recommendationLineHash(served) }]);
     await bus.publish('movielog', [{ value: formatRecommendationLine({ ...served, server: 'marquee:8082' }) }]);
     await waitUntil(drained);
-    const rows = await sql.query<{ request_id: string; model_version: string; source: string; line_hash: string }>(
-      `SELECT request_id, model_version, source, line_hash FROM recommendation_log WHERE user_id = 77`,
-    );
+    const rows = (await stored.recommendationsOf(77)).map(({ request_id, model_version, source, line_hash }) => ({
+      request_id,
+      model_version,
+      source,
+      line_hash,
+    }));
     expect(rows).toEqual([
       { request_id: 'req-1', model_version: 'als-7', source: 'served', line_hash: recommendationLineHash(served) },
     ]);

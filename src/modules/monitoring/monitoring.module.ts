@@ -2,9 +2,9 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { DatasetsModule } from '../datasets/datasets.module';
 import { GateRegistry } from '../governance/gates';
 import { GovernanceModule } from '../governance/governance.module';
+import { InteractionsModule } from '../interactions';
 import { AuditChainMonitor } from './audit-chain.monitor';
 import { DriftGateEvaluator } from './drift/drift-gate.evaluator';
-import { DriftRepository } from './drift/drift.repository';
 import { DriftService } from './drift/drift.service';
 import { HttpMetricsHook } from './http-metrics.hook';
 import { MonitoringMetrics } from './monitoring.metrics';
@@ -17,8 +17,8 @@ import { MonitoringMetrics } from './monitoring.metrics';
  * repository root.
  */
 @Module({
-  imports: [GovernanceModule, DatasetsModule],
-  providers: [MonitoringMetrics, HttpMetricsHook, AuditChainMonitor, DriftRepository, DriftService, DriftGateEvaluator],
+  imports: [GovernanceModule, DatasetsModule, InteractionsModule],
+  providers: [MonitoringMetrics, HttpMetricsHook, AuditChainMonitor, DriftService, DriftGateEvaluator],
   exports: [DriftService, AuditChainMonitor],
 })
 export class MonitoringModule implements OnModuleInit {

@@ -2,17 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Test, TestingModule } from '@nestjs/testing';
+import { activityBatch, movieRecord } from '../../../test/support/activity-store';
 import { loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { DatasetSnapshotService } from '../datasets/dataset-snapshot.service';
 import type { InteractionDataset } from '../datasets/interaction-dataset';
 import { AuditService } from '../governance/audit/audit.service';
 import { ModelRegistryService } from '../governance/registry/model-registry.service';
+import { ActivityWriteRepository, CatalogRepository } from '../interactions';
 import { MetricsModule } from '../metrics/metrics.module';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { writeArtifact } from '../model-artifacts/artifact-format';
 import { StorageModule } from '../storage/storage.module';
-import { StorageService } from '../storage/storage.service';
 import { AuditChainMonitor } from './audit-chain.monitor';
 import { DriftService } from './drift/drift.service';
 import { MonitoringModule } from './monitoring.module';
@@ -82,7 +83,7 @@ function toDataset(snapshotId: string, pairs: readonly Pair[]): InteractionDatas
 describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', () => {
   let dataDir: string;
   let moduleRef: TestingModule;
-  let storage: StorageService;
+  let activity: ActivityWriteRepository;
   const trainingStart = Date.parse('2026-11-01T00:00:00Z');
   const normalPick = (u: number, k: number): number => u * 3 + k * 5;
   const normalRate = (u: number, k: number): number => 1 + ((u + k) % 5);
@@ -107,12 +108,10 @@ describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', (
       ],
     }).compile();
     await moduleRef.init();
-    storage = moduleRef.get(StorageService);
-    await storage.sql.query(
-      `INSERT INTO movie (id, title, genres) SELECT id, id, jsonb_build_array(jsonb_build_object('id', 1, 'name', g))
-         FROM unnest($1::text[], $2::text[]) AS t(id, g)`,
-      [MOVIES.map((m) => m.id), MOVIES.map((m) => m.genre)],
-    );
+    activity = moduleRef.get(ActivityWriteRepository);
+    await moduleRef
+      .get(CatalogRepository)
+      .upsertMovies(MOVIES.map((m) => movieRecord(m.id, { genres: [{ id: 1, name: m.genre }] })));
   }, 120_000);
 
   afterAll(async () => {
@@ -120,24 +119,21 @@ describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', (
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** Each pair as one watch (its minutes, at its time) and, when rated, the latest rating (no rating history). */
   async function store(pairs: readonly Pair[]): Promise<void> {
-    const iso = (t: number): string => new Date(t).toISOString();
-    await storage.sql.query(
-      `INSERT INTO watch_aggregate (user_id, movie_id, max_minute, first_seen_at, last_seen_at)
-       SELECT * FROM unnest($1::int[], $2::text[], $3::int[], $4::timestamp[], $4::timestamp[])
-       ON CONFLICT (user_id, movie_id) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at`,
-      [
-        pairs.map((p) => p.user),
-        pairs.map((p) => p.movie),
-        pairs.map((p) => p.minutes - 1),
-        pairs.map((p) => iso(p.at)),
-      ],
-    );
-    const rated = pairs.filter((p) => p.rating > 0);
-    await storage.sql.query(
-      `INSERT INTO rating (user_id, movie_id, rating, rated_at) SELECT * FROM unnest($1::int[], $2::text[], $3::int[], $4::timestamp[])
-       ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = EXCLUDED.rating, rated_at = EXCLUDED.rated_at`,
-      [rated.map((p) => p.user), rated.map((p) => p.movie), rated.map((p) => p.rating), rated.map((p) => iso(p.at))],
+    await activity.writeBatch(
+      activityBatch({
+        watches: pairs.map((p) => ({
+          userId: p.user,
+          movieId: p.movie,
+          maxMinute: p.minutes - 1,
+          firstSeenAt: p.at,
+          lastSeenAt: p.at,
+        })),
+        latestRatings: pairs
+          .filter((p) => p.rating > 0)
+          .map((p) => ({ userId: p.user, movieId: p.movie, rating: p.rating, ratedAt: p.at })),
+      }),
     );
   }
 
@@ -218,10 +214,17 @@ describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', (
       () => 1,
     );
     await store(drifted);
-    await storage.sql.query(
-      `INSERT INTO recommendation_log (line_hash, user_id, requested_at, status, items, latency_ms)
-       SELECT 'h' || g, g, $1::timestamp, 200, ARRAY[$2, $3], 10 FROM generate_series(1, 300) g`,
-      [new Date(later + 5 * HOUR).toISOString(), MOVIES[39].id, MOVIES[38].id],
+    await activity.writeBatch(
+      activityBatch({
+        recommendations: Array.from({ length: 300 }, (_, i) => ({
+          lineHash: `h${i + 1}`,
+          userId: i + 1,
+          requestedAt: later + 5 * HOUR,
+          status: 200,
+          items: [MOVIES[39].id, MOVIES[38].id],
+          latencyMs: 10,
+        })),
+      }),
     );
     const modelId = await registerModel('model-b');
     const { result, evaluation } = await moduleRef.get(DriftService).evaluateDriftGate(modelId, dataset);

@@ -4,6 +4,7 @@ import { DatasetSnapshotService } from '../datasets/dataset-snapshot.service';
 import { DatasetsModule } from '../datasets/datasets.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
 import { GovernanceModule } from '../governance/governance.module';
+import { InteractionsModule } from '../interactions';
 import { ModelReleaseService } from './model-release.service';
 import { RetrainingController } from './retraining.controller';
 import { RetrainingService } from './retraining.service';
@@ -19,7 +20,7 @@ import { TrainingRunRepository } from './training-run.repository';
  * module registered stays missing, so the policy denies.
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), GovernanceModule, DatasetsModule, ExperimentsModule],
+  imports: [ScheduleModule.forRoot(), GovernanceModule, DatasetsModule, InteractionsModule, ExperimentsModule],
   controllers: [RetrainingController],
   providers: [
     TrainingRunRepository,

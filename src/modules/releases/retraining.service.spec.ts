@@ -2,8 +2,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { loadConfig } from '../config/app-config';
 import type { ExperimentsService } from '../experiments/experiments.service';
 import type { AuditService } from '../governance/audit/audit.service';
+import type { ActivityWindowRepository } from '../interactions';
 import { MetricsRegistry } from '../metrics/metrics.registry';
-import type { StorageService } from '../storage/storage.service';
 import type { ModelReleaseService, ReleaseOutcome } from './model-release.service';
 import { RetrainingService } from './retraining.service';
 import type { TrainingRunRepository } from './training-run.repository';
@@ -26,7 +26,7 @@ describe('RetrainingService.scheduledRunUnlessCanaryRunning', () => {
       releases as unknown as ModelReleaseService,
       {} as TrainingRunRepository,
       new SchedulerRegistry(),
-      {} as StorageService,
+      {} as ActivityWindowRepository,
       {} as AuditService,
       metrics,
       { runningExperiments: running } as unknown as ExperimentsService,

@@ -13,8 +13,8 @@ import { APP_CONFIG } from '../config/config.module';
 import { CanaryService, StartCanaryInput } from '../experiments/canary.service';
 import { ExperimentsService } from '../experiments/experiments.service';
 import { AuditService } from '../governance/audit/audit.service';
+import { ActivityWindowRepository } from '../interactions';
 import { MetricsRegistry } from '../metrics/metrics.registry';
-import { StorageService } from '../storage/storage.service';
 import { ModelReleaseService, ReleaseOutcome } from './model-release.service';
 import { TrainingRunRepository } from './training-run.repository';
 
@@ -79,7 +79,7 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
     private readonly releases: ModelReleaseService,
     private readonly runs: TrainingRunRepository,
     private readonly scheduler: SchedulerRegistry,
-    private readonly storage: StorageService,
+    private readonly activity: ActivityWindowRepository,
     private readonly audit: AuditService,
     metrics: MetricsRegistry,
     @Optional() private readonly experiments?: ExperimentsService,
@@ -240,11 +240,9 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
   /** Reads the stream clock; fires when it has passed the next occurrence. */
   private async pollStream(): Promise<void> {
     if (this.scheduled || !this.streamCron) return;
-    const [row] = await this.storage.sql.query<{ t: Date | string | null }>(
-      'SELECT max(last_seen_at) AS t FROM watch_aggregate',
-    );
-    if (!row?.t) return;
-    const now = new Date(row.t).getTime();
+    const latest = await this.activity.latestWatchAt();
+    if (!latest) return;
+    const now = latest.getTime();
     this.streamTime = now;
     if (this.nextDue === null) {
       this.nextDue = this.nextOccurrence(now);

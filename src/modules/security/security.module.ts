@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions } from '../datasets/snapshot-exclusions';
 import { GateRegistry } from '../governance/gates';
 import { GovernanceModule } from '../governance/governance.module';
+import { InteractionsModule } from '../interactions';
 import { securityHeadersFor } from './hardening/security-headers';
 import { OpenApiController } from './openapi/openapi.controller';
 import { OpenApiService } from './openapi/openapi.service';
@@ -64,7 +65,7 @@ export class HttpProtections implements OnModuleInit {
  * SNAPSHOT_EXCLUSIONS so snapshot builders leave quarantined accounts out.
  */
 @Module({
-  imports: [GovernanceModule, DiscoveryModule],
+  imports: [GovernanceModule, DiscoveryModule, InteractionsModule],
   controllers: [QuarantineController, OpenApiController],
   providers: [
     OpenApiService,

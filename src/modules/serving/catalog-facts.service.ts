@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ServingRepository } from './serving.repository';
+import { ActivityWindowRepository, CatalogRepository } from '../interactions';
 
 const REFRESH_MS = 60_000;
 /**
@@ -23,7 +23,10 @@ export class CatalogFacts implements OnApplicationBootstrap, BeforeApplicationSh
   private popularAt = -Infinity;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly repository: ServingRepository) {}
+  constructor(
+    private readonly catalog: CatalogRepository,
+    private readonly activity: ActivityWindowRepository,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.refresh();
@@ -47,8 +50,8 @@ export class CatalogFacts implements OnApplicationBootstrap, BeforeApplicationSh
       const since = new Date(now.getTime() - POPULAR_WINDOW_DAYS * 86_400_000);
       const popularDue = force || this.popular.length === 0 || now.getTime() - this.popularAt >= POPULAR_REFRESH_MS;
       const [adult, popular] = await Promise.all([
-        this.repository.loadAdultMovieIds(),
-        popularDue ? this.repository.loadPopularMovies(since, POPULAR_SIZE) : null,
+        this.catalog.adultMovieIds(),
+        popularDue ? this.activity.popularMovies(since, POPULAR_SIZE) : null,
       ]);
       this.adult = new Set(adult);
       if (popular) {

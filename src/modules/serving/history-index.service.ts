@@ -2,8 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ReadinessRegistry } from '../health/readiness.registry';
+import { CatalogRepository, HistoryRange, UserHistoryRepository, userProfileOf } from '../interactions';
 import { ServingMetrics } from './serving.metrics';
-import { HistoryRange, profileOf, ServingRepository } from './serving.repository';
 import { UserHistory } from './user-history';
 import { UserHistoryIndex, UserHistoryIndexBuilder } from './user-history-index';
 
@@ -41,7 +41,8 @@ export class HistoryIndexService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repository: ServingRepository,
+    private readonly histories: UserHistoryRepository,
+    private readonly catalog: CatalogRepository,
     private readonly metrics: ServingMetrics,
     private readonly readiness: ReadinessRegistry,
   ) {}
@@ -126,7 +127,7 @@ export class HistoryIndexService implements BeforeApplicationShutdown {
 
   /** Reads the whole user base a range at a time; null if shutdown interrupted it. */
   private async build(): Promise<UserHistoryIndex | null> {
-    const catalog = await this.repository.loadCatalogRuntimes();
+    const catalog = await this.catalog.movieRuntimes();
     const builder = new UserHistoryIndexBuilder(catalog);
     const ids = catalog.map(([id]) => id);
     let users = 0;
@@ -134,15 +135,15 @@ export class HistoryIndexService implements BeforeApplicationShutdown {
     // One range is read ahead, so PostgreSQL works on the next while this process builds the current.
     const fetch = (from: number) => {
       const last = Math.min(from + RANGE_WIDTH - 1, MAX_USER_ID);
-      return { last, range: this.repository.loadHistoryRange(from, last, ids) };
+      return { last, range: this.histories.historyRange(from, last, ids) };
     };
-    const first = await this.repository.nextUserIdFrom(0);
+    const first = await this.histories.nextUserIdFrom(0);
     let ahead = first === null ? null : fetch(first);
     while (ahead !== null) {
       const { last, range } = ahead;
       const current = await range;
       if (this.stopped) return null;
-      const next = last >= MAX_USER_ID ? null : await this.repository.nextUserIdFrom(last + 1);
+      const next = last >= MAX_USER_ID ? null : await this.histories.nextUserIdFrom(last + 1);
       ahead = next === null ? null : fetch(next);
       users += addRange(builder, current);
       if (users >= nextReport) {
@@ -166,7 +167,7 @@ export function addRange(builder: UserHistoryIndexBuilder, range: HistoryRange):
     const userId = Math.min(nextProfile, nextRow);
     if (nextProfile === userId) {
       const [, age, gender, occupation] = profiles[p++];
-      builder.beginUser(userId, profileOf({ age, gender, occupation }));
+      builder.beginUser(userId, userProfileOf({ age, gender, occupation }));
     } else {
       builder.beginUser(userId, null);
     }

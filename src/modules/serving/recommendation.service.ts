@@ -12,6 +12,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EVENT_BUS, EventBus, Subscription } from '../events/event-bus';
 import { RerankStage } from '../fairness/reranking/rerank.stage';
+import { UserHistoryRepository } from '../interactions';
 import { ScoredItem } from '../model-artifacts/scorer';
 import { CatalogFacts } from './catalog-facts.service';
 import { enforceContentSafety } from './content-safety';
@@ -22,8 +23,8 @@ import { ModelLoaderService } from './model-loader.service';
 import { ResponseLogWriter } from './response-log.writer';
 import { ServingRouter } from './serving-router';
 import { ServingMetrics } from './serving.metrics';
-import { ServingRepository } from './serving.repository';
 import { EMPTY_HISTORY, UserHistory } from './user-history';
+import { historyFromRows } from './user-history-index';
 
 export const LIST_LENGTH = 20;
 /** Ask models for more than we show: content safety and padding may remove some. */
@@ -57,7 +58,7 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
-    private readonly repository: ServingRepository,
+    private readonly histories: UserHistoryRepository,
     private readonly router: ServingRouter,
     private readonly loader: ModelLoaderService,
     private readonly facts: CatalogFacts,
@@ -205,9 +206,14 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
       return cached;
     }
     this.metrics.historyCache.inc({ result: 'miss' });
-    const history = await within(this.repository.loadUserHistory(userId), timeoutMs, 'history lookup');
+    const history = await within(this.loadHistory(userId), timeoutMs, 'history lookup');
     this.cache.set(userId, history);
     return history;
+  }
+  /** The per-request SQL path: one round trip for the user's stored rows. */
+  private async loadHistory(userId: number): Promise<UserHistory> {
+    const stored = await this.histories.userHistory(userId);
+    return historyFromRows(stored.profile, stored.rows);
   }
 }
 

@@ -1,7 +1,7 @@
 import { formatRecommendationLine, recommendationLineHash } from '../../lib/movielog';
 import { loadConfig } from '../config/app-config';
 import { EventBus, OutgoingMessage } from '../events/event-bus';
-import { IngestionRepository, ServedRecommendation } from '../ingestion/ingestion.repository';
+import { RecommendationLogRepository, ServedRecommendation } from '../interactions';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { ResponseLogWriter, ServedResponse } from './response-log.writer';
 import { ServingMetrics } from './serving.metrics';
@@ -33,7 +33,7 @@ describe('ResponseLogWriter', () => {
         timeline.push('store');
         stored.push(...rows);
       },
-    } as unknown as IngestionRepository;
+    } as unknown as RecommendationLogRepository;
     const writer = new ResponseLogWriter(config, bus, store, new ServingMetrics(new MetricsRegistry()));
     const batch = Array.from({ length: 180 }, (_, i) => response(i));
     for (const r of batch) writer.record(r);

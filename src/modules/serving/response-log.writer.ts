@@ -3,7 +3,7 @@ import { formatRecommendationLine, recommendationLineHash } from '../../lib/movi
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { EVENT_BUS, EventBus, OutgoingMessage } from '../events/event-bus';
-import { IngestionRepository, ServedRecommendation } from '../ingestion/ingestion.repository';
+import { RecommendationLogRepository, ServedRecommendation } from '../interactions';
 import { ServingMetrics } from './serving.metrics';
 
 export interface ServedResponse {
@@ -47,7 +47,7 @@ export class ResponseLogWriter implements BeforeApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
-    private readonly store: IngestionRepository,
+    private readonly store: RecommendationLogRepository,
     private readonly metrics: ServingMetrics,
   ) {
     this.server =

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RerankStage } from '../fairness/reranking/rerank.stage';
 import { GovernanceModule } from '../governance/governance.module';
-import { IngestionModule } from '../ingestion/ingestion.module';
+import { InteractionsModule } from '../interactions';
 import { CatalogFacts } from './catalog-facts.service';
 import { LiveModels } from './live-models';
 import { HistoryIndexService } from './history-index.service';
@@ -10,15 +10,13 @@ import { RecommendController } from './recommend.controller';
 import { RecommendationService } from './recommendation.service';
 import { ServingRouter } from './serving-router';
 import { ServingMetrics } from './serving.metrics';
-import { ServingRepository } from './serving.repository';
 import { ResponseLogWriter } from './response-log.writer';
 
 @Module({
-  imports: [GovernanceModule, IngestionModule],
+  imports: [GovernanceModule, InteractionsModule],
   controllers: [RecommendController],
   providers: [
     LiveModels,
-    ServingRepository,
     ServingMetrics,
     ServingRouter,
     ModelLoaderService,

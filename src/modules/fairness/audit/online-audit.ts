@@ -4,14 +4,14 @@ import { PopularityBias, popularityBias } from '../indicators/popularity-bias';
 import { ExposureReport, exposureReport } from './exposure-report';
 import { FAIRNESS_DIMENSIONS, FairnessDimension } from './offline-audit';
 
-/** One logged recommendation response (recommendation_log, status 200). */
+/** One logged recommendation response (status 200), as ActivityWindowRepository.servedLists reads it. */
 export interface ServedList {
   readonly userId: number;
   readonly at: number;
   readonly items: readonly string[];
 }
 
-/** A watch start (watch_aggregate.first_seen_at) in or just after the window. */
+/** A watch start (the first time the user was seen watching the movie) in or just after the window. */
 export interface WatchStart {
   readonly userId: number;
   readonly movieId: string;

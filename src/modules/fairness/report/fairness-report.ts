@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { ONLINE_TRAFFIC_TABLES } from '../../interactions';
 import { FAIRNESS_DIMENSIONS, FairnessAudit } from '../audit/offline-audit';
 import { OnlineFairnessAudit } from '../audit/online-audit';
 import { barChart, lineChart } from './svg-charts';
@@ -188,7 +189,7 @@ export async function writeOnlineFairnessReport(
   const lines = [
     `# Fairness of live traffic — ${meta.since} to ${meta.until}`,
     '',
-    `Generated ${meta.generatedAt} by \`${meta.command}\` from recommendation_log (status 200), watch_aggregate and app_user.`,
+    `Generated ${meta.generatedAt} by \`${meta.command}\` from ${ONLINE_TRAFFIC_TABLES}.`,
     '',
     `${audit.lists} served lists to ${audit.users} users; conversion (a listed movie started within 24 h) ${pct(audit.conversion)}.`,
     '',

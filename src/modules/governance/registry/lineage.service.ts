@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuditRecordView, AuditService } from '../audit/audit.service';
-import { DatasetSnapshotInfo, LineageRepository, ServedRecommendation } from './lineage.repository';
+import { LoggedRecommendation, RecommendationLogRepository } from '../../interactions';
+import { DatasetSnapshotInfo, LineageRepository } from './lineage.repository';
 import { ModelVersion, PromotionDecisionRecord } from './model-version';
 import { ModelVersionRepository } from './model-version.repository';
 import { modelSubject } from './model-registry.service';
@@ -30,7 +31,7 @@ export interface ModelLineage {
 
 export interface RequestLineage {
   readonly requestId: string;
-  readonly recommendation: ServedRecommendation;
+  readonly recommendation: LoggedRecommendation;
   /** null when the response came from a model the registry does not know (e.g. a fallback). */
   readonly lineage: ModelLineage | null;
 }
@@ -47,6 +48,7 @@ export class LineageService {
   constructor(
     private readonly models: ModelVersionRepository,
     private readonly lineage: LineageRepository,
+    private readonly recommendations: RecommendationLogRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -57,7 +59,7 @@ export class LineageService {
   }
 
   async forRequest(requestId: string): Promise<RequestLineage> {
-    const [recommendation] = await this.lineage.recommendationsByRequestId(requestId);
+    const [recommendation] = await this.recommendations.byRequestId(requestId);
     if (!recommendation) throw new NotFoundException(`no recommendation with request id ${requestId}`);
     const model = recommendation.modelVersion ? await this.models.findById(recommendation.modelVersion) : null;
     return { requestId, recommendation, lineage: model ? await this.lineageOf(model) : null };

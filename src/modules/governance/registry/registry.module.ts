@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InteractionsModule } from '../../interactions';
 import { AuditModule } from '../audit/audit.module';
 import { GatesModule } from '../gates/gates.module';
 import { GovernanceMetrics } from '../governance-metrics';
@@ -11,7 +12,7 @@ import { PromotionGate } from './promotion-gate.service';
 
 /** Model registry, lifecycle (through the PromotionGate) and lineage. */
 @Module({
-  imports: [AuditModule, PolicyModule, GatesModule],
+  imports: [AuditModule, PolicyModule, GatesModule, InteractionsModule],
   providers: [
     GovernanceMetrics,
     ModelVersionRepository,

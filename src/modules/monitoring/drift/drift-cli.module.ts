@@ -5,10 +5,10 @@ import { ConfigModule } from '../../config/config.module';
 import { DatasetsModule } from '../../datasets/datasets.module';
 import { AuditModule } from '../../governance/audit/audit.module';
 import { RegistryModule } from '../../governance/registry/registry.module';
+import { InteractionsModule } from '../../interactions';
 import { MetricsModule } from '../../metrics/metrics.module';
 import { StorageModule } from '../../storage/storage.module';
 import { MonitoringMetrics } from '../monitoring.metrics';
-import { DriftRepository } from './drift.repository';
 import { DriftService } from './drift.service';
 
 /** The slice of the application `npm run drift:report` needs (no HTTP, no bus, no start-up audit). */
@@ -24,8 +24,9 @@ export class DriftCliModule {
         DatasetsModule,
         AuditModule,
         RegistryModule,
+        InteractionsModule,
       ],
-      providers: [MonitoringMetrics, DriftRepository, DriftService],
+      providers: [MonitoringMetrics, DriftService],
     };
   }
 }

@@ -5,6 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { AuditService } from '../../governance/audit/audit.service';
 import { ModelRegistryService, modelSubject } from '../../governance/registry/model-registry.service';
+import { ActivityWindowRepository } from '../../interactions';
 import { MonitoringMetrics } from '../monitoring.metrics';
 import {
   compareProfiles,
@@ -14,7 +15,6 @@ import {
   profileRecentWindow,
   ReferenceProfile,
 } from './drift-profile';
-import { DriftRepository } from './drift.repository';
 
 const HOUR_MS = 3_600_000;
 
@@ -40,7 +40,8 @@ export interface DriftGateResult {
 
 /**
  * Data and prediction drift between a model's training snapshot and what
- * users did recently (watch_aggregate, rating, recommendation_log). Results
+ * users did recently (watches, ratings and served lists, read through the
+ * interactions module's ActivityWindowRepository). Results
  * become gauges (marquee_drift_*), the `drift` gate on the model, and an audit
  * record when drift blocks a promotion.
  */
@@ -54,7 +55,7 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly repository: DriftRepository,
+    private readonly activity: ActivityWindowRepository,
     private readonly registry: ModelRegistryService,
     private readonly audit: AuditService,
     private readonly metrics: MonitoringMetrics,
@@ -111,9 +112,9 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
   async evaluate(snapshot: InteractionDataset | string, options: { until?: Date } = {}): Promise<DriftEvaluation> {
     try {
       const reference = await this.reference(snapshot);
-      const end = options.until ?? (await this.repository.newestEventAt()) ?? new Date();
+      const end = options.until ?? (await this.activity.newestEventAt()) ?? new Date();
       const start = new Date(end.getTime() - this.config.monitoring.drift.windowHours * HOUR_MS);
-      const recent = profileRecentWindow(await this.repository.recentWindow(start, end), reference);
+      const recent = profileRecentWindow(await this.activity.window(start, end), reference);
       const comparison = compareProfiles(reference, recent, this.thresholds, this.config.ratingScaleMax);
       const now = Date.now();
       const evaluation: DriftEvaluation = {

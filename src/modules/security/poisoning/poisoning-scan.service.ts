@@ -4,7 +4,9 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { AuditService } from '../../governance/audit/audit.service';
 import { ModelRegistryService } from '../../governance/registry/model-registry.service';
+import { ActivityWindowRepository } from '../../interactions';
 import { MetricsRegistry } from '../../metrics/metrics.registry';
+import { ActivityTableBuilder } from './activity-table';
 import { QuarantineEntry, QuarantineRepository, QuarantineStatus } from './quarantine.repository';
 import { detectShilling, ShillingThresholds } from './shilling-detector';
 
@@ -41,6 +43,7 @@ export class PoisoningScanService {
 
   constructor(
     private readonly repository: QuarantineRepository,
+    private readonly activity: ActivityWindowRepository,
     private readonly audit: AuditService,
     private readonly registry: ModelRegistryService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -63,7 +66,9 @@ export class PoisoningScanService {
   ): Promise<ScanResult> {
     const now = options.now ?? new Date();
     const since = new Date(now.getTime() - (options.lookbackDays ?? 30) * 86_400_000);
-    const table = await this.repository.loadActivity(since, this.config.ratingScaleMax);
+    const builder = new ActivityTableBuilder(this.config.ratingScaleMax);
+    await this.activity.readRaterActivity(since, builder);
+    const table = builder.build();
     const report = detectShilling(table, options.thresholds);
     const flags = report.suspects.map((s) => ({
       userId: s.userId,

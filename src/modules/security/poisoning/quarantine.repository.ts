@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlConnection } from '../../storage/sql-connection';
 import { StorageService } from '../../storage/storage.service';
-import { ActivityTable, ActivityTableBuilder } from './activity-table';
 
 export type QuarantineStatus = 'pending' | 'genuine' | 'malicious';
 export const QUARANTINE_STATUSES: readonly QuarantineStatus[] = ['pending', 'genuine', 'malicious'];
@@ -62,42 +61,13 @@ function toEntry(row: Row): QuarantineEntry {
   };
 }
 
-/** The quarantine table and the reads the shilling scan needs (ratings, watches, account ages). */
+/** The quarantine table (the shilling scan reads activity through the interactions module). */
 @Injectable()
 export class QuarantineRepository {
   constructor(private readonly storage: StorageService) {}
 
   private get sql(): SqlConnection {
     return this.storage.sql;
-  }
-
-  /**
-   * Ratings since `since` with the raters' watched movies and first-seen times
-   * (the earliest time the platform saw the account: its account line, or its
-   * first event). Accounts first seen before `since` count as established.
-   */
-  async loadActivity(since: Date, ratingScaleMax: number): Promise<ActivityTable> {
-    const builder = new ActivityTableBuilder(ratingScaleMax);
-    const ratings = await this.sql.query<{
-      user_id: number;
-      movie_id: string;
-      rating: number;
-      rated_at: Date | string;
-    }>(`SELECT user_id, movie_id, rating, rated_at FROM rating WHERE rated_at >= $1`, [since]);
-    for (const r of ratings) builder.rate(r.user_id, r.movie_id, r.rating, new Date(r.rated_at).getTime());
-    const accounts = await this.sql.query<{ id: number; first_seen_at: Date | string }>(
-      `SELECT u.id, u.first_seen_at FROM app_user u
-        WHERE u.first_seen_at >= $1 AND EXISTS (SELECT 1 FROM rating r WHERE r.user_id = u.id AND r.rated_at >= $1)`,
-      [since],
-    );
-    for (const a of accounts) builder.account(a.id, new Date(a.first_seen_at).getTime());
-    const watches = await this.sql.query<{ user_id: number; movie_id: string }>(
-      `SELECT w.user_id, w.movie_id FROM watch_aggregate w
-        WHERE EXISTS (SELECT 1 FROM rating r WHERE r.user_id = w.user_id AND r.rated_at >= $1)`,
-      [since],
-    );
-    for (const w of watches) builder.watch(w.user_id, w.movie_id);
-    return builder.build();
   }
 
   /** Inserts new flags; refreshes the evidence of pending ones; never touches a reviewed verdict. */

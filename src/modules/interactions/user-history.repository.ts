@@ -1,7 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { StorageService } from '../storage/storage.service';
-import { UserHistory } from './user-history';
-import { HistoryRow, historyFromRows, UserProfileFields } from './user-history-index';
+import { StoredUserProfile, userProfileOf } from './catalog-profiles';
+
+/** One stored interaction of a user, as serving reads it. */
+export interface StoredHistoryRow {
+  readonly movieId: string;
+  readonly kind: 'watch' | 'rating';
+  /** Watch: minutes watched (highest minute + 1); rating: null. */
+  readonly minutes: number | null;
+  /** The movie's runtime in minutes, when the catalog knows it. */
+  readonly runtime: number | null;
+}
+
+/** A user's profile (null without an app_user row) and interactions, most recent first. */
+export interface StoredUserHistory {
+  readonly profile: StoredUserProfile | null;
+  readonly rows: readonly StoredHistoryRow[];
+}
 
 /**
  * A slice of the user base, both parts in user-id order: profiles as
@@ -14,13 +29,13 @@ export interface HistoryRange {
   readonly rows: readonly [number, number | null, string | null, number | null][];
 }
 
-/** Serving's reads and writes; the only serving file that speaks SQL. */
+/** Per-user reads: one user's history on the request path, and the whole user base a range at a time. */
 @Injectable()
-export class ServingRepository {
+export class UserHistoryRepository {
   constructor(private readonly storage: StorageService) {}
 
   /** Profile, watches and ratings of one user in a single round trip (it runs on the request path). */
-  async loadUserHistory(userId: number): Promise<UserHistory> {
+  async userHistory(userId: number): Promise<StoredUserHistory> {
     const rows = await this.storage.sql.queryPrepared<{
       kind: 'profile' | 'watch' | 'rating';
       movie_id: string | null;
@@ -44,15 +59,15 @@ export class ServingRepository {
        ORDER BY at DESC NULLS FIRST`,
       [userId],
     );
-    let profile: UserHistory['profile'] = null;
-    const history: HistoryRow[] = [];
+    let profile: StoredUserProfile | null = null;
+    const history: StoredHistoryRow[] = [];
     for (const row of rows) {
-      if (row.kind === 'profile') profile = profileOf(row);
+      if (row.kind === 'profile') profile = userProfileOf(row);
       // Rows arrive most recent first (the profile row, without a time, ahead of them).
       else
         history.push({ movieId: row.movie_id as string, kind: row.kind, minutes: row.minutes, runtime: row.runtime });
     }
-    return historyFromRows(profile, history);
+    return { profile, rows: history };
   }
 
   /**
@@ -74,7 +89,7 @@ export class ServingRepository {
    * each user's rows most recent first. The index loader reads the whole user
    * base this way, a slice at a time.
    */
-  async loadHistoryRange(from: number, last: number, catalog: readonly string[]): Promise<HistoryRange> {
+  async historyRange(from: number, last: number, catalog: readonly string[]): Promise<HistoryRange> {
     // Arrays, not objects, and catalog movies as their position in `catalog`
     // (an integer) instead of their id: at full scale this reads ~33M rows,
     // and a string per row was most of the reader's time and garbage.
@@ -104,38 +119,11 @@ export class ServingRepository {
     });
   }
 
-  /** Every catalog movie with its runtime (null when unknown), in id order. */
-  async loadCatalogRuntimes(): Promise<[string, number | null][]> {
-    return this.storage.sql.queryArrays<[string, number | null]>('SELECT id, runtime FROM movie ORDER BY id');
-  }
-
-  async loadAdultMovieIds(): Promise<string[]> {
-    const rows = await this.storage.sql.query<{ id: string }>('SELECT id FROM movie WHERE adult');
-    return rows.map((r) => r.id);
-  }
-
-  /** Most-watched movies of the recent past: the answer of last resort. */
-  async loadPopularMovies(since: Date, limit: number): Promise<string[]> {
-    const rows = await this.storage.sql.query<{ movie_id: string }>(
-      `SELECT movie_id FROM watch_aggregate WHERE last_seen_at >= $1
-        GROUP BY movie_id ORDER BY count(*) DESC, movie_id LIMIT $2`,
-      [since, limit],
+  /** The lowest id of a user who watched anything, or null on an empty store. */
+  async lowestWatchingUserId(): Promise<number | null> {
+    const [row] = await this.storage.sql.query<{ id: number }>(
+      'SELECT user_id AS id FROM watch_aggregate ORDER BY user_id LIMIT 1',
     );
-    if (rows.length > 0) return rows.map((r) => r.movie_id);
-    // No recent activity (fresh store): fall back to the catalog's own popularity.
-    const catalog = await this.storage.sql.query<{ id: string }>(
-      'SELECT id FROM movie ORDER BY popularity DESC NULLS LAST, id LIMIT $1',
-      [limit],
-    );
-    return catalog.map((r) => r.id);
+    return row ? row.id : null;
   }
-}
-
-export function profileOf(row: {
-  age: number | null;
-  gender: string | null;
-  occupation: string | null;
-}): UserProfileFields {
-  const gender: 'M' | 'F' | null = row.gender === 'M' || row.gender === 'F' ? row.gender : null;
-  return { age: row.age, gender, occupation: row.occupation };
 }
