@@ -15,6 +15,17 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules: a promise nobody awaits or catches loses its rejection (an unhandled rejection
+    // ends the process, or the error vanishes); a promise where a void callback is expected does the same.
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
     files: ['src/modules/config/**', 'test/**', 'scripts/**', 'bench/**', 'src/cli/**', '**/*.spec.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
