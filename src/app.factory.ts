@@ -69,7 +69,8 @@ export function installGracefulShutdown(
     // app.close() stops accepting connections, waits for in-flight requests,
     // then runs every module's shutdown hook (consumers commit, stores close).
     started
-      .catch(() => undefined)
+      // A failed start-up is reported by whoever awaits `started` (runService's caller); close what did start.
+      .catch((error: unknown) => logger.warn({ err: error, signal }, 'start-up had failed; closing what started'))
       .then(() => {
         app.get(ReadinessRegistry).startDraining();
         return app.close();

@@ -44,6 +44,7 @@ async function resolveModel(model: string): Promise<ModelRef> {
   const isDir = await fs
     .stat(path.join(model, 'manifest.json'))
     .then(() => true)
+    // eslint-disable-next-line no-restricted-syntax -- an existence check: the error is the answer
     .catch(() => false);
   if (isDir) {
     const manifest = await readManifest(model);

@@ -34,6 +34,7 @@ export function lowerThisThreadPriority(nice: number): boolean {
     if (!Number.isInteger(tid) || tid <= 0) return false;
     os.setPriority(tid, nice);
     return true;
+    // eslint-disable-next-line no-restricted-syntax -- no /proc/thread-self or no permission: false is the documented answer
   } catch {
     return false;
   }

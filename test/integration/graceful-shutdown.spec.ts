@@ -422,6 +422,7 @@ if (process.env.MARQUEE_SHUTDOWN_CHILD === 'consumer') {
         const first = start(['src/main.ts'], env(await freePort()));
         await waitFor(() => first.output().includes('Marquee listening'), 90_000, 25);
         const publishing = publishAll();
+        // eslint-disable-next-line no-restricted-syntax -- polled: the query fails until the table exists
         await waitFor(async () => (await watchRows().catch(() => 0)) > 0, 90_000, 10);
         first.child.kill('SIGTERM');
         const firstExit = await first.exited;

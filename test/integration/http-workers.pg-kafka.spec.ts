@@ -87,6 +87,7 @@ describe('HTTP_WORKERS: several service processes on one port', () => {
     // Both processes listening (not just one ready): connections are dealt only to listening processes.
     const listening = () => output.split('\n').filter((line) => line.includes('Marquee listening on')).length;
     await waitFor(
+      // eslint-disable-next-line no-restricted-syntax -- polled until the port answers
       async () => listening() >= 2 && (await fetch(`${base}/readyz`).catch(() => null))?.status === 200,
       120_000,
     );

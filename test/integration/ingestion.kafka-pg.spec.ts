@@ -177,6 +177,7 @@ describe('ingestion: real Kafka → real PostgreSQL, with a consumer killed mid-
   const producers: Producer[] = [];
 
   afterAll(async () => {
+    // eslint-disable-next-line no-restricted-syntax -- best-effort cleanup after the tests
     await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
     for (const w of workers) {
       if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
@@ -187,6 +188,7 @@ describe('ingestion: real Kafka → real PostgreSQL, with a consumer killed mid-
     const admin = kafka?.admin();
     if (admin) {
       await admin.connect();
+      // eslint-disable-next-line no-restricted-syntax -- best-effort cleanup after the tests
       await admin.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
       await admin.disconnect();
     }

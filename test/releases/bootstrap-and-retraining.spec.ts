@@ -60,6 +60,7 @@ describe('start-up bootstrap and the retraining loop (embedded store)', () => {
     expect(await count(`SELECT count(*) AS n FROM training_run WHERE status = 'succeeded'`)).toBe(2);
     // Ready once the history index has loaded: its first load waits SERVING_HISTORY_INDEX_SETTLE_MS (2 s) after
     // start-up, and on a fast machine this small world is bootstrapped in less (1.4 s here).
+    // eslint-disable-next-line no-restricted-syntax -- on a timeout the checks below say which one is not ready
     await waitFor(async () => (await inject('GET', '/readyz')).statusCode === 200, 30_000).catch(() => undefined);
     const ready = await inject('GET', '/readyz');
     // Every check, by name: a failure shows which one is not ready.

@@ -120,6 +120,7 @@ export function parseLogLine(raw: Uint8Array | string, options: ParseOptions): P
       return reject('too_long', `${raw.length} bytes, limit ${options.maxLineBytes}`);
     try {
       text = utf8.decode(raw);
+      // eslint-disable-next-line no-restricted-syntax -- the decode error is the rejection reason
     } catch {
       return reject('invalid_utf8', 'not valid UTF-8');
     }

@@ -103,11 +103,15 @@ export class ThreadedKafkaEventBus implements EventBus {
       },
       pause: () => {
         paused = true;
-        void this.call({ method: 'pause', subscription: id }).catch(() => undefined);
+        void this.call({ method: 'pause', subscription: id }).catch((error: unknown) =>
+          this.callFailed('pause', error, { subscription: id }),
+        );
       },
       resume: () => {
         paused = false;
-        void this.call({ method: 'resume', subscription: id }).catch(() => undefined);
+        void this.call({ method: 'resume', subscription: id }).catch((error: unknown) =>
+          this.callFailed('resume', error, { subscription: id }),
+        );
       },
       isPaused: () => paused,
       lag: async () => (await this.call({ method: 'lag', subscription: id })) as PartitionLag[],
@@ -116,13 +120,23 @@ export class ThreadedKafkaEventBus implements EventBus {
 
   async close(): Promise<void> {
     if (this.dead === null) {
-      await this.call({ method: 'close' }).catch(() => undefined);
+      // The thread is terminated next either way.
+      await this.call({ method: 'close' }).catch((error: unknown) => this.callFailed('close', error, {}));
       this.connected = false;
       // Marks the exit that follows as expected.
       this.dead = new Error('the Kafka bus is closed');
       await this.worker.terminate();
     }
     this.connected = false;
+  }
+
+  /**
+   * A call nobody waits for failed (the thread answered 'failed'). A dead
+   * thread's error was logged by fail() already.
+   */
+  private callFailed(method: KafkaThreadCall['method'], error: unknown, extra: Record<string, unknown>): void {
+    if (error === this.dead) return;
+    this.options.log?.('warn', `kafka: ${method} failed: ${(error as Error).message}`, extra);
   }
 
   private call(call: KafkaThreadCall): Promise<unknown> {

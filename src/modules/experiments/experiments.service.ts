@@ -73,7 +73,15 @@ export class ExperimentsService implements OnApplicationBootstrap, BeforeApplica
     this.timer = setInterval(() => void this.flushAssignments(), ASSIGNMENT_FLUSH_MS);
     this.timer.unref();
     // Other replicas start and stop experiments too: pick their changes up.
-    this.pollTimer = setInterval(() => void this.reload().catch(() => undefined), this.config.serving.modelPollMs);
+    this.pollTimer = setInterval(
+      () =>
+        void this.reload().catch((error: unknown) =>
+          this.logger.warn(
+            `could not re-read the running experiments (next poll retries): ${(error as Error).message}`,
+          ),
+        ),
+      this.config.serving.modelPollMs,
+    );
     this.pollTimer.unref();
   }
 

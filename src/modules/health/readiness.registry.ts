@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -13,6 +13,7 @@ export interface ReadinessCheck {
  */
 @Injectable()
 export class ReadinessRegistry {
+  private readonly logger = new Logger(ReadinessRegistry.name);
   private readonly checks: ReadinessCheck[] = [];
   private draining = false;
 
@@ -30,10 +31,19 @@ export class ReadinessRegistry {
 
   async evaluate(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
     const results = await Promise.all(
-      this.checks.map(async (c) => [c.name, await Promise.resolve(c.check()).catch(() => false)] as const),
+      this.checks.map(
+        async (c) =>
+          [c.name, await Promise.resolve(c.check()).catch((error: unknown) => this.checkFailed(c, error))] as const,
+      ),
     );
     const checks: Record<string, boolean> = Object.fromEntries(results);
     checks.notDraining = !this.draining;
     return { ready: Object.values(checks).every(Boolean), checks };
+  }
+
+  /** A check that throws instead of answering false counts as not ready; the error says why. */
+  private checkFailed(check: ReadinessCheck, error: unknown): false {
+    this.logger.warn(`readiness check ${check.name} failed: ${(error as Error).message}`);
+    return false;
   }
 }

@@ -157,9 +157,9 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
     // A write queued behind others can take a while: tell the group we are alive.
     // A failed heartbeat (e.g. a rebalance under way) is not this batch's failure:
     // the store and commit go ahead, and kafkajs rejoins afterwards.
-    await context?.heartbeat().catch(() => undefined);
+    await context?.heartbeat().catch((error: unknown) => this.heartbeatFailed(batch, error));
     await this.store(collapsed);
-    await context?.heartbeat().catch(() => undefined);
+    await context?.heartbeat().catch((error: unknown) => this.heartbeatFailed(batch, error));
     for (const [type, count] of Object.entries(collapsed.accepted))
       if (count > 0) this.metrics.events.inc({ type }, count);
     for (const letter of collapsed.deadLetters) this.metrics.deadLetters.inc({ reason: letter.reason });
@@ -243,6 +243,13 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
       else s.resume();
     }
     this.logger.debug(paused ? `store behind (${this.queued} batches queued): pausing` : 'store caught up: resuming');
+  }
+
+  /** Debug level: during a rebalance a failed heartbeat is routine (see handleBatch). */
+  private heartbeatFailed(batch: RecordBatch, error: unknown): void {
+    this.logger.debug(
+      `heartbeat failed during ${batch.topic}[${batch.partition}]: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 
   private async sampleLag(): Promise<void> {

@@ -27,7 +27,9 @@ const { setPriority } = require('node:os');
 try {
   const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
   if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
-} catch {}
+} catch {
+  // Not Linux, or not permitted: normal priority (above).
+}
 // ids.json of a full-scale model lists a million user ids: parsed here, the
 // request thread receives them as one transferred Int32Array instead of
 // spending ~100 ms in JSON.parse and building the array.
@@ -48,7 +50,11 @@ parentPort.on('message', ({ id, file, parseIds }) => {
     const sha256 = createHash('sha256').update(data).digest('hex');
     if (parseIds) {
       let ids = null;
-      try { ids = parsedIds(data); } catch {}
+      try {
+        ids = parsedIds(data);
+      } catch {
+        // Malformed: sent as bytes, the caller's own parse reports the error.
+      }
       if (ids) {
         parentPort.postMessage({ id, sha256, ids }, [ids.users.buffer]);
         return;

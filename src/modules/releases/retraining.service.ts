@@ -69,6 +69,8 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
   private streamTimer?: NodeJS.Timeout;
   private streamCron?: CronTime;
   private streamTime: number | null = null;
+  /** The stream-clock poll's last error until a poll succeeds: one log line per streak, not one a second. */
+  private streamPollError: string | null = null;
   private nextDue: number | null = null;
   private lastFired: number | null = null;
   private scheduled: Promise<unknown> | null = null;
@@ -107,14 +109,21 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
     if (!cron) return;
     if (STREAM_PREFIX.test(cron)) {
       this.streamCron = new CronTime(cron.replace(STREAM_PREFIX, ''), 'UTC');
-      this.streamTimer = setInterval(() => void this.pollStream().catch(() => undefined), STREAM_POLL_MS);
+      this.streamTimer = setInterval(
+        () =>
+          void this.pollStream().then(
+            () => this.streamPollSucceeded(),
+            (error: unknown) => this.streamPollFailed(error),
+          ),
+        STREAM_POLL_MS,
+      );
       this.streamTimer.unref();
       this.logger.log(`retraining scheduled on the stream clock: "${cron}" (${this.config.retraining.modelType})`);
       return;
     }
     const job = CronJob.from({
       cronTime: cron,
-      onTick: () => void this.scheduledRun().catch(() => undefined),
+      onTick: () => void this.scheduledRun().catch((error: unknown) => this.scheduledRunFailed(error)),
       start: true,
     });
     this.scheduler.addCronJob('retraining', job);
@@ -235,6 +244,33 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
     });
     this.scheduled = run;
     return run;
+  }
+
+  /**
+   * A scheduled run rejected: trigger() has logged the failure and counted it
+   * (marquee_retraining_runs_total); a schedule has no caller to hand it to.
+   */
+  private scheduledRunFailed(error: unknown): void {
+    this.logger.debug(`scheduled retraining rejected (reported by the run): ${(error as Error).message}`);
+  }
+
+  /**
+   * The stream clock could not be read (the database is unreachable, say), or
+   * the run it fired failed (that run has logged and counted it too). Logged
+   * when a streak of failures starts or its error changes: the poll runs every
+   * second and tries again.
+   */
+  private streamPollFailed(error: unknown): void {
+    const message = (error as Error).message;
+    if (message !== this.streamPollError)
+      this.logger.warn(`stream-clock schedule: poll failed, retrying every second: ${message}`);
+    this.streamPollError = message;
+  }
+
+  private streamPollSucceeded(): void {
+    if (this.streamPollError === null) return;
+    this.streamPollError = null;
+    this.logger.log('stream-clock schedule: poll succeeded again');
   }
 
   /** Reads the stream clock; fires when it has passed the next occurrence. */

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { Logger } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 
 /**
@@ -34,6 +35,8 @@ export interface SqlConnection {
 }
 
 type PgQueryable = Pool | PoolClient;
+
+const logger = new Logger('SqlConnection');
 
 class PgConnection implements SqlConnection {
   readonly kind = 'postgres' as const;
@@ -74,7 +77,15 @@ class PgConnection implements SqlConnection {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // The transaction's own error is the one to throw; a failed ROLLBACK (the
+      // connection is usually gone) is only logged.
+      await client
+        .query('ROLLBACK')
+        .catch((rollbackError: unknown) =>
+          logger.warn(
+            `ROLLBACK after a failed transaction (${(error as Error).message}) failed: ${(rollbackError as Error).message}`,
+          ),
+        );
       throw error;
     } finally {
       client.release();

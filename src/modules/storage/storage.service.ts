@@ -44,7 +44,9 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     try {
       await this.open().sql.query('SELECT 1');
       return true;
-    } catch {
+    } catch (error) {
+      // /readyz shows only `database: false`; the log says why.
+      this.logger.warn(`database ping failed: ${(error as Error).message}`);
       return false;
     }
   }

@@ -19,6 +19,7 @@ export function codeVersion(cwd = process.cwd()): CodeVersion {
     const commit = run(['rev-parse', 'HEAD']).trim();
     const dirty = run(['status', '--porcelain', '--untracked-files=no']).trim().length > 0;
     cached = { commit, dirty };
+    // eslint-disable-next-line no-restricted-syntax -- no git or no checkout: the commit is 'unknown' (documented)
   } catch {
     cached = { commit: 'unknown', dirty: false };
   }
