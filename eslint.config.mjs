@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 
 // Every caught error is logged (Nest Logger, or the pino logger in scope) or counted (a prom-client counter).
@@ -52,6 +53,57 @@ export default tseslint.config(
     // The service and its tests; bench/ scripts poll, cache and clean up, where the error is the answer.
     files: ['src/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-restricted-syntax': ['error', ...swallowedErrors] },
+  },
+  // Layers (issue 21): framework-free libraries under src/lib import only each other; Nest
+  // modules import libraries, common and other modules' index.ts; the simulated world imports
+  // only libraries (the stream format), and only the bootstrap module imports the world.
+  // test/architecture/module-graph.spec.ts checks the same graph for cycles.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { typescript: { project: './tsconfig.json' } },
+      'boundaries/include': ['src/**/*.ts'],
+      'boundaries/elements': [
+        { type: 'lib', pattern: 'src/lib/*', mode: 'folder', capture: ['name'] },
+        { type: 'module', pattern: 'src/modules/*', mode: 'folder', capture: ['name'] },
+        { type: 'common', pattern: 'src/common', mode: 'folder' },
+        { type: 'world', pattern: 'src/world', mode: 'folder' },
+        { type: 'cli', pattern: 'src/cli', mode: 'folder' },
+        { type: 'generated', pattern: 'src/generated', mode: 'folder' },
+        { type: 'app', pattern: 'src/*.ts', mode: 'file' },
+      ],
+    },
+    rules: {
+      'boundaries/element-types': [
+        'error',
+        {
+          default: 'disallow',
+          rules: [
+            { from: ['lib'], allow: ['lib'] },
+            { from: ['common'], allow: ['lib', 'common'] },
+            { from: ['module'], allow: ['lib', 'common', 'module'] },
+            { from: [['module', { name: 'storage' }]], allow: ['generated'] },
+            { from: [['module', { name: 'bootstrap' }]], allow: ['world'] },
+            { from: ['world'], allow: ['lib', 'world'] },
+            { from: ['generated'], allow: ['generated'] },
+            { from: ['cli'], allow: ['lib', 'common', 'module', 'world', 'cli', 'app'] },
+            { from: ['app'], allow: ['lib', 'common', 'module', 'app'] },
+          ],
+        },
+      ],
+      'boundaries/entry-point': [
+        'error',
+        {
+          default: 'disallow',
+          rules: [
+            { target: ['lib', 'module'], allow: 'index.ts' },
+            { target: ['common', 'world', 'cli', 'app', 'generated'], allow: '**' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/modules/config/**', 'test/**', 'scripts/**', 'bench/**', 'src/cli/**', '**/*.spec.ts'],

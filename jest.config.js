@@ -16,6 +16,16 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // The path aliases of tsconfig.json (tsc-alias rewrites them in dist/, swc-node in run-ts).
+  moduleNameMapper: {
+    '^@lib/(.*)$': '<rootDir>/src/lib/$1',
+    '^@modules/(.*)$': '<rootDir>/src/modules/$1',
+    '^@common$': '<rootDir>/src/common',
+    '^@common/(.*)$': '<rootDir>/src/common/$1',
+    '^@world/(.*)$': '<rootDir>/src/world/$1',
+    '^@app/(.*)$': '<rootDir>/src/$1',
+    '^@test/(.*)$': '<rootDir>/test/$1',
+  },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   testTimeout: 60_000,
   // Real Kafka and PostgreSQL are shared by the suites; one worker keeps them from racing.

@@ -13,9 +13,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readArtifact, tensor } from '../src/modules/model-artifacts/artifact-format';
-import { QuantizedTopK } from '../src/modules/model-artifacts/kernels/quantized-top-k';
-import { TopK } from '../src/modules/model-artifacts/top-k';
+import { readArtifact, tensor } from '@lib/artifacts/artifact-format';
+import { QuantizedTopK } from '@lib/artifacts/kernels/quantized-top-k';
+import { TopK } from '@lib/artifacts/top-k';
 import { benchWorkDir, synthesiseAls, xorshift32 } from './synthetic-als';
 
 const { values } = parseArgs({

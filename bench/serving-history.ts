@@ -42,10 +42,10 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Pool } from 'pg';
-import { readMigrations, runMigrations } from '../src/modules/storage/migration-runner';
-import { pgConnection } from '../src/modules/storage/sql-connection';
-import { GENRES } from '../src/world/catalog/genres';
-import { OCCUPATIONS } from '../src/world/users/population';
+import { readMigrations, runMigrations } from '@modules/storage';
+import { pgConnection } from '@modules/storage/sql-connection';
+import { GENRES } from '@world/catalog/genres';
+import { OCCUPATIONS } from '@world/users/population';
 import { requirePostgresUrl } from '../test/support/services';
 
 export interface HistoryShape {

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeArtifact } from '../src/modules/model-artifacts/artifact-format';
+import { writeArtifact } from '@lib/artifacts';
 
 export interface AlsShape {
   readonly users: number;

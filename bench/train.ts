@@ -13,12 +13,12 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeArtifact } from '../src/modules/model-artifacts/artifact-format';
-import { InteractionDataset } from '../src/modules/datasets/interaction-dataset';
-import { trainerFor } from '../src/modules/training/trainer-catalog';
-import { generateLatentWorld, LATENT_WORLD_VERSION } from '../src/modules/training/synthetic/latent-world';
-import { stderrProgress, TrainingProgress } from '../src/modules/training/trainer';
-import { codeVersion } from '../src/modules/training/code-version';
+import { writeArtifact } from '@lib/artifacts';
+import { InteractionDataset } from '@lib/dataset';
+import { trainerFor } from '@lib/training';
+import { generateLatentWorld, LATENT_WORLD_VERSION } from '@lib/training/synthetic/latent-world';
+import { stderrProgress, TrainingProgress } from '@lib/training/trainer';
+import { codeVersion } from '@lib/training/code-version';
 
 const { values } = parseArgs({
   options: {

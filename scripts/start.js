@@ -13,6 +13,8 @@ const run = (args) => {
 
 run([path.join(__dirname, 'prisma-generate.js')]);
 run([require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', 'tsconfig.build.json']);
+// tsc leaves the path aliases (@lib/…, @modules/…) as written; tsc-alias makes them relative in dist/.
+run([require.resolve('tsc-alias/dist/bin/index.js', { paths: [root] }), '-p', 'tsconfig.build.json']);
 
 // The main command on a fresh machine: an empty embedded store gets a small
 // simulated world and a first model (see BOOTSTRAP_WORLD in the README).

@@ -3,10 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { JsonExceptionFilter } from './common/http-exception.filter';
-import { PinoNestLogger } from './common/logger';
-import { AppConfig } from './modules/config/app-config';
-import { ReadinessRegistry } from './modules/health/readiness.registry';
+import { JsonExceptionFilter, PinoNestLogger } from '@common';
+import { AppConfig } from '@modules/config';
+import { ReadinessRegistry } from '@modules/health';
 
 /** Builds the application (without listening), shared by main.ts and the tests. */
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {

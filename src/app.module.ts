@@ -1,21 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { BootstrapModule } from './modules/bootstrap/bootstrap.module';
-import { CatalogModule } from './modules/catalog/catalog.module';
-import { AppConfig } from './modules/config/app-config';
-import { ConfigModule } from './modules/config/config.module';
-import { DatasetsModule } from './modules/datasets/datasets.module';
-import { EventsModule } from './modules/events/events.module';
-import { ExperimentsModule } from './modules/experiments/experiments.module';
-import { FairnessModule } from './modules/fairness/fairness.module';
-import { GovernanceModule } from './modules/governance/governance.module';
-import { HealthModule } from './modules/health/health.module';
-import { IngestionModule } from './modules/ingestion/ingestion.module';
-import { MetricsModule } from './modules/metrics/metrics.module';
-import { MonitoringModule } from './modules/monitoring/monitoring.module';
-import { SecurityModule } from './modules/security/security.module';
-import { ReleasesModule } from './modules/releases/releases.module';
-import { ServingModule } from './modules/serving/serving.module';
-import { StorageModule } from './modules/storage/storage.module';
+import { BootstrapModule } from '@modules/bootstrap';
+import { CatalogModule } from '@modules/catalog';
+import { AppConfig, ConfigModule } from '@modules/config';
+import { DatasetsModule } from '@modules/datasets';
+import { EventsModule } from '@modules/events';
+import { ExperimentsModule } from '@modules/experiments';
+import { FairnessModule } from '@modules/fairness';
+import { GovernanceModule } from '@modules/governance';
+import { HealthModule } from '@modules/health';
+import { IngestionModule } from '@modules/ingestion';
+import { MetricsModule } from '@modules/metrics';
+import { MonitoringModule } from '@modules/monitoring';
+import { SecurityModule } from '@modules/security';
+import { ReleasesModule } from '@modules/releases';
+import { ServingModule } from '@modules/serving';
+import { StorageModule } from '@modules/storage';
 
 @Module({})
 export class AppModule {

@@ -1,7 +1,7 @@
 import cluster, { Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { METRICS_REQUEST, METRICS_RESPONSE } from './modules/metrics/cluster-metrics';
+import { METRICS_REQUEST, METRICS_RESPONSE } from '@modules/metrics';
 
 /** A crash loop backs off up to this long between restarts. */
 const MAX_RESTART_DELAY_MS = 30_000;

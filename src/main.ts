@@ -1,7 +1,7 @@
 /** The API process: `node dist/main.js` (what `npm start` runs). */
 import cluster from 'node:cluster';
 import { runSupervisor } from './cluster';
-import { createRootLogger } from './common/logger';
+import { createRootLogger } from '@common';
 import { loadConfigOrExit, runService } from './service';
 
 const config = loadConfigOrExit();

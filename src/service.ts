@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createApp, installGracefulShutdown } from './app.factory';
-import { createRootLogger } from './common/logger';
-import { AppConfig, ConfigError, loadConfig } from './modules/config/app-config';
+import { createRootLogger } from '@common';
+import { AppConfig, ConfigError, loadConfig } from '@modules/config';
 
 /**
  * The configuration in the environment; a bad value ends the process with

@@ -5,10 +5,8 @@
 import 'reflect-metadata';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../modules/config/app-config';
-import { ApiKeyService } from '../modules/governance/access/api-key.service';
-import { ROLES } from '../modules/governance/access/roles';
-import { governanceCliContext } from '../modules/governance/governance-cli.module';
+import { loadConfig } from '@modules/config';
+import { ApiKeyService, ROLES, governanceCliContext } from '@modules/governance';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { name: { type: 'string' }, role: { type: 'string' } } });

@@ -6,9 +6,8 @@ import 'reflect-metadata';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../modules/config/app-config';
-import { governanceCliContext } from '../modules/governance/governance-cli.module';
-import { ComplianceReportService, DEFAULT_REPORTS_DIR } from '../modules/governance/reports/compliance-report.service';
+import { loadConfig } from '@modules/config';
+import { governanceCliContext, ComplianceReportService, DEFAULT_REPORTS_DIR } from '@modules/governance';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -7,9 +7,8 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../modules/config/app-config';
-import { AuditService } from '../modules/governance/audit/audit.service';
-import { governanceCliContext } from '../modules/governance/governance-cli.module';
+import { loadConfig } from '@modules/config';
+import { AuditService, governanceCliContext } from '@modules/governance';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { anchor: { type: 'string', multiple: true } } });

@@ -10,10 +10,10 @@
  * way the store aggregates them (watches: one aggregate per user and movie;
  * ratings: the latest rating per user and movie), without a database.
  */
-import { parseLogLine, ParseOptions } from '../lib/movielog';
-import type { InteractionDataset } from '../modules/datasets/interaction-dataset';
-import { addCount } from '../modules/monitoring/drift/drift-math';
+import { parseLogLine, ParseOptions } from '@lib/movielog';
+import type { InteractionDataset } from '@lib/dataset';
 import {
+  addCount,
   compareProfiles,
   DEFAULT_DRIFT_THRESHOLDS,
   DriftComparison,
@@ -21,10 +21,10 @@ import {
   profileDataset,
   profileRecentWindow,
   RecentWindow,
-} from '../modules/monitoring/drift/drift-profile';
-import type { LineSink } from '../world/output/line-sink';
-import { Simulation } from '../world/simulator/engine';
-import { createWorld } from '../world/world';
+} from '@modules/monitoring';
+import type { LineSink } from '@world/output/line-sink';
+import { Simulation } from '@world/simulator/engine';
+import { createWorld } from '@world/world';
 
 const DAY = 86_400_000;
 

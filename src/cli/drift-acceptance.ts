@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DRIFT_THRESHOLDS } from '../modules/monitoring/drift/drift-profile';
+import { DEFAULT_DRIFT_THRESHOLDS } from '@modules/monitoring';
 import { runDriftScenario, summarise } from './drift-acceptance-harness';
 
 async function main(): Promise<void> {

@@ -11,11 +11,9 @@
 import 'reflect-metadata';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../modules/config/app-config';
-import { ModelRegistryService } from '../modules/governance/registry/model-registry.service';
-import { driftCliContext } from '../modules/monitoring/drift/drift-cli.module';
-import { DriftReportSection, writeDriftReport } from '../modules/monitoring/drift/drift-report';
-import { DriftService } from '../modules/monitoring/drift/drift.service';
+import { loadConfig } from '@modules/config';
+import { ModelRegistryService } from '@modules/governance';
+import { driftCliContext, DriftReportSection, writeDriftReport, DriftService } from '@modules/monitoring';
 import { runDriftScenario } from './drift-acceptance-harness';
 
 async function main(): Promise<number> {

@@ -11,11 +11,15 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DatasetSource, describeSource, loadDataset } from '../modules/training/dataset-source';
-import { DEFAULT_EVAL_PARAMS } from '../modules/training/evaluation/default-eval-params';
-import { runOfflineEvaluation, SPLITS, SplitName } from '../modules/training/evaluation/run-offline-evaluation';
-import { MODEL_TYPES } from '../modules/training/trainer-catalog';
-import { stderrProgress } from '../modules/training/trainer';
+import { DatasetSource, describeSource, loadDataset } from './dataset-source';
+import {
+  DEFAULT_EVAL_PARAMS,
+  runOfflineEvaluation,
+  SPLITS,
+  SplitName,
+  MODEL_TYPES,
+  stderrProgress,
+} from '@lib/training';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

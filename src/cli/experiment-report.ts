@@ -7,11 +7,14 @@
 import 'reflect-metadata';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../modules/config/app-config';
-import { analyseExperiment } from '../modules/experiments/analysis';
-import { DEFAULT_EXPERIMENT_REPORTS_DIR, writeExperimentReport } from '../modules/experiments/experiment-report';
-import { experimentsCliContext } from '../modules/experiments/experiments-cli.module';
-import { ExperimentsRepository } from '../modules/experiments/experiments.repository';
+import { loadConfig } from '@modules/config';
+import {
+  analyseExperiment,
+  DEFAULT_EXPERIMENT_REPORTS_DIR,
+  writeExperimentReport,
+  experimentsCliContext,
+  ExperimentsRepository,
+} from '@modules/experiments';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({ options: { out: { type: 'string' } }, allowPositionals: true });

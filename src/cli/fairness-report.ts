@@ -16,21 +16,23 @@
 import 'reflect-metadata';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../modules/config/app-config';
-import { loadSnapshot } from '../modules/datasets/dataset-snapshot.service';
-import { InteractionDataset } from '../modules/datasets/interaction-dataset';
-import { auditScorer, auditSplit } from '../modules/fairness/audit/offline-audit';
-import { trainRecipeScorer } from '../modules/fairness/audit/recipe-scorer';
-import { auditServedLists } from '../modules/fairness/audit/online-audit';
-import { readOnlineTraffic } from '../modules/fairness/fairness-audit.service';
-import { writeFairnessReport, writeOnlineFairnessReport } from '../modules/fairness/report/fairness-report';
-import { ActivityWindowRepository, CatalogRepository } from '../modules/interactions';
-import { StorageService } from '../modules/storage/storage.service';
-import { governanceCliContext } from '../modules/governance/governance-cli.module';
-import { ModelRegistryService } from '../modules/governance/registry/model-registry.service';
-import { readManifest } from '../modules/model-artifacts/artifact-format';
-import { loadScorer } from '../modules/model-artifacts/load-scorer';
-import { generateLatentWorld } from '../modules/training/synthetic/latent-world';
+import { loadConfig } from '@modules/config';
+import { loadSnapshot } from '@modules/datasets';
+import { InteractionDataset } from '@lib/dataset';
+import {
+  auditScorer,
+  auditSplit,
+  trainRecipeScorer,
+  auditServedLists,
+  readOnlineTraffic,
+  writeFairnessReport,
+  writeOnlineFairnessReport,
+} from '@modules/fairness';
+import { ActivityWindowRepository, CatalogRepository } from '@modules/interactions';
+import { StorageService } from '@modules/storage';
+import { governanceCliContext, ModelRegistryService } from '@modules/governance';
+import { readManifest, loadScorer } from '@lib/artifacts';
+import { generateLatentWorld } from '@lib/training';
 import { promises as fs } from 'node:fs';
 
 interface ModelRef {

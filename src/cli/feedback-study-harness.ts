@@ -14,18 +14,23 @@
  * InteractionDataset); the world's hidden tastes are read only to measure
  * how far observed behaviour is from them.
  */
-import { InteractionDataset, MovieProfile, UserProfile } from '../modules/datasets/interaction-dataset';
-import { trainRecipeScorer } from '../modules/fairness/audit/recipe-scorer';
-import { entropyBits, gini, topShare } from '../modules/fairness/indicators/exposure';
-import type { FeedbackCycle } from '../modules/fairness/report/feedback-report';
-import { RerankMode, ServingReranker } from '../modules/fairness/reranking/rerankers';
-import { Scorer } from '../modules/model-artifacts/scorer';
-import { GENRES } from '../world/catalog/genres';
-import type { RecommendationResponse, Recommender } from '../world/output/http-recommender';
-import type { LineSink } from '../world/output/line-sink';
-import { Simulation, SimulationStats } from '../world/simulator/engine';
-import { OCCUPATIONS } from '../world/users/population';
-import { createWorld, World } from '../world/world';
+import { InteractionDataset, MovieProfile, UserProfile } from '@lib/dataset';
+import {
+  trainRecipeScorer,
+  entropyBits,
+  gini,
+  topShare,
+  type FeedbackCycle,
+  RerankMode,
+  ServingReranker,
+} from '@modules/fairness';
+import { Scorer } from '@lib/artifacts';
+import { GENRES } from '@world/catalog/genres';
+import type { RecommendationResponse, Recommender } from '@world/output/http-recommender';
+import type { LineSink } from '@world/output/line-sink';
+import { Simulation, SimulationStats } from '@world/simulator/engine';
+import { OCCUPATIONS } from '@world/users/population';
+import { createWorld, World } from '@world/world';
 
 const DAY_MS = 86_400_000;
 /** Serving's list length and candidate count (src/modules/serving/recommendation.service.ts). */

@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFeedbackStudyReport } from '../modules/fairness/report/feedback-report';
+import { writeFeedbackStudyReport } from '@modules/fairness';
 import { runFeedbackStudy } from './feedback-study-harness';
 
 async function main(): Promise<number> {

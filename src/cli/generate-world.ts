@@ -9,9 +9,9 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { profiles } from '../world/bootstrap';
-import { writeJsonl } from '../world/output/jsonl';
-import { createWorld } from '../world/world';
+import { profiles } from '@world/bootstrap';
+import { writeJsonl } from '@world/output/jsonl';
+import { createWorld } from '@world/world';
 import { withCatalogService } from './catalog-context';
 
 async function main(): Promise<void> {

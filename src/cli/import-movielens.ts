@@ -12,12 +12,12 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../modules/config/app-config';
-import { createEventBus } from '../modules/events/event-bus.factory';
-import { movieLensCatalog, movieLensRatingLines, movieLensUsers } from '../world/movielens/movielens-import';
-import { readMovieLens } from '../lib/movielens';
-import { writeJsonl } from '../world/output/jsonl';
-import { EventBusLineSink, fileLineSink, LineSink } from '../world/output/line-sink';
+import { loadConfig } from '@modules/config';
+import { createEventBus } from '@modules/events';
+import { movieLensCatalog, movieLensRatingLines, movieLensUsers } from '@world/movielens/movielens-import';
+import { readMovieLens } from '@lib/movielens';
+import { writeJsonl } from '@world/output/jsonl';
+import { EventBusLineSink, fileLineSink, LineSink } from '@world/output/line-sink';
 import { withCatalogService } from './catalog-context';
 
 async function main(): Promise<void> {

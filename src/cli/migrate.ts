@@ -1,7 +1,6 @@
 /** `npm run db:migrate`: applies pending migrations to the configured database and exits. */
-import { loadConfig } from '../modules/config/app-config';
-import { openDatabase } from '../modules/storage/database';
-import { readMigrations, runMigrations } from '../modules/storage/migration-runner';
+import { loadConfig } from '@modules/config';
+import { openDatabase, readMigrations, runMigrations } from '@modules/storage';
 
 async function main(): Promise<void> {
   const config = loadConfig();

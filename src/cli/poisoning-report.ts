@@ -18,17 +18,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseLogLine } from '../lib/movielog';
-import { InteractionDataset } from '../modules/datasets/interaction-dataset';
-import { Scorer } from '../modules/model-artifacts/scorer';
-import { ActivityTableBuilder } from '../modules/security/poisoning/activity-table';
-import { detectShilling, ShillingReport } from '../modules/security/poisoning/shilling-detector';
-import { itemKnnTrainer } from '../modules/training/models/item-knn/item-knn.trainer';
-import { scorerFromArtifact } from '../modules/model-artifacts/load-scorer';
-import { LineSink } from '../world/output/line-sink';
-import { ATTACK_MODELS, AttackModel, planAttack } from '../world/simulator/attack';
-import { Simulation } from '../world/simulator/engine';
-import { createWorld, DEFAULT_START } from '../world/world';
+import { parseLogLine } from '@lib/movielog';
+import { InteractionDataset } from '@lib/dataset';
+import { Scorer, scorerFromArtifact } from '@lib/artifacts';
+import { ActivityTableBuilder, detectShilling, ShillingReport } from '@modules/security';
+import { itemKnnTrainer } from '@lib/training';
+import { LineSink } from '@world/output/line-sink';
+import { ATTACK_MODELS, AttackModel, planAttack } from '@world/simulator/attack';
+import { Simulation } from '@world/simulator/engine';
+import { createWorld, DEFAULT_START } from '@world/world';
 
 const SIZES = [0.01, 0.03, 0.05];
 const SLOW_HOURS = 72;

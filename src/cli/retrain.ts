@@ -8,9 +8,9 @@
  */
 import 'reflect-metadata';
 import { createApp } from '../app.factory';
-import { createRootLogger } from '../common/logger';
-import { loadConfig } from '../modules/config/app-config';
-import { RetrainingService } from '../modules/releases/retraining.service';
+import { createRootLogger } from '@common';
+import { loadConfig } from '@modules/config';
+import { RetrainingService } from '@modules/releases';
 
 async function main(): Promise<void> {
   const config = loadConfig({

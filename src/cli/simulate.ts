@@ -14,15 +14,15 @@
  *   --quiet                                                   no progress line
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../modules/config/app-config';
-import { createEventBus } from '../modules/events/event-bus.factory';
-import { HttpRecommender } from '../world/output/http-recommender';
-import { EventBusLineSink, fileLineSink, LineSink, StreamLineSink } from '../world/output/line-sink';
-import { ATTACK_MODELS, AttackModel, AttackPlan, planAttack } from '../world/simulator/attack';
-import { Simulation, SimulationStats } from '../world/simulator/engine';
-import { runParallelSimulation } from '../world/simulator/parallel-simulation';
-import { groundTruthRecords, tasteRecords, writeGroundTruth } from '../world/simulator/ground-truth';
-import { createWorld, WorldOptions } from '../world/world';
+import { loadConfig } from '@modules/config';
+import { createEventBus } from '@modules/events';
+import { HttpRecommender } from '@world/output/http-recommender';
+import { EventBusLineSink, fileLineSink, LineSink, StreamLineSink } from '@world/output/line-sink';
+import { ATTACK_MODELS, AttackModel, AttackPlan, planAttack } from '@world/simulator/attack';
+import { Simulation, SimulationStats } from '@world/simulator/engine';
+import { runParallelSimulation } from '@world/simulator/parallel-simulation';
+import { groundTruthRecords, tasteRecords, writeGroundTruth } from '@world/simulator/ground-truth';
+import { createWorld, WorldOptions } from '@world/world';
 import { progressBar } from './progress';
 
 async function main(): Promise<void> {

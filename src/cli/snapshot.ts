@@ -6,11 +6,9 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '../modules/config/app-config';
-import { ConfigModule } from '../modules/config/config.module';
-import { DatasetSnapshotService } from '../modules/datasets/dataset-snapshot.service';
-import { DatasetsModule } from '../modules/datasets/datasets.module';
-import { StorageModule } from '../modules/storage/storage.module';
+import { loadConfig, ConfigModule } from '@modules/config';
+import { DatasetSnapshotService, DatasetsModule } from '@modules/datasets';
+import { StorageModule } from '@modules/storage';
 
 function argument(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
-import { createRootLogger } from '../../src/common/logger';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { ReadinessRegistry } from '../../src/modules/health/readiness.registry';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { loadConfig } from '@modules/config';
+import { ReadinessRegistry } from '@modules/health';
 
 const ROOT = path.resolve(__dirname, '../..');
 

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { loadConfig } from '../../src/modules/config/app-config';
+import { loadConfig } from '@modules/config';
 
 /**
  * The Kubernetes manifests, rendered with kustomize and validated offline with

@@ -3,25 +3,26 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
-import { createRootLogger } from '../../src/common/logger';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { InteractionDataset } from '../../src/modules/datasets/interaction-dataset';
-import { EVENT_BUS, EventBus } from '../../src/modules/events/event-bus';
-import { analyseExperiment } from '../../src/modules/experiments/analysis';
-import { writeExperimentReport } from '../../src/modules/experiments/experiment-report';
-import { ExperimentsRepository } from '../../src/modules/experiments/experiments.repository';
-import { OnlineTelemetryService } from '../../src/modules/experiments/online-telemetry.service';
-import { ModelRegistryService } from '../../src/modules/governance/registry/model-registry.service';
-import { PromotionGate } from '../../src/modules/governance/registry/promotion-gate.service';
-import { LiveModels } from '../../src/modules/serving/live-models';
-import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
-import { alsTrainer } from '../../src/modules/training/models/als/als.trainer';
-import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
-import { HttpRecommender } from '../../src/world/output/http-recommender';
-import { EventBusLineSink, LineSink, MemoryLineSink } from '../../src/world/output/line-sink';
-import { Simulation } from '../../src/world/simulator/engine';
-import { createWorld } from '../../src/world/world';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { loadConfig } from '@modules/config';
+import { InteractionDataset } from '@lib/dataset';
+import { EVENT_BUS, EventBus } from '@modules/events';
+import {
+  analyseExperiment,
+  writeExperimentReport,
+  ExperimentsRepository,
+  OnlineTelemetryService,
+} from '@modules/experiments';
+import { ModelRegistryService, PromotionGate } from '@modules/governance';
+import { LiveModels } from '@modules/serving';
+import { writeArtifact } from '@lib/artifacts';
+import { alsTrainer } from '@lib/training/models/als/als.trainer';
+import { popularityTrainer } from '@lib/training/models/popularity/popularity.trainer';
+import { HttpRecommender } from '@world/output/http-recommender';
+import { EventBusLineSink, LineSink, MemoryLineSink } from '@world/output/line-sink';
+import { Simulation } from '@world/simulator/engine';
+import { createWorld } from '@world/world';
 import { waitFor } from '../support/services';
 
 /**

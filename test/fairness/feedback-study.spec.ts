@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ARMS, runFeedbackStudy } from '../../src/cli/feedback-study-harness';
-import { writeFeedbackStudyReport } from '../../src/modules/fairness/report/feedback-report';
+import { ARMS, runFeedbackStudy } from '@app/cli/feedback-study-harness';
+import { writeFeedbackStudyReport } from '@modules/fairness';
 
 /** A tiny world, two cycles: structure and determinism, not the study's findings. */
 const tiny = { cycles: 2, users: 250, movies: 120, seed: 3, cycleDays: 1, warmupDays: 2, activity: 1 } as const;

@@ -1,6 +1,6 @@
-import { EventBus } from '../../src/modules/events/event-bus';
-import { KafkaEventBus } from '../../src/modules/events/kafka-event-bus';
-import { ThreadedKafkaEventBus } from '../../src/modules/events/threaded-kafka-event-bus';
+import { EventBus } from '@modules/events';
+import { KafkaEventBus } from '@modules/events/kafka-event-bus';
+import { ThreadedKafkaEventBus } from '@modules/events/threaded-kafka-event-bus';
 import { describeEventBusContract } from '../support/event-bus.contract';
 import { requireKafkaBrokers, uniqueSuffix, waitFor } from '../support/services';
 

@@ -6,13 +6,12 @@ import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import pino from 'pino';
-import { createApp } from '../../src/app.factory';
-import { AppConfig, loadConfig } from '../../src/modules/config/app-config';
-import { AuditService } from '../../src/modules/governance/audit/audit.service';
-import { MetricsRegistry } from '../../src/modules/metrics/metrics.registry';
-import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
-import { trainAndEvaluate } from '../../src/modules/training/pipeline/train-and-evaluate';
-import { generateLatentWorld } from '../../src/modules/training/synthetic/latent-world';
+import { createApp } from '@app/app.factory';
+import { AppConfig, loadConfig } from '@modules/config';
+import { AuditService } from '@modules/governance';
+import { MetricsRegistry } from '@modules/metrics';
+import { writeArtifact } from '@lib/artifacts';
+import { trainAndEvaluate, generateLatentWorld } from '@lib/training';
 
 /**
  * Governance end to end on a real PostgreSQL (a fresh database per run):

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { popularityTrainer } from '../../src/modules/training/models/popularity/popularity.trainer';
+import { writeArtifact } from '@lib/artifacts';
+import { loadConfig } from '@modules/config';
+import { popularityTrainer } from '@lib/training/models/popularity/popularity.trainer';
 import { twoTasteGroups } from '../support/training/two-taste-groups';
 import { createScratchDatabase, freePort, requireKafkaBrokers, waitFor } from '../support/services';
 

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { formatAccountLine, formatRatingLine, formatRecommendationLine, formatWatchLine } from '../../src/lib/movielog';
-import type { DeadLetterEnvelope } from '../../src/modules/ingestion/ingestion.service';
+import { formatAccountLine, formatRatingLine, formatRecommendationLine, formatWatchLine } from '@lib/movielog';
+import type { DeadLetterEnvelope } from '@modules/ingestion/ingestion.service';
 import {
   createScratchDatabase,
   requireKafkaBrokers,

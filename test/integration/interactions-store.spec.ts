@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { ConfigModule } from '../../src/modules/config/config.module';
+import { loadConfig, ConfigModule } from '@modules/config';
 import {
   ActivityWindowRepository,
   ActivityWriteRepository,
@@ -13,9 +12,8 @@ import {
   InteractionsModule,
   RecommendationLogRepository,
   UserHistoryRepository,
-} from '../../src/modules/interactions';
-import { StorageModule } from '../../src/modules/storage/storage.module';
-import { StorageService } from '../../src/modules/storage/storage.service';
+} from '@modules/interactions';
+import { StorageModule, StorageService } from '@modules/storage';
 import { activityBatch, movieRecord, storedRows } from '../support/activity-store';
 import { createScratchDatabase } from '../support/services';
 

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { KafkaEventBus } from '../../src/modules/events/kafka-event-bus';
+import { KafkaEventBus } from '@modules/events/kafka-event-bus';
 import { requireKafkaBrokers, uniqueSuffix, waitFor } from '../support/services';
 
 const ROOT = path.resolve(__dirname, '../..');

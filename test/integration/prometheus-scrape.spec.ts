@@ -5,9 +5,9 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
-import { createRootLogger } from '../../src/common/logger';
-import { loadConfig } from '../../src/modules/config/app-config';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { loadConfig } from '@modules/config';
 import { freePort } from '../support/services';
 
 function requirePrometheus(): string {

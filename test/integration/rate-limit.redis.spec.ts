@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { MetricsRegistry } from '../../src/modules/metrics/metrics.registry';
-import { RateLimiter } from '../../src/modules/security/rate-limit/rate-limiter.service';
-import { RedisRateLimitStore } from '../../src/modules/security/rate-limit/redis-rate-limit.store';
+import { loadConfig } from '@modules/config';
+import { MetricsRegistry } from '@modules/metrics';
+import { RateLimiter } from '@modules/security/rate-limit/rate-limiter.service';
+import { RedisRateLimitStore } from '@modules/security/rate-limit/redis-rate-limit.store';
 
 /**
  * The Redis rate-limit store against a REAL Redis (`bash infra/redis-start.sh`

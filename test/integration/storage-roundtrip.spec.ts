@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Prisma } from '../../src/generated/prisma/client';
-import { AppConfig } from '../../src/modules/config/app-config';
-import { Database, openDatabase } from '../../src/modules/storage/database';
-import { readMigrations, runMigrations } from '../../src/modules/storage/migration-runner';
+import { Prisma } from '@app/generated/prisma/client';
+import { AppConfig } from '@modules/config';
+import { Database, openDatabase } from '@modules/storage/database';
+import { readMigrations, runMigrations } from '@modules/storage';
 import { MODEL_FIXTURES } from '../support/model-fixtures';
 import { createScratchDatabase } from '../support/services';
 

@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
-import { createRootLogger } from '../../src/common/logger';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { MetricsRegistry } from '../../src/modules/metrics/metrics.registry';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { loadConfig } from '@modules/config';
+import { MetricsRegistry } from '@modules/metrics';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DASHBOARDS = path.join(ROOT, 'grafana/dashboards');

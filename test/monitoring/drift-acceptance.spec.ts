@@ -1,4 +1,4 @@
-import { runDriftScenario } from '../../src/cli/drift-acceptance-harness';
+import { runDriftScenario } from '@app/cli/drift-acceptance-harness';
 
 /**
  * Drift acceptance on the simulator (the outside world), with the drift

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
-import { createRootLogger } from '../../src/common/logger';
-import { loadConfig } from '../../src/modules/config/app-config';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { loadConfig } from '@modules/config';
 
 describe('generic HTTP metrics (onResponse hook)', () => {
   let app: NestFastifyApplication;

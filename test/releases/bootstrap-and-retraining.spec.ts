@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
-import { createRootLogger } from '../../src/common/logger';
-import { DemoBootstrapService } from '../../src/modules/bootstrap/demo-bootstrap.service';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { GateRegistry } from '../../src/modules/governance/gates';
-import { StorageService } from '../../src/modules/storage/storage.service';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { DemoBootstrapService } from '@modules/bootstrap/demo-bootstrap.service';
+import { loadConfig } from '@modules/config';
+import { GateRegistry } from '@modules/governance';
+import { StorageService } from '@modules/storage';
 import { waitFor } from '../support/services';
 
 const KEYS = 'ds:data-scientist:ds-key-0123456789abcdef,viewer:viewer:viewer-key-0123456789ab';

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { writeLoopReport } from '../../src/cli/loop-report';
-import { LoopResult, runRetrainingLoop } from '../../src/cli/loop-simulate-harness';
+import { writeLoopReport } from '@app/cli/loop-report';
+import { LoopResult, runRetrainingLoop } from '@app/cli/loop-simulate-harness';
 
 /**
  * Issue 9, the retraining loop end to end on the embedded stack, in a tiny

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
-import { createRootLogger } from '../../src/common/logger';
-import { AppConfig, loadConfig } from '../../src/modules/config/app-config';
-import { writeArtifact } from '../../src/modules/model-artifacts/artifact-format';
-import { LiveModels } from '../../src/modules/serving/live-models';
-import { alsTrainer } from '../../src/modules/training/models/als/als.trainer';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { AppConfig, loadConfig } from '@modules/config';
+import { writeArtifact } from '@lib/artifacts';
+import { LiveModels } from '@modules/serving';
+import { alsTrainer } from '@lib/training/models/als/als.trainer';
 import { twoTasteGroups } from '../support/training/two-taste-groups';
 import { waitFor } from '../support/services';
 

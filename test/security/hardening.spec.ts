@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
-import { createRootLogger } from '../../src/common/logger';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { SECURITY_HEADERS } from '../../src/modules/security/hardening/security-headers';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { loadConfig } from '@modules/config';
+import { SECURITY_HEADERS } from '@modules/security/hardening/security-headers';
 
 /** The app's HTTP protections: rate limits (429 + Retry-After, counted), headers, body limit, opaque errors. */
 describe('HTTP hardening (embedded PGlite)', () => {

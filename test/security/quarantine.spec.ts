@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
-import { createRootLogger } from '../../src/common/logger';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions, withoutUsers } from '../../src/modules/datasets/snapshot-exclusions';
-import { StorageService } from '../../src/modules/storage/storage.service';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { loadConfig } from '@modules/config';
+import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions, withoutUsers } from '@modules/datasets/snapshot-exclusions';
+import { StorageService } from '@modules/storage';
 import { MODEL_FIXTURES } from '../support/model-fixtures';
 
 const ADMIN = '0123456789abcdef0123';

@@ -1,5 +1,5 @@
-import type { ActivityBatch, MovieRecord } from '../../src/modules/interactions';
-import type { SqlConnection } from '../../src/modules/storage/sql-connection';
+import type { ActivityBatch, MovieRecord } from '@modules/interactions';
+import type { SqlConnection } from '@modules/storage';
 
 /**
  * Helpers for specs that seed or inspect the activity data. Seeding goes

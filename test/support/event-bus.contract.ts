@@ -1,4 +1,4 @@
-import { EventBus, RecordBatch, SubscribeOptions, Subscription } from '../../src/modules/events/event-bus';
+import { EventBus, RecordBatch, SubscribeOptions, Subscription } from '@modules/events/event-bus';
 import { uniqueSuffix, waitFor } from './services';
 
 /**

@@ -13,14 +13,12 @@
 import 'reflect-metadata';
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '../../src/modules/config/app-config';
-import { ConfigModule } from '../../src/modules/config/config.module';
-import { EVENT_BUS, EventBus } from '../../src/modules/events/event-bus';
-import { KafkaEventBus } from '../../src/modules/events/kafka-event-bus';
-import { IngestionModule } from '../../src/modules/ingestion/ingestion.module';
-import { IngestionService } from '../../src/modules/ingestion/ingestion.service';
-import { MetricsModule } from '../../src/modules/metrics/metrics.module';
-import { StorageModule } from '../../src/modules/storage/storage.module';
+import { loadConfig, ConfigModule } from '@modules/config';
+import { EVENT_BUS, EventBus } from '@modules/events';
+import { KafkaEventBus } from '@modules/events/kafka-event-bus';
+import { IngestionModule, IngestionService } from '@modules/ingestion';
+import { MetricsModule } from '@modules/metrics';
+import { StorageModule } from '@modules/storage';
 
 async function main(): Promise<void> {
   // The consumer is started below, after the observer is in place (not on bootstrap).

@@ -5,7 +5,7 @@
  * parent can SIGKILL it mid-batch (records handled, offsets not committed).
  */
 import { appendFileSync } from 'node:fs';
-import { KafkaEventBus } from '../../src/modules/events/kafka-event-bus';
+import { KafkaEventBus } from '@modules/events/kafka-event-bus';
 
 const [brokers, topic, groupId, outFile, stallAfterArg] = process.argv.slice(2);
 const stallAfter = stallAfterArg === undefined ? Number.POSITIVE_INFINITY : Number(stallAfterArg);

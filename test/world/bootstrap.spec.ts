@@ -1,6 +1,6 @@
-import type { CatalogService } from '../../src/modules/catalog/catalog.service';
-import { InProcessEventBus } from '../../src/modules/events/in-process-event-bus';
-import { bootstrapWorld, CatalogImporter } from '../../src/world/bootstrap';
+import type { CatalogService } from '@modules/catalog';
+import { InProcessEventBus } from '@modules/events/in-process-event-bus';
+import { bootstrapWorld, CatalogImporter } from '@world/bootstrap';
 import { parseLine } from './stream-format';
 
 // Compile-time check: the service's CatalogService is what bootstrapWorld expects (the world does not import it).

@@ -1,9 +1,9 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryLineSink } from '../../src/world/output/line-sink';
-import { HttpRecommender } from '../../src/world/output/http-recommender';
-import { Simulation } from '../../src/world/simulator/engine';
-import { createWorld, World } from '../../src/world/world';
+import { MemoryLineSink } from '@world/output/line-sink';
+import { HttpRecommender } from '@world/output/http-recommender';
+import { Simulation } from '@world/simulator/engine';
+import { createWorld, World } from '@world/world';
 import { parseLine } from './stream-format';
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
-import { MemoryLineSink } from '../../src/world/output/line-sink';
-import { Simulation } from '../../src/world/simulator/engine';
-import { createWorld } from '../../src/world/world';
+import { MemoryLineSink } from '@world/output/line-sink';
+import { Simulation } from '@world/simulator/engine';
+import { createWorld } from '@world/world';
 import { parseLine } from './stream-format';
 
 const DAY = 86_400_000;

@@ -1,8 +1,8 @@
-import { DEFAULT_MAX_LINE_BYTES, parseLogLine } from '../../src/lib/movielog';
-import { MemoryLineSink } from '../../src/world/output/line-sink';
-import { planAttack } from '../../src/world/simulator/attack';
-import { Simulation } from '../../src/world/simulator/engine';
-import { createWorld } from '../../src/world/world';
+import { DEFAULT_MAX_LINE_BYTES, parseLogLine } from '@lib/movielog';
+import { MemoryLineSink } from '@world/output/line-sink';
+import { planAttack } from '@world/simulator/attack';
+import { Simulation } from '@world/simulator/engine';
+import { createWorld } from '@world/world';
 
 /** The acceptance contract between the world and the service: every simulated line is accepted by ingestion's parser. */
 describe('simulated stream vs. the service parser', () => {

@@ -1,7 +1,7 @@
-import { LineSink } from '../../src/world/output/line-sink';
-import { Rng } from '../../src/world/random';
-import { Simulation } from '../../src/world/simulator/engine';
-import { createWorld } from '../../src/world/world';
+import { LineSink } from '@world/output/line-sink';
+import { Rng } from '@world/random';
+import { Simulation } from '@world/simulator/engine';
+import { createWorld } from '@world/world';
 
 /**
  * Is the simulated world learnable? On its own stream, a small implicit-feedback

@@ -7,8 +7,8 @@ import {
   movieLensRatingLines,
   movieLensUsers,
   starsToRating,
-} from '../../src/world/movielens/movielens-import';
-import { parseCsvRow, readMovieLens } from '../../src/lib/movielens';
+} from '@world/movielens/movielens-import';
+import { parseCsvRow, readMovieLens } from '@lib/movielens';
 import { RATE } from './stream-format';
 
 let root: string;

@@ -1,6 +1,6 @@
-import { MemoryLineSink } from '../../src/world/output/line-sink';
-import { runParallelSimulation } from '../../src/world/simulator/parallel-simulation';
-import { resolveWorldOptions } from '../../src/world/world';
+import { MemoryLineSink } from '@world/output/line-sink';
+import { runParallelSimulation } from '@world/simulator/parallel-simulation';
+import { resolveWorldOptions } from '@world/world';
 import { parseLine } from './stream-format';
 
 describe('parallel simulation (worker threads)', () => {

@@ -1,13 +1,13 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileLineSink, MemoryLineSink } from '../../src/world/output/line-sink';
-import { Recommender } from '../../src/world/output/http-recommender';
-import { planAttack } from '../../src/world/simulator/attack';
-import { Simulation } from '../../src/world/simulator/engine';
-import { groundTruthRecords } from '../../src/world/simulator/ground-truth';
-import { createWorld, World } from '../../src/world/world';
-import { movieSlug } from '../../src/world/catalog/catalog-generator';
+import { fileLineSink, MemoryLineSink } from '@world/output/line-sink';
+import { Recommender } from '@world/output/http-recommender';
+import { planAttack } from '@world/simulator/attack';
+import { Simulation } from '@world/simulator/engine';
+import { groundTruthRecords } from '@world/simulator/ground-truth';
+import { createWorld, World } from '@world/world';
+import { movieSlug } from '@world/catalog/catalog-generator';
 import { parseLine, ParsedLine } from './stream-format';
 
 const HOUR = 3_600_000;

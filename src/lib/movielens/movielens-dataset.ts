@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { InteractionDataset } from '../../modules/datasets/interaction-dataset';
+import { InteractionDataset } from '@lib/dataset';
 import { MovieLensData, readMovieLens } from './movielens-reader';
 
 /**

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { CatalogModule } from '../catalog/catalog.module';
-import { GovernanceModule } from '../governance/governance.module';
-import { IngestionModule } from '../ingestion/ingestion.module';
-import { InteractionsModule } from '../interactions';
-import { ReleasesModule } from '../releases/releases.module';
-import { ServingModule } from '../serving/serving.module';
+import { CatalogModule } from '@modules/catalog';
+import { GovernanceModule } from '@modules/governance';
+import { IngestionModule } from '@modules/ingestion';
+import { InteractionsModule } from '@modules/interactions';
+import { ReleasesModule } from '@modules/releases';
+import { ServingModule } from '@modules/serving';
 import { DemoBootstrapService } from './demo-bootstrap.service';
 
 /**

@@ -1,15 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { bootstrapWorld } from '../../world/bootstrap';
-import { CatalogService } from '../catalog/catalog.service';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { EVENT_BUS, EventBus } from '../events/event-bus';
-import { ModelRegistryService } from '../governance/registry/model-registry.service';
-import { PromotionGate } from '../governance/registry/promotion-gate.service';
-import { IngestionService } from '../ingestion/ingestion.service';
-import { UserHistoryRepository } from '../interactions';
-import { ModelLoaderService } from '../serving/model-loader.service';
-import { ModelReleaseService } from '../releases/model-release.service';
+import { bootstrapWorld } from '@world/bootstrap';
+import { CatalogService } from '@modules/catalog';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { EVENT_BUS, EventBus } from '@modules/events';
+import { ModelRegistryService, PromotionGate } from '@modules/governance';
+import { IngestionService } from '@modules/ingestion';
+import { UserHistoryRepository } from '@modules/interactions';
+import { ModelLoaderService } from '@modules/serving';
+import { ModelReleaseService } from '@modules/releases';
 
 const BOOTSTRAP_ACTOR = 'service:bootstrap';
 const JUSTIFICATION =

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { InteractionsModule } from '../interactions';
+import { InteractionsModule } from '@modules/interactions';
 import { CatalogController } from './catalog.controller';
 import { CatalogService } from './catalog.service';
 

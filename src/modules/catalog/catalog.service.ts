@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CatalogRepository } from '../interactions';
+import { CatalogRepository } from '@modules/interactions';
 import { ImportResult, MovieRecord, UserRecord } from './catalog.types';
 
 const MOVIE_BATCH = 2_000;

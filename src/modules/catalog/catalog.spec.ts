@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../app.factory';
-import { createRootLogger } from '../../common/logger';
-import { loadConfig } from '../config/app-config';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
+import { loadConfig } from '@modules/config';
 import { CatalogService } from './catalog.service';
 import { MovieRecord } from './catalog.types';
 

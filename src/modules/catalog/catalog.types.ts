@@ -1,6 +1,6 @@
 // The records are stored by the interactions module, which owns `movie` and `app_user`;
 // they are the catalog API's shapes too, so the catalog re-exports them.
-export type { MovieRecord, UserRecord } from '../interactions';
+export type { MovieRecord, UserRecord } from '@modules/interactions';
 
 export interface ImportResult {
   readonly imported: number;

@@ -2,18 +2,19 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { CatalogRepository, InteractionPairsRepository } from '../interactions';
-import { InteractionDataset, MovieProfile, UserProfile } from './interaction-dataset';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { CatalogRepository, InteractionPairsRepository } from '@modules/interactions';
 import {
+  InteractionDataset,
+  MovieProfile,
+  UserProfile,
   contentHashOf,
   loadSnapshotDir,
   SNAPSHOT_SCHEMA_VERSION,
   SnapshotContent,
   SnapshotManifest,
   writeSnapshotFiles,
-} from './snapshot-format';
+} from '@lib/dataset';
 import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions, withoutUsers } from './snapshot-exclusions';
 import { SnapshotRecord, SnapshotRepository } from './snapshot.repository';
 

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { InteractionsModule } from '../interactions';
+import { InteractionsModule } from '@modules/interactions';
 import { DatasetSnapshotService } from './dataset-snapshot.service';
 import { SnapshotRepository } from './snapshot.repository';
 

@@ -1,4 +1,4 @@
-import { SnapshotContent } from './snapshot-format';
+import { SnapshotContent } from '@lib/dataset';
 
 /**
  * Hook for leaving accounts out of training snapshots (the data-poisoning

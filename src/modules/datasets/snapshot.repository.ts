@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { StorageService } from '../storage/storage.service';
-import { SnapshotManifest } from './snapshot-format';
+import { StorageService } from '@modules/storage';
+import { SnapshotManifest } from '@lib/dataset';
 
 export interface SnapshotRecord {
   readonly id: string;

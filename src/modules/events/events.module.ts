@@ -1,6 +1,5 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { AppConfig, APP_CONFIG } from '@modules/config';
 import { EVENT_BUS, EventBus } from './event-bus';
 import { createEventBus } from './event-bus.factory';
 

@@ -1,4 +1,4 @@
-import { describeEventBusContract } from '../../../test/support/event-bus.contract';
+import { describeEventBusContract } from '@test/support/event-bus.contract';
 import { InProcessEventBus } from './in-process-event-bus';
 
 describeEventBusContract('in-process', async () => new InProcessEventBus(), 10_000);

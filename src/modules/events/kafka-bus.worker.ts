@@ -6,7 +6,7 @@
  * does for a handler in its own thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { lowerThisThreadPriority } from '../../common/worker-thread';
+import { lowerThisThreadPriority } from '@lib/worker-thread';
 import { BatchContext, Subscription } from './event-bus';
 import { KafkaEventBus } from './kafka-event-bus';
 import {

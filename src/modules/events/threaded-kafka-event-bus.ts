@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { startWorkerThread } from '../../common/worker-thread';
+import { startWorkerThread } from '@lib/worker-thread';
 import { EventBus, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from './event-bus';
 import { KafkaBusOptions } from './kafka-event-bus';
 import { FromKafkaThread, KafkaThreadCall, KafkaThreadData, ToKafkaThread, unpackBatch } from './kafka-thread-protocol';

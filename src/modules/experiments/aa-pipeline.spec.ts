@@ -3,7 +3,7 @@ import { assignArm } from './assignment';
 import { DEFAULT_SETTINGS } from './experiment';
 import { OnlineJoin, RecommendationOutcome } from './online-join';
 import { emptyHistogram, OutcomeAccumulator } from './outcome-buckets';
-import { twoProportionZTest } from './stats';
+import { twoProportionZTest } from '@lib/stats';
 
 /** mulberry32 (seeded, repeatable). */
 function rng(seed: number): () => number {

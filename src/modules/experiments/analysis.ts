@@ -15,7 +15,7 @@ import {
   twoProportionZTest,
   welchTTest,
   wilsonInterval,
-} from './stats';
+} from '@lib/stats';
 
 /** What the store returns per arm (sums over the arm's users and buckets). */
 /** Totals of an arm that has seen no traffic yet. */

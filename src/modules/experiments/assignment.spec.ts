@@ -1,5 +1,5 @@
 import { assignArm, hashUnit, inCanary } from './assignment';
-import { sampleRatioMismatch } from './stats/srm';
+import { sampleRatioMismatch } from '@lib/stats/srm';
 
 describe('assignment', () => {
   const arms = [

@@ -1,6 +1,5 @@
-import { loadConfig } from '../config/app-config';
-import { LiveModel, LiveModels } from '../serving/live-models';
-import { ServingRouter } from '../serving/serving-router';
+import { loadConfig } from '@modules/config';
+import { LiveModel, LiveModels, ServingRouter } from '@modules/serving';
 import { Experiment } from './experiment';
 import { ExperimentsService } from './experiments.service';
 

@@ -22,7 +22,7 @@ import {
 } from './canary-decision';
 import { DEFAULT_CANARY_STEPS, DEFAULT_GUARDRAILS, DEFAULT_SETTINGS, Experiment } from './experiment';
 import { RecommendationOutcome } from './online-join';
-import { alwaysValidPValue, proportionLook } from './stats';
+import { alwaysValidPValue, proportionLook } from '@lib/stats';
 
 const T0 = 1_700_000_000_000;
 

@@ -1,7 +1,7 @@
 import { CanaryGuardrails, DEFAULT_CANARY_STEPS, DEFAULT_GUARDRAILS, Experiment } from './experiment';
 import { RecommendationOutcome } from './online-join';
 import { emptyHistogram, histogramQuantile, latencyBucket } from './outcome-buckets';
-import { alwaysValidPValue, proportionLook, sampleSummary, SequentialLook, welchStandardError } from './stats';
+import { alwaysValidPValue, proportionLook, sampleSummary, SequentialLook, welchStandardError } from '@lib/stats';
 
 /**
  * The canary's decisions without I/O: from where the canary stands (its plan), what each arm measured and the

@@ -1,8 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { AdminAuthGuard } from '../governance/access/admin-auth.guard';
-import { CurrentPrincipal, RequirePermission } from '../governance/access/require-permission';
-import { Principal } from '../governance/access/roles';
-import { parseInput } from '../governance/admin/admin-dto';
+import { AdminAuthGuard, CurrentPrincipal, RequirePermission, Principal, parseInput } from '@modules/governance';
 import { CanaryService } from './canary.service';
 import { ReasonBody, StartCanaryBody } from './experiments-dto';
 import { ExperimentsService } from './experiments.service';

@@ -1,9 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { AuditService } from '../governance/audit/audit.service';
-import { ModelRegistryService } from '../governance/registry/model-registry.service';
-import { PromotionGate } from '../governance/registry/promotion-gate.service';
-import { LiveModels } from '../serving/live-models';
+import { AppConfig } from '@modules/config';
+import { AuditService, ModelRegistryService, PromotionGate } from '@modules/governance';
+import { LiveModels } from '@modules/serving';
 import { CanaryService } from './canary.service';
 import { Experiment } from './experiment';
 import { ExperimentsMetrics } from './experiments.metrics';

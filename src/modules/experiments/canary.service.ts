@@ -9,11 +9,8 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { AuditKind, AuditService } from '../governance/audit/audit.service';
-import { ModelRegistryService } from '../governance/registry/model-registry.service';
-import { PromotionGate } from '../governance/registry/promotion-gate.service';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { AuditKind, AuditService, ModelRegistryService, PromotionGate } from '@modules/governance';
 import {
   CanaryDecision,
   canaryPlan,
@@ -39,7 +36,7 @@ import {
   ExperimentSettings,
   experimentSubject,
 } from './experiment';
-import { LiveModels } from '../serving/live-models';
+import { LiveModels } from '@modules/serving';
 import { ExperimentsMetrics } from './experiments.metrics';
 import { ExperimentsRepository } from './experiments.repository';
 import { ExperimentsService } from './experiments.service';

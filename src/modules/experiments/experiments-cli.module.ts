@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
-import { MetricsModule } from '../metrics/metrics.module';
-import { StorageModule } from '../storage/storage.module';
+import { AppConfig, ConfigModule } from '@modules/config';
+import { MetricsModule } from '@modules/metrics';
+import { StorageModule } from '@modules/storage';
 import { ExperimentsRepository } from './experiments.repository';
 
 /** The slice the experiment CLIs need: the store and the repository (no HTTP, no stream). */

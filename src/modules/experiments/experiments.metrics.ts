@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { MetricsRegistry } from '@modules/metrics';
 
 /** Online quality per model version and arm (arm "none" outside experiments), from the streaming join. */
 @Injectable()

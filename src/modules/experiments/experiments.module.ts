@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { GovernanceModule } from '../governance/governance.module';
-import { ServingModule } from '../serving/serving.module';
+import { GovernanceModule } from '@modules/governance';
+import { ServingModule } from '@modules/serving';
 import { CanaryController } from './canary.controller';
 import { CanaryService } from './canary.service';
 import { ExperimentsController } from './experiments.controller';

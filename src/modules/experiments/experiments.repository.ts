@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlConnection } from '../storage/sql-connection';
-import { StorageService } from '../storage/storage.service';
+import { SqlConnection, StorageService } from '@modules/storage';
 import { ArmTotals, emptyArmTotals } from './analysis';
 import { Experiment, ExperimentArm, ExperimentLook, ExperimentSettings, ExperimentStatus } from './experiment';
 import { OutcomeBucket, UserOutcome } from './outcome-buckets';

@@ -9,13 +9,9 @@ import {
   NotFoundException,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { AuditKind, AuditService } from '../governance/audit/audit.service';
-import { ModelRegistryService } from '../governance/registry/model-registry.service';
-import { LiveModel, LiveModels } from '../serving/live-models';
-import { ModelLoaderService } from '../serving/model-loader.service';
-import { RouteDecision, ServingRouter } from '../serving/serving-router';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { AuditKind, AuditService, ModelRegistryService } from '@modules/governance';
+import { LiveModel, LiveModels, ModelLoaderService, RouteDecision, ServingRouter } from '@modules/serving';
 import { analyseExperiment, ExperimentAnalysis } from './analysis';
 import { assignArm, inCanary } from './assignment';
 import { DEFAULT_SETTINGS, Experiment, ExperimentArm, ExperimentSettings, experimentSubject } from './experiment';

@@ -1,8 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { parseLogLine } from '../../lib/movielog';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { EVENT_BUS, EventBus, RecordBatch, Subscription } from '../events/event-bus';
+import { parseLogLine } from '@lib/movielog';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { EVENT_BUS, EventBus, RecordBatch, Subscription } from '@modules/events';
 import { ExperimentsMetrics } from './experiments.metrics';
 import { ExperimentsRepository } from './experiments.repository';
 import { Attribution, OnlineJoin, RecommendationOutcome } from './online-join';

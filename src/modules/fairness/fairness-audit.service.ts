@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { InteractionDataset, MovieProfile, UserProfile } from '../datasets/interaction-dataset';
-import { ActivityWindowRepository, CatalogRepository } from '../interactions';
-import { Scorer } from '../model-artifacts/scorer';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { InteractionDataset, MovieProfile, UserProfile } from '@lib/dataset';
+import { ActivityWindowRepository, CatalogRepository } from '@modules/interactions';
+import { Scorer } from '@lib/artifacts';
 import { auditScorer, auditSplit, FairnessAudit } from './audit/offline-audit';
 import { auditServedLists, OnlineFairnessAudit, ServedList, WatchStart } from './audit/online-audit';
 import { trainRecipeScorer } from './audit/recipe-scorer';

@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppConfig, loadConfig } from '../config/app-config';
-import { ModelVersion } from '../governance/registry/model-version';
-import { MetricsRegistry } from '../metrics/metrics.registry';
-import { Scorer, ScoredItem } from '../model-artifacts/scorer';
-import { generateLatentWorld } from '../training/synthetic/latent-world';
+import { AppConfig, loadConfig } from '@modules/config';
+import { ModelVersion } from '@modules/governance';
+import { MetricsRegistry } from '@modules/metrics';
+import { Scorer, ScoredItem } from '@lib/artifacts';
+import { generateLatentWorld } from '@lib/training';
 import { auditScorer, auditSplit } from './audit/offline-audit';
 import { trainRecipeScorer } from './audit/recipe-scorer';
 import { writeFairnessReport } from './report/fairness-report';

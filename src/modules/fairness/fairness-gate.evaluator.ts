@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { GateEvaluator, GateInput } from '../governance/gates';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { GateEvaluator, GateInput } from '@modules/governance';
 import { FairnessAudit } from './audit/offline-audit';
 import { FairnessAuditService } from './fairness-audit.service';
 

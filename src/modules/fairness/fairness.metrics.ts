@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { MetricsRegistry } from '@modules/metrics';
 import { FAIRNESS_DIMENSIONS, FairnessAudit } from './audit/offline-audit';
 import { OnlineFairnessAudit } from './audit/online-audit';
 

@@ -1,6 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { GateRegistry, GatesModule } from '../governance/gates';
-import { InteractionsModule } from '../interactions';
+import { GateRegistry, GatesModule } from '@modules/governance';
+import { InteractionsModule } from '@modules/interactions';
 import { FairnessAuditService } from './fairness-audit.service';
 import { FairnessGateEvaluator } from './fairness-gate.evaluator';
 import { FairnessMetrics } from './fairness.metrics';

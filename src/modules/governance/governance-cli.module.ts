@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
-import { MetricsModule } from '../metrics/metrics.module';
-import { StorageModule } from '../storage/storage.module';
+import { AppConfig, ConfigModule } from '@modules/config';
+import { MetricsModule } from '@modules/metrics';
+import { StorageModule } from '@modules/storage';
 import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
 import { ReportsModule } from './reports/reports.module';

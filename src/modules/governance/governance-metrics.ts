@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { MetricsRegistry } from '@modules/metrics';
 
 /** Governance counters, on the service's one Prometheus registry (GET /metrics). */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Global, Inject, Module, OnModuleInit } from '@nestjs/common';
-import { EVENT_BUS, EventBus } from '../events/event-bus';
-import { StorageService } from '../storage/storage.service';
+import { EVENT_BUS, EventBus } from '@modules/events';
+import { StorageService } from '@modules/storage';
 import { HealthController } from './health.controller';
 import { ReadinessRegistry } from './readiness.registry';
 

@@ -1,5 +1,5 @@
-import { formatRecommendationLine, LogLine, recommendationLineHash } from '../../lib/movielog';
-import type { BusRecord } from '../events/event-bus';
+import { formatRecommendationLine, LogLine, recommendationLineHash } from '@lib/movielog';
+import type { BusRecord } from '@modules/events';
 import { collapseLines, collapseRecords } from './batch-collapse';
 
 const T = Date.UTC(2026, 10, 26, 6, 0, 0);

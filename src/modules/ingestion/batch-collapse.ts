@@ -1,13 +1,6 @@
-import {
-  LineType,
-  LogLine,
-  ParseOptions,
-  parseLogLine,
-  recommendationLineHash,
-  RejectionReason,
-} from '../../lib/movielog';
-import type { BusRecord } from '../events/event-bus';
-import type { ActivityBatch, RatingRow, RecommendationRow, WatchRow } from '../interactions';
+import { LineType, LogLine, ParseOptions, parseLogLine, recommendationLineHash, RejectionReason } from '@lib/movielog';
+import type { BusRecord } from '@modules/events';
+import type { ActivityBatch, RatingRow, RecommendationRow, WatchRow } from '@modules/interactions';
 
 /**
  * Collapses one batch of stream records into the set-based writes that store

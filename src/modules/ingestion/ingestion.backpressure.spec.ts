@@ -1,7 +1,7 @@
-import { formatWatchLine } from '../../lib/movielog';
-import { loadConfig } from '../config/app-config';
-import { EventBus, RecordBatch, SubscribeOptions, Subscription } from '../events/event-bus';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { formatWatchLine } from '@lib/movielog';
+import { loadConfig } from '@modules/config';
+import { EventBus, RecordBatch, SubscribeOptions, Subscription } from '@modules/events/event-bus';
+import { MetricsRegistry } from '@modules/metrics';
 import { CollapsedBatch } from './batch-collapse';
 import { IngestionMetrics } from './ingestion.metrics';
 import { IngestionRepository } from './ingestion.repository';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { MetricsRegistry } from '@modules/metrics';
 
 /** Ingestion's Prometheus metrics, created once in the service-wide registry. */
 @Injectable()

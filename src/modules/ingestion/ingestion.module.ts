@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { InteractionsModule } from '../interactions';
+import { InteractionsModule } from '@modules/interactions';
 import { IngestionMetrics } from './ingestion.metrics';
 import { IngestionRepository } from './ingestion.repository';
 import { IngestionService } from './ingestion.service';

@@ -2,21 +2,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { storedRows } from '../../../test/support/activity-store';
-import { createApp } from '../../app.factory';
-import { createRootLogger } from '../../common/logger';
+import { storedRows } from '@test/support/activity-store';
+import { createApp } from '@app/app.factory';
+import { createRootLogger } from '@common';
 import {
   formatAccountLine,
   formatRatingLine,
   formatRecommendationLine,
   formatWatchLine,
   recommendationLineHash,
-} from '../../lib/movielog';
-import { loadConfig } from '../config/app-config';
-import { EVENT_BUS, EventBus, BusRecord } from '../events/event-bus';
-import { RecommendationLogRepository } from '../interactions';
-import { MetricsRegistry } from '../metrics/metrics.registry';
-import { StorageService } from '../storage/storage.service';
+} from '@lib/movielog';
+import { loadConfig } from '@modules/config';
+import { EVENT_BUS, EventBus, BusRecord } from '@modules/events';
+import { RecommendationLogRepository } from '@modules/interactions';
+import { MetricsRegistry } from '@modules/metrics';
+import { StorageService } from '@modules/storage';
 import { DeadLetterEnvelope, IngestionService } from './ingestion.service';
 
 const T = Date.UTC(2026, 10, 25, 12, 0, 0);

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ActivityWriteRepository } from '../interactions';
-import { SqlConnection } from '../storage/sql-connection';
-import { StorageService } from '../storage/storage.service';
+import { ActivityWriteRepository } from '@modules/interactions';
+import { SqlConnection, StorageService } from '@modules/storage';
 import { CollapsedBatch, DeadLetterRow } from './batch-collapse';
 
 /**

@@ -6,10 +6,9 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
-import { ParseOptions } from '../../lib/movielog';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { BatchContext, EVENT_BUS, EventBus, PartitionLag, RecordBatch, Subscription } from '../events/event-bus';
+import { ParseOptions } from '@lib/movielog';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { BatchContext, EVENT_BUS, EventBus, PartitionLag, RecordBatch, Subscription } from '@modules/events';
 import { CollapsedBatch, collapseRecords, DeadLetterRow } from './batch-collapse';
 import { IngestionMetrics } from './ingestion.metrics';
 import { IngestionRepository } from './ingestion.repository';

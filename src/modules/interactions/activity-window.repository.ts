@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { StorageService } from '../storage/storage.service';
+import { StorageService } from '@modules/storage';
 
 /**
  * Where the online fairness audit's traffic comes from, named for its report:

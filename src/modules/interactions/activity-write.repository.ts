@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlConnection } from '../storage/sql-connection';
-import { StorageService } from '../storage/storage.service';
+import { SqlConnection, StorageService } from '@modules/storage';
 import { ActivityBatch } from './activity-batch';
 import { timestampFromEpochMs as ts } from './sql-time';
 

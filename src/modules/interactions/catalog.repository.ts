@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { StorageService } from '../storage/storage.service';
+import { StorageService } from '@modules/storage';
 import { genreNames, releaseYear, StoredMovieProfile, StoredUserProfile, userProfileOf } from './catalog-profiles';
 import { MovieRecord, UserRecord } from './catalog-records';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { StorageService } from '../storage/storage.service';
+import { StorageService } from '@modules/storage';
 import { epochMs } from './sql-time';
 
 /** A (user, movie) pair's interactions as of a cutoff; rating 0 when not rated, minutes 0 when not watched. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { StorageService } from '../storage/storage.service';
+import { StorageService } from '@modules/storage';
 import { epochMs, timestampFromEpochMs as ts } from './sql-time';
 
 /** A response this service served, as serving records it. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { StorageService } from '../storage/storage.service';
+import { StorageService } from '@modules/storage';
 import { StoredUserProfile, userProfileOf } from './catalog-profiles';
 
 /** One stored interaction of a user, as serving reads it. */

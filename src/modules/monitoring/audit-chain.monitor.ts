@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { ChainAnchor, ChainVerification } from '../governance/audit/audit-chain';
-import { AuditService } from '../governance/audit/audit.service';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { ChainAnchor, ChainVerification, AuditService } from '@modules/governance';
 import { MonitoringMetrics } from './monitoring.metrics';
 
 /**

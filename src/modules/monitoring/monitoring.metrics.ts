@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { MetricsRegistry } from '@modules/metrics';
 
 /**
  * Metrics owned by the monitoring module (see monitoring/METRICS.md for the

@@ -1,8 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { DatasetsModule } from '../datasets/datasets.module';
-import { GateRegistry } from '../governance/gates';
-import { GovernanceModule } from '../governance/governance.module';
-import { InteractionsModule } from '../interactions';
+import { DatasetsModule } from '@modules/datasets';
+import { GateRegistry, GovernanceModule } from '@modules/governance';
+import { InteractionsModule } from '@modules/interactions';
 import { AuditChainMonitor } from './audit-chain.monitor';
 import { DriftGateEvaluator } from './drift/drift-gate.evaluator';
 import { DriftService } from './drift/drift.service';

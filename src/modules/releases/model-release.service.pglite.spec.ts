@@ -3,16 +3,22 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
-import { loadConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
-import { AuditModule } from '../governance/audit/audit.module';
-import { AuditService } from '../governance/audit/audit.service';
-import { GateEvaluation, GateEvaluator, GateInput, GateRegistry, GatesModule, SnapshotRef } from '../governance/gates';
-import { ModelRegistryService } from '../governance/registry/model-registry.service';
-import { RegistryModule } from '../governance/registry/registry.module';
-import { MetricsModule } from '../metrics/metrics.module';
-import { StorageModule } from '../storage/storage.module';
-import { generateLatentWorld } from '../training/synthetic/latent-world';
+import { loadConfig, ConfigModule } from '@modules/config';
+import {
+  AuditModule,
+  AuditService,
+  GateEvaluation,
+  GateEvaluator,
+  GateInput,
+  GateRegistry,
+  GatesModule,
+  SnapshotRef,
+  ModelRegistryService,
+  RegistryModule,
+} from '@modules/governance';
+import { MetricsModule } from '@modules/metrics';
+import { StorageModule } from '@modules/storage';
+import { generateLatentWorld } from '@lib/training';
 import { ModelReleaseService } from './model-release.service';
 import { SNAPSHOT_SOURCE, SnapshotSource } from './snapshot-source';
 import { TrainingRunRepository } from './training-run.repository';

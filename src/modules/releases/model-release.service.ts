@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { AuditService } from '../governance/audit/audit.service';
-import { GateRegistry, SnapshotRef } from '../governance/gates';
-import { ModelRegistryService } from '../governance/registry/model-registry.service';
-import { ModelVersion } from '../governance/registry/model-version';
-import { PromotionGate, TransitionOutcome } from '../governance/registry/promotion-gate.service';
-import { trainAndEvaluate } from '../training/pipeline/train-and-evaluate';
-import { stderrProgress } from '../training/trainer';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import {
+  AuditService,
+  GateRegistry,
+  SnapshotRef,
+  ModelRegistryService,
+  ModelVersion,
+  PromotionGate,
+  TransitionOutcome,
+} from '@modules/governance';
+import { trainAndEvaluate, stderrProgress } from '@lib/training';
 import { SNAPSHOT_SOURCE, SnapshotSource } from './snapshot-source';
 import { TrainingRunRepository } from './training-run.repository';
 

@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { DatasetSnapshotService } from '../datasets/dataset-snapshot.service';
-import { DatasetsModule } from '../datasets/datasets.module';
-import { ExperimentsModule } from '../experiments/experiments.module';
-import { GovernanceModule } from '../governance/governance.module';
-import { InteractionsModule } from '../interactions';
+import { DatasetSnapshotService, DatasetsModule } from '@modules/datasets';
+import { ExperimentsModule } from '@modules/experiments';
+import { GovernanceModule } from '@modules/governance';
+import { InteractionsModule } from '@modules/interactions';
 import { ModelReleaseService } from './model-release.service';
 import { RetrainingController } from './retraining.controller';
 import { RetrainingService } from './retraining.service';

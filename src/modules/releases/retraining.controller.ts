@@ -1,10 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
-import { StartCanaryBody } from '../experiments/experiments-dto';
-import { parseInput } from '../governance/admin/admin-dto';
-import { AdminAuthGuard } from '../governance/access/admin-auth.guard';
-import { CurrentPrincipal, RequirePermission } from '../governance/access/require-permission';
-import { Principal } from '../governance/access/roles';
+import { StartCanaryBody } from '@modules/experiments';
+import { parseInput, AdminAuthGuard, CurrentPrincipal, RequirePermission, Principal } from '@modules/governance';
 import { RetrainingService } from './retraining.service';
 import { TrainingRunRepository } from './training-run.repository';
 

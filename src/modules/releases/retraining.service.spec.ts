@@ -1,9 +1,9 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { loadConfig } from '../config/app-config';
-import type { ExperimentsService } from '../experiments/experiments.service';
-import type { AuditService } from '../governance/audit/audit.service';
-import type { ActivityWindowRepository } from '../interactions';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { loadConfig } from '@modules/config';
+import type { ExperimentsService } from '@modules/experiments';
+import type { AuditService } from '@modules/governance';
+import type { ActivityWindowRepository } from '@modules/interactions';
+import { MetricsRegistry } from '@modules/metrics';
 import type { ModelReleaseService, ReleaseOutcome } from './model-release.service';
 import { RetrainingService } from './retraining.service';
 import type { TrainingRunRepository } from './training-run.repository';

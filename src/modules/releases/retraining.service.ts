@@ -8,13 +8,11 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob, CronTime } from 'cron';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { CanaryService, StartCanaryInput } from '../experiments/canary.service';
-import { ExperimentsService } from '../experiments/experiments.service';
-import { AuditService } from '../governance/audit/audit.service';
-import { ActivityWindowRepository } from '../interactions';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { CanaryService, StartCanaryInput, ExperimentsService } from '@modules/experiments';
+import { AuditService } from '@modules/governance';
+import { ActivityWindowRepository } from '@modules/interactions';
+import { MetricsRegistry } from '@modules/metrics';
 import { ModelReleaseService, ReleaseOutcome } from './model-release.service';
 import { TrainingRunRepository } from './training-run.repository';
 

@@ -1,5 +1,5 @@
-import { InteractionDataset } from '../datasets/interaction-dataset';
-import { SnapshotRef } from '../governance/gates';
+import { InteractionDataset } from '@lib/dataset';
+import { SnapshotRef } from '@modules/governance';
 
 /**
  * What a model release needs from the datasets module (DatasetSnapshotService

@@ -1,10 +1,9 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions } from '../datasets/snapshot-exclusions';
-import { GateRegistry } from '../governance/gates';
-import { GovernanceModule } from '../governance/governance.module';
-import { InteractionsModule } from '../interactions';
+import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions } from '@modules/datasets';
+import { GateRegistry, GovernanceModule } from '@modules/governance';
+import { InteractionsModule } from '@modules/interactions';
 import { securityHeadersFor } from './hardening/security-headers';
 import { OpenApiController } from './openapi/openapi.controller';
 import { OpenApiService } from './openapi/openapi.service';

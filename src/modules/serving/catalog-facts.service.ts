@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ActivityWindowRepository, CatalogRepository } from '../interactions';
+import { ActivityWindowRepository, CatalogRepository } from '@modules/interactions';
 
 const REFRESH_MS = 60_000;
 /**

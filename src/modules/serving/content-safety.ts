@@ -1,4 +1,4 @@
-import { ScoredItem } from '../model-artifacts/scorer';
+import { ScoredItem } from '@lib/artifacts';
 
 export const ADULT_AGE = 18;
 

@@ -1,8 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { ReadinessRegistry } from '../health/readiness.registry';
-import { CatalogRepository, HistoryRange, UserHistoryRepository, userProfileOf } from '../interactions';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { ReadinessRegistry } from '@modules/health';
+import { CatalogRepository, HistoryRange, UserHistoryRepository, userProfileOf } from '@modules/interactions';
 import { ServingMetrics } from './serving.metrics';
 import { UserHistory } from './user-history';
 import { UserHistoryIndex, UserHistoryIndexBuilder } from './user-history-index';

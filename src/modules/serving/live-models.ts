@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Scorer } from '../model-artifacts/scorer';
+import { Scorer } from '@lib/artifacts';
 
 /** A model loaded in memory and ready to rank. Immutable once built. */
 export interface LiveModel {

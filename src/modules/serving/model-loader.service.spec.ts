@@ -1,7 +1,7 @@
-import { loadConfig } from '../config/app-config';
-import type { ModelRegistryService } from '../governance/registry/model-registry.service';
-import { ReadinessRegistry } from '../health/readiness.registry';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { loadConfig } from '@modules/config';
+import type { ModelRegistryService } from '@modules/governance';
+import { ReadinessRegistry } from '@modules/health';
+import { MetricsRegistry } from '@modules/metrics';
 import { LiveModels } from './live-models';
 import { ModelLoaderService } from './model-loader.service';
 import { ServingMetrics } from './serving.metrics';

@@ -9,14 +9,10 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { ModelRegistryService } from '../governance/registry/model-registry.service';
-import { ModelVersion } from '../governance/registry/model-version';
-import { ReadinessRegistry } from '../health/readiness.registry';
-import { readManifest } from '../model-artifacts/artifact-format';
-import { RankingThread } from '../model-artifacts/kernels/ranking-thread';
-import { loadScorer } from '../model-artifacts/load-scorer';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { ModelRegistryService, ModelVersion } from '@modules/governance';
+import { ReadinessRegistry } from '@modules/health';
+import { readManifest, RankingThread, loadScorer } from '@lib/artifacts';
 import { LiveModel, LiveModels } from './live-models';
 import { ServingMetrics } from './serving.metrics';
 

@@ -7,13 +7,12 @@ import {
   OnApplicationBootstrap,
   Optional,
 } from '@nestjs/common';
-import { userWhoseHistoryChanged } from '../../lib/movielog';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { EVENT_BUS, EventBus, Subscription } from '../events/event-bus';
-import { RerankStage } from '../fairness/reranking/rerank.stage';
-import { UserHistoryRepository } from '../interactions';
-import { ScoredItem } from '../model-artifacts/scorer';
+import { userWhoseHistoryChanged } from '@lib/movielog';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { EVENT_BUS, EventBus, Subscription } from '@modules/events';
+import { RerankStage } from '@modules/fairness';
+import { UserHistoryRepository } from '@modules/interactions';
+import { ScoredItem } from '@lib/artifacts';
 import { CatalogFacts } from './catalog-facts.service';
 import { enforceContentSafety } from './content-safety';
 import { HistoryCache } from './history-cache';

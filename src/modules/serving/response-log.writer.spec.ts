@@ -1,8 +1,8 @@
-import { formatRecommendationLine, recommendationLineHash } from '../../lib/movielog';
-import { loadConfig } from '../config/app-config';
-import { EventBus, OutgoingMessage } from '../events/event-bus';
-import { RecommendationLogRepository, ServedRecommendation } from '../interactions';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { formatRecommendationLine, recommendationLineHash } from '@lib/movielog';
+import { loadConfig } from '@modules/config';
+import { EventBus, OutgoingMessage } from '@modules/events';
+import { RecommendationLogRepository, ServedRecommendation } from '@modules/interactions';
+import { MetricsRegistry } from '@modules/metrics';
 import { ResponseLogWriter, ServedResponse } from './response-log.writer';
 import { ServingMetrics } from './serving.metrics';
 

@@ -1,9 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { formatRecommendationLine, recommendationLineHash } from '../../lib/movielog';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { EVENT_BUS, EventBus, OutgoingMessage } from '../events/event-bus';
-import { RecommendationLogRepository, ServedRecommendation } from '../interactions';
+import { formatRecommendationLine, recommendationLineHash } from '@lib/movielog';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { EVENT_BUS, EventBus, OutgoingMessage } from '@modules/events';
+import { RecommendationLogRepository, ServedRecommendation } from '@modules/interactions';
 import { ServingMetrics } from './serving.metrics';
 
 export interface ServedResponse {

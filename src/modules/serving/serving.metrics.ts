@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { MetricsRegistry } from '@modules/metrics';
 
 @Injectable()
 export class ServingMetrics {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { RerankStage } from '../fairness/reranking/rerank.stage';
-import { GovernanceModule } from '../governance/governance.module';
-import { InteractionsModule } from '../interactions';
+import { RerankStage } from '@modules/fairness';
+import { GovernanceModule } from '@modules/governance';
+import { InteractionsModule } from '@modules/interactions';
 import { CatalogFacts } from './catalog-facts.service';
 import { LiveModels } from './live-models';
 import { HistoryIndexService } from './history-index.service';

@@ -1,4 +1,4 @@
-import { createRng } from '../training/random';
+import { createRng } from '@lib/training';
 import { addRange } from './history-index.service';
 import { HistoryRow, historyFromRows, UserHistoryIndexBuilder, UserProfileFields } from './user-history-index';
 

@@ -1,5 +1,4 @@
-import { CodedMovieSet } from '../model-artifacts/scorers/coded-movie-set';
-import { positionInSorted } from '../model-artifacts/scorers/user-id-index';
+import { CodedMovieSet, positionInSorted } from '@lib/artifacts';
 import { UserHistory, watchedToTheEnd } from './user-history';
 
 /** How many distinct recent movies a history carries (fold-in for users a model does not know). */

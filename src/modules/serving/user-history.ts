@@ -1,4 +1,4 @@
-import { UserProfile } from '../datasets/interaction-dataset';
+import { UserProfile } from '@lib/dataset';
 
 /** What serving needs to know about a user for one request. */
 export interface UserHistory {

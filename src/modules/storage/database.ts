@@ -3,8 +3,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { PrismaClient } from '../../generated/prisma/client';
-import { AppConfig } from '../config/app-config';
+import { PrismaClient } from '@app/generated/prisma/client';
+import { AppConfig } from '@modules/config';
 import { pgConnection, pgliteConnection, SqlConnection } from './sql-connection';
 
 /** An open database: the Prisma client and the raw connection, sharing one back end. */

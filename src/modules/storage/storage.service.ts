@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { PrismaClient } from '../../generated/prisma/client';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { PrismaClient } from '@app/generated/prisma/client';
+import { AppConfig, APP_CONFIG } from '@modules/config';
 import { Database, openDatabase } from './database';
 import { readMigrations, runMigrations } from './migration-runner';
 import { SqlConnection } from './sql-connection';

@@ -1,7 +1,7 @@
-import { LogTimeFormatter, ratingLine } from '../../lib/movielog';
+import { LogTimeFormatter, ratingLine } from '@lib/movielog';
 import { CatalogMovie, movieSlug } from '../catalog/catalog-generator';
 import { Genre, MOVIELENS_GENRE_TO_TMDB } from '../catalog/genres';
-import { MovieLensData, MovieLensMovie } from '../../lib/movielens';
+import { MovieLensData, MovieLensMovie } from '@lib/movielens';
 
 /** A user row for the catalog import; MovieLens ml-latest/25m/20m have no demographics, so fields may be null. */
 export interface ImportedUser {

@@ -1,4 +1,4 @@
-import { accountLine, LogTimeFormatter, ratingLine, recommendationLine, watchLine } from '../../lib/movielog';
+import { accountLine, LogTimeFormatter, ratingLine, recommendationLine, watchLine } from '@lib/movielog';
 import { GENRES } from '../catalog/genres';
 import type { LineSink } from '../output/line-sink';
 import type { RecommendationResponse, Recommender } from '../output/http-recommender';

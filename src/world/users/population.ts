@@ -1,4 +1,4 @@
-import { ML1M_OCCUPATIONS } from '../../lib/movielens';
+import { ML1M_OCCUPATIONS } from '@lib/movielens';
 import { Rng } from '../random';
 
 /** A user exactly as the platform's user API returns it. */

@@ -6,11 +6,12 @@ import {
   ArtifactIntegrityError,
   NewArtifact,
   writeArtifact,
-} from '../../../src/modules/model-artifacts/artifact-format';
-import { loadScorer, scorerFromArtifact } from '../../../src/modules/model-artifacts/load-scorer';
-import { Scorer } from '../../../src/modules/model-artifacts/scorer';
-import { InteractionDataset } from '../../../src/modules/datasets/interaction-dataset';
-import { Trainer } from '../../../src/modules/training/trainer';
+  loadScorer,
+  scorerFromArtifact,
+  Scorer,
+} from '@lib/artifacts';
+import { InteractionDataset } from '@lib/dataset';
+import { Trainer } from '@lib/training/trainer';
 import { groupMovies, twoTasteGroups } from './two-taste-groups';
 
 /**

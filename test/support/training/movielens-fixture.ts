@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { generateLatentWorld } from '../../../src/modules/training/synthetic/latent-world';
+import { generateLatentWorld } from '@lib/training';
 
 /**
  * Writes a small MovieLens-format fixture (a few hundred rows) drawn from the

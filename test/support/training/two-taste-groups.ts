@@ -1,5 +1,5 @@
-import { InteractionDataset, MovieProfile, UserProfile } from '../../../src/modules/datasets/interaction-dataset';
-import { createRng } from '../../../src/modules/training/random';
+import { InteractionDataset, MovieProfile, UserProfile } from '@lib/dataset';
+import { createRng } from '@lib/training';
 
 /**
  * The known-answer fixture for every model: two user groups with disjoint

@@ -1,8 +1,6 @@
-import { InteractionDataset } from '../../datasets/interaction-dataset';
-import { Scorer } from '../../model-artifacts/scorer';
-import { EvaluationContext } from '../../training/evaluation/evaluator';
-import { userMetrics } from '../../training/evaluation/metrics';
-import { temporalSplit } from '../../training/evaluation/splits';
+import { InteractionDataset } from '@lib/dataset';
+import { Scorer } from '@lib/artifacts';
+import { EvaluationContext, userMetrics, temporalSplit } from '@lib/training';
 import { activityBands, ageBand, GroupedValue, GroupQuality, groupQuality } from '../indicators/group-quality';
 import { PopularityBias, popularityBias } from '../indicators/popularity-bias';
 import { ExposureReport, exposureReport } from './exposure-report';

@@ -1,4 +1,4 @@
-import { MovieProfile } from '../../datasets/interaction-dataset';
+import { MovieProfile } from '@lib/dataset';
 import { auditServedLists } from './online-audit';
 
 const movie = (id: string, genre: string): MovieProfile => ({

@@ -1,4 +1,4 @@
-import { MovieProfile, UserProfile } from '../../datasets/interaction-dataset';
+import { MovieProfile, UserProfile } from '@lib/dataset';
 import { activityBands, ageBand, GroupedValue, GroupQuality, groupQuality } from '../indicators/group-quality';
 import { PopularityBias, popularityBias } from '../indicators/popularity-bias';
 import { ExposureReport, exposureReport } from './exposure-report';

@@ -1,11 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InteractionDataset } from '../../datasets/interaction-dataset';
-import { writeArtifact } from '../../model-artifacts/artifact-format';
-import { loadScorer } from '../../model-artifacts/load-scorer';
-import { Scorer } from '../../model-artifacts/scorer';
-import { trainerFor } from '../../training/trainer-catalog';
+import { InteractionDataset } from '@lib/dataset';
+import { writeArtifact, loadScorer, Scorer } from '@lib/artifacts';
+import { trainerFor } from '@lib/training';
 
 /**
  * Trains a model recipe (type, params, seed) on `data` and loads it as the

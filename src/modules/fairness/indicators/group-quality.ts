@@ -1,4 +1,4 @@
-import { createRng } from '../../training/random';
+import { createRng } from '@lib/training';
 
 /** One user's ranking quality and the group they fall in on one dimension. */
 export interface GroupedValue {

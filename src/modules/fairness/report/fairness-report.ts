@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ONLINE_TRAFFIC_TABLES } from '../../interactions';
+import { ONLINE_TRAFFIC_TABLES } from '@modules/interactions';
 import { FAIRNESS_DIMENSIONS, FairnessAudit } from '../audit/offline-audit';
 import { OnlineFairnessAudit } from '../audit/online-audit';
 import { barChart, lineChart } from './svg-charts';

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
+import { AppConfig, APP_CONFIG } from '@modules/config';
 import { RankedItem, ServingReranker } from './rerankers';
 
 /**

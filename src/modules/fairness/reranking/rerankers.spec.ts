@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config/app-config';
+import { loadConfig } from '@modules/config';
 import { RerankStage } from './rerank.stage';
 import { gini } from '../indicators/exposure';
 import { exploreRerank, exposureRerank, ExposureTracker, keyedRandom, ServingReranker } from './rerankers';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { StorageService } from '../../storage/storage.service';
+import { StorageService } from '@modules/storage';
 
 export interface ApiKeyRow {
   readonly id: string;

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
+import { AppConfig, APP_CONFIG } from '@modules/config';
 import { AuditKind, AuditService } from '../audit/audit.service';
 import { generateApiKey, hashApiKey } from './api-key';
 import { ApiKeyRepository } from './api-key.repository';

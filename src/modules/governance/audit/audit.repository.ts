@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlConnection } from '../../storage/sql-connection';
-import { StorageService } from '../../storage/storage.service';
+import { SqlConnection, StorageService } from '@modules/storage';
 import { GENESIS_HASH, hashAuditRecord, StoredAuditRecord } from './audit-chain';
 import { toJsonValue } from './canonical-json';
 

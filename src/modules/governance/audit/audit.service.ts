@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlConnection } from '../../storage/sql-connection';
+import { SqlConnection } from '@modules/storage';
 import { ChainAnchor, ChainVerification, ChainVerifier, StoredAuditRecord } from './audit-chain';
 import { AuditRepository } from './audit.repository';
 

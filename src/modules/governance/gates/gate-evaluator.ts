@@ -1,4 +1,4 @@
-import { InteractionDataset } from '../../datasets/interaction-dataset';
+import { InteractionDataset } from '@lib/dataset';
 import { ModelVersion } from '../registry/model-version';
 import { SnapshotRef } from './snapshot-ref';
 

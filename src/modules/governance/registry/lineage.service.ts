@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuditRecordView, AuditService } from '../audit/audit.service';
-import { LoggedRecommendation, RecommendationLogRepository } from '../../interactions';
+import { LoggedRecommendation, RecommendationLogRepository } from '@modules/interactions';
 import { DatasetSnapshotInfo, LineageRepository } from './lineage.repository';
 import { ModelVersion, PromotionDecisionRecord } from './model-version';
 import { ModelVersionRepository } from './model-version.repository';

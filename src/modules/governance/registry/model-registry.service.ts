@@ -9,10 +9,9 @@ import {
   NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { ArtifactIntegrityError, readArtifact } from '../../model-artifacts/artifact-format';
-import { SqlConnection } from '../../storage/sql-connection';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { ArtifactIntegrityError, readArtifact } from '@lib/artifacts';
+import { SqlConnection } from '@modules/storage';
 import { AuditKind, AuditService } from '../audit/audit.service';
 import { GateRegistry } from '../gates/gate-registry';
 import { ModelVersion } from './model-version';

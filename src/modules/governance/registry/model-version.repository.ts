@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlConnection } from '../../storage/sql-connection';
-import { StorageService } from '../../storage/storage.service';
+import { SqlConnection, StorageService } from '@modules/storage';
 import { ModelState } from './lifecycle';
 import { ModelVersion, PromotionDecisionRecord } from './model-version';
 

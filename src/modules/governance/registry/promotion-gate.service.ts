@@ -1,5 +1,5 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { SqlConnection } from '../../storage/sql-connection';
+import { SqlConnection } from '@modules/storage';
 import { AuditKind, AuditService } from '../audit/audit.service';
 import { GovernanceMetrics } from '../governance-metrics';
 import { CanaryTelemetry, PolicyInput } from '../policy/promotion-policy';

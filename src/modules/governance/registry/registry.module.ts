@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { InteractionsModule } from '../../interactions';
+import { InteractionsModule } from '@modules/interactions';
 import { AuditModule } from '../audit/audit.module';
 import { GatesModule } from '../gates/gates.module';
 import { GovernanceMetrics } from '../governance-metrics';

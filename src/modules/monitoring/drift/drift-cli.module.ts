@@ -1,13 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppConfig } from '../../config/app-config';
-import { ConfigModule } from '../../config/config.module';
-import { DatasetsModule } from '../../datasets/datasets.module';
-import { AuditModule } from '../../governance/audit/audit.module';
-import { RegistryModule } from '../../governance/registry/registry.module';
-import { InteractionsModule } from '../../interactions';
-import { MetricsModule } from '../../metrics/metrics.module';
-import { StorageModule } from '../../storage/storage.module';
+import { AppConfig, ConfigModule } from '@modules/config';
+import { DatasetsModule } from '@modules/datasets';
+import { AuditModule, RegistryModule } from '@modules/governance';
+import { InteractionsModule } from '@modules/interactions';
+import { MetricsModule } from '@modules/metrics';
+import { StorageModule } from '@modules/storage';
 import { MonitoringMetrics } from '../monitoring.metrics';
 import { DriftService } from './drift.service';
 

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../governance/audit/audit.service';
-import { GateEvaluation, GateEvaluator, GateInput } from '../../governance/gates';
+import { AuditService, GateEvaluation, GateEvaluator, GateInput } from '@modules/governance';
 import { DriftService, gateResult } from './drift.service';
 
 /**

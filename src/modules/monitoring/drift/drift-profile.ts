@@ -1,4 +1,4 @@
-import type { InteractionDataset } from '../../datasets/interaction-dataset';
+import type { InteractionDataset } from '@lib/dataset';
 import {
   addCount,
   binCategorical,

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { DatasetSnapshotService } from '../../datasets/dataset-snapshot.service';
-import type { InteractionDataset } from '../../datasets/interaction-dataset';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { AuditService } from '../../governance/audit/audit.service';
-import { ModelRegistryService, modelSubject } from '../../governance/registry/model-registry.service';
-import { ActivityWindowRepository } from '../../interactions';
+import { DatasetSnapshotService } from '@modules/datasets';
+import type { InteractionDataset } from '@lib/dataset';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { AuditService, ModelRegistryService, modelSubject } from '@modules/governance';
+import { ActivityWindowRepository } from '@modules/interactions';
 import { MonitoringMetrics } from '../monitoring.metrics';
 import {
   compareProfiles,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { GateEvaluation, GateEvaluator, GateInput } from '../../governance/gates';
+import { GateEvaluation, GateEvaluator, GateInput } from '@modules/governance';
 import { PoisoningScanService } from './poisoning-scan.service';
 
 /**

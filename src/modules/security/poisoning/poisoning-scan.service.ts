@@ -1,11 +1,9 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { AuditService } from '../../governance/audit/audit.service';
-import { ModelRegistryService } from '../../governance/registry/model-registry.service';
-import { ActivityWindowRepository } from '../../interactions';
-import { MetricsRegistry } from '../../metrics/metrics.registry';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { AuditService, ModelRegistryService } from '@modules/governance';
+import { ActivityWindowRepository } from '@modules/interactions';
+import { MetricsRegistry } from '@modules/metrics';
 import { ActivityTableBuilder } from './activity-table';
 import { QuarantineEntry, QuarantineRepository, QuarantineStatus } from './quarantine.repository';
 import { detectShilling, ShillingThresholds } from './shilling-detector';

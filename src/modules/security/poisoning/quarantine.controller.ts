@@ -1,9 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
-import { AdminAuthGuard } from '../../governance/access/admin-auth.guard';
-import { CurrentPrincipal, RequirePermission } from '../../governance/access/require-permission';
-import { Principal } from '../../governance/access/roles';
-import { parseInput } from '../../governance/admin/admin-dto';
+import { AdminAuthGuard, CurrentPrincipal, RequirePermission, Principal, parseInput } from '@modules/governance';
 import { QUARANTINE_STATUSES } from './quarantine.repository';
 import { PoisoningScanService } from './poisoning-scan.service';
 

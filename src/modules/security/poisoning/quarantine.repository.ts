@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlConnection } from '../../storage/sql-connection';
-import { StorageService } from '../../storage/storage.service';
+import { SqlConnection, StorageService } from '@modules/storage';
 
 export type QuarantineStatus = 'pending' | 'genuine' | 'malicious';
 export const QUARANTINE_STATUSES: readonly QuarantineStatus[] = ['pending', 'genuine', 'malicious'];

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { MetricsRegistry } from '../../metrics/metrics.registry';
+import { AppConfig, APP_CONFIG } from '@modules/config';
+import { MetricsRegistry } from '@modules/metrics';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
 import { bucketsFor, RateLimitRoute, RateLimitScope } from './rate-limit.policy';
 import { RateLimitStore } from './rate-limit.store';

@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { alsTrainer } from '@lib/training/models/als/als.trainer';
+import { hybridTrainer } from '@lib/training/models/hybrid/hybrid.trainer';
+import { svdTrainer } from '@lib/training/models/svd/svd.trainer';
+import { twoTasteGroups } from '@test/support/training/two-taste-groups';
+import { writeArtifact } from './artifact-format';
+import { RankingThread } from './kernels/ranking-thread';
+import { loadScorer } from './load-scorer';
+
+describe('loadScorer with serving’s ranking thread', () => {
+  const data = twoTasteGroups();
+  let dir: string;
+  let thread: RankingThread;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'marquee-load-scorer-'));
+    thread = new RankingThread();
+  });
+
+  afterAll(async () => {
+    await thread.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['als', () => alsTrainer.train(data, { factors: 4, iterations: 10, regularization: 5 }, 1, { workers: 1 })],
+    ['svd', () => svdTrainer.train(data, { factors: 4, epochs: 60, minItemRatings: 1, learningRate: 0.02 }, 1, {})],
+    ['hybrid', () => hybridTrainer.train(data, { dim: 8, epochs: 30, learningRate: 0.1 }, 1, {})],
+  ])('%s ranks on the thread exactly as in-thread, known, folded-in and new users alike', async (name, train) => {
+    const at = path.join(dir, name);
+    await writeArtifact(at, await train());
+    const remote = await loadScorer(at, { rankingThread: thread });
+    const local = await loadScorer(at);
+    expect(remote.recommendAsync).toBeDefined();
+    const contexts = [
+      undefined,
+      { history: ['m1', 'm2', 'm3'] },
+      { profile: { age: 30, gender: 'F' as const, occupation: 'engineer' } },
+    ];
+    for (const userId of [data.users[0].id, data.users[7].id, data.users[20].id, -5]) {
+      for (const context of contexts) {
+        const exclude = new Set(['m1', 'm12']);
+        const got = await remote.recommendAsync!(userId, 6, exclude, context);
+        expect(got).toEqual(local.recommend(userId, 6, exclude, context));
+        // The synchronous path of a thread-backed scorer (offline callers) gives the same list.
+        expect(remote.recommend(userId, 6, exclude, context)).toEqual(got);
+      }
+    }
+  });
+});

@@ -1,0 +1,156 @@
+import { NewArtifact } from '@lib/artifacts';
+import { InteractionDataset } from '@lib/dataset';
+import { allocFloat32, buildCsr, transposeCsr } from '../../csr';
+import { balancedRanges, KernelPool } from '../../parallel/kernel-pool';
+import { createRng } from '../../random';
+import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
+import { AlsWasmSolver } from './als-wasm';
+import { AlsKernelInit, AlsResult, AlsSide, AlsTask, createKernelHandler, partialGram } from './als.kernel';
+
+export interface AlsParams {
+  readonly factors: number;
+  readonly iterations: number;
+  readonly regularization: number;
+  /** Confidence scale α in c = 1 + α·f (HKV 2008 use α = 40 with raw counts). */
+  readonly alpha: number;
+  /** Minutes are squashed with log(1 + minutes / minutesScale) (HKV's log-scaling variant). */
+  readonly minutesScale: number;
+  /** Weight of a rating r (1…max) in f: ratingWeight · r / max. */
+  readonly ratingWeight: number;
+  readonly cgSteps: number;
+  /** Half-life (days) of an interaction's confidence; 0 = no time decay. */
+  readonly halfLifeDays: number;
+  /** Share of the confidence an old interaction keeps however old it is. */
+  readonly decayFloor: number;
+}
+
+/** Preference strength f(minutes, rating) ≥ 0 of one interaction row. */
+export function interactionStrength(minutes: number, rating: number, ratingMax: number, p: AlsParams): number {
+  return Math.log1p(minutes / p.minutesScale) + (rating > 0 ? (p.ratingWeight * rating) / ratingMax : 0);
+}
+
+export const alsTrainer: Trainer<AlsParams> = {
+  modelType: 'als',
+  defaults: {
+    factors: 64,
+    iterations: 10,
+    regularization: 0.5,
+    alpha: 5,
+    minutesScale: 10,
+    ratingWeight: 1,
+    cgSteps: 3,
+    halfLifeDays: 0,
+    decayFloor: 0.1,
+  },
+
+  async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
+    const run = new TrainingRun('als', this.defaults, partial, seed, opts);
+    const params = run.params;
+    const workers = opts.workers ?? 2;
+    const shared = workers > 1;
+    const nU = data.users.length;
+    const nI = data.movies.length;
+    const f = params.factors;
+
+    const ratingMax = data.ratingScaleMax;
+    const recency = recencyWeights(data, params.halfLifeDays, params.decayFloor);
+    const userItems = buildCsr(
+      nU,
+      nI,
+      data.userIndex,
+      data.itemIndex,
+      (k) =>
+        1 + params.alpha * recency[k] * interactionStrength(data.watchMinutes[k], data.rating[k], ratingMax, params),
+      { shared },
+    );
+    const itemUsers = transposeCsr(userItems, shared);
+    run.progress('csr', 0, params.iterations);
+    run.throwIfAborted();
+
+    // Small random init (as implicit does); users are solved first, so only Y matters.
+    const rng = createRng(seed);
+    const userFactors = allocFloat32(nU * f, shared);
+    const itemFactors = allocFloat32(nI * f, shared);
+    for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = rng.normal() * 0.01;
+    for (let k = 0; k < userFactors.length; k++) userFactors[k] = rng.normal() * 0.01;
+
+    const init: AlsKernelInit = {
+      userItems,
+      itemUsers,
+      userFactors,
+      itemFactors,
+      factors: f,
+      cgSteps: params.cgSteps,
+      wasm: AlsWasmSolver.supports(f),
+    };
+    const pool = KernelPool.start<AlsTask, AlsResult>(
+      require.resolve('./als.kernel'),
+      workers,
+      init,
+      createKernelHandler,
+    );
+    const chunks = Math.max(1, workers * 8);
+    const userRanges = balancedRanges(userItems.indptr, nU, chunks, 2 * f);
+    const itemRanges = balancedRanges(itemUsers.indptr, nI, chunks, 2 * f);
+    // YᵀY is summed over a fixed number of parts, whatever the worker count, so
+    // its rounding (and hence every factor) does not depend on the worker split.
+    const GRAM_PARTS = 16;
+    const plainRanges = (rows: number): [number, number][] =>
+      Array.from({ length: GRAM_PARTS }, (_, c) => [
+        Math.floor((rows * c) / GRAM_PARTS),
+        Math.floor((rows * (c + 1)) / GRAM_PARTS),
+      ]);
+
+    let halfIteration = 0;
+    const halfStep = async (side: AlsSide) => {
+      halfIteration++;
+      const fixedRows = side === 'users' ? nI : nU;
+      const partials = (await pool.run(
+        plainRanges(fixedRows).map(([start, end]) => ({ kind: 'gram' as const, side, start, end, halfIteration })),
+      )) as Float64Array[];
+      const gram = new Float64Array(f * f);
+      for (const g of partials) for (let k = 0; k < gram.length; k++) gram[k] += g[k];
+      for (let a = 0; a < f; a++) gram[a * f + a] += params.regularization;
+      const ranges = side === 'users' ? userRanges : itemRanges;
+      await pool.run(ranges.map(([start, end]) => ({ kind: 'solve' as const, side, start, end, halfIteration, gram })));
+    };
+
+    const iterationSeconds: number[] = [];
+    try {
+      for (let it = 1; it <= params.iterations; it++) {
+        const t0 = performance.now();
+        await halfStep('users');
+        await run.checkpoint();
+        await halfStep('items');
+        iterationSeconds.push((performance.now() - t0) / 1000);
+        run.progress('iteration', it, params.iterations);
+        await run.checkpoint();
+      }
+    } finally {
+      await pool.close();
+    }
+
+    const itemActive = new Int32Array(nI);
+    for (let i = 0; i < nI; i++) itemActive[i] = itemUsers.indptr[i + 1] > itemUsers.indptr[i] ? 1 : 0;
+    const itemGram = Float32Array.from(partialGram(itemFactors, f, 0, nI));
+    let meanConfidence = 0;
+    for (let k = 0; k < userItems.values.length; k++) meanConfidence += userItems.values[k];
+    meanConfidence /= Math.max(1, userItems.values.length);
+    return {
+      ...run.envelope(data),
+      tensors: {
+        // Copies out of shared memory: the artifact owns plain buffers.
+        userFactors: { data: Float32Array.from(userFactors), shape: [nU, f] },
+        itemFactors: { data: Float32Array.from(itemFactors), shape: [nI, f] },
+        itemActive: { data: itemActive, shape: [nI] },
+        userActive: { data: activeUsers(data), shape: [nU] },
+        itemGram: { data: itemGram, shape: [f, f] },
+      },
+      extra: {
+        regularization: params.regularization,
+        foldInConfidence: meanConfidence,
+        iterationSeconds,
+      },
+    };
+  },
+};

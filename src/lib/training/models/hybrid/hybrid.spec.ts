@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { writeArtifact, loadScorer } from '@lib/artifacts';
+import { describeModelContract } from '@test/support/training/model-contract';
+import { twoTasteGroups } from '@test/support/training/two-taste-groups';
+import { hybridTrainer } from './hybrid.trainer';
+
+describe('hybrid', () => {
+  const params = { dim: 8, epochs: 30, learningRate: 0.1 };
+  describeModelContract(hybridTrainer, params);
+  describeModelContract(hybridTrainer, { ...params, loss: 'bpr' as const, epochs: 60 });
+
+  it('serves new users from their profile and ranks a brand-new movie by its genre', async () => {
+    const data = twoTasteGroups();
+    // A new Action movie nobody has watched yet (index 20).
+    const movies = [...data.movies, { ...data.movies[0], id: 'm-new-action', year: 2004 }];
+    const artifact = await hybridTrainer.train({ ...data, movies }, params, 7, {});
+    const dir = await mkdtemp(path.join(tmpdir(), 'marquee-hybrid-'));
+    try {
+      await writeArtifact(dir, artifact);
+      const scorer = await loadScorer(dir);
+      const man = scorer.recommend(-1, 5, new Set(), { profile: { age: 30, gender: 'M', occupation: 'engineer' } });
+      const woman = scorer.recommend(-1, 5, new Set(), { profile: { age: 30, gender: 'F', occupation: 'engineer' } });
+      const actionOrNew = (id: string) => id === 'm-new-action' || Number(id.slice(1)) <= 10;
+      expect(man.every((r) => actionOrNew(r.movieId))).toBe(true);
+      expect(woman.every((r) => !actionOrNew(r.movieId))).toBe(true);
+      // The unseen movie ranks for group A above every Romance movie.
+      const all = scorer.recommend(data.users[0].id, 21, new Set());
+      const at = (id: string) => all.findIndex((r) => r.movieId === id);
+      expect(at('m-new-action')).toBeGreaterThanOrEqual(0);
+      expect(at('m-new-action')).toBeLessThan(at('m11'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,24 @@
+// Public surface of modules/governance: what other modules may import. Everything else is internal.
+export { AdminAuthGuard } from './access/admin-auth.guard';
+export { ApiKeyService } from './access/api-key.service';
+export { CurrentPrincipal, RequirePermission } from './access/require-permission';
+export { type Principal, ROLES } from './access/roles';
+export { parseInput } from './admin/admin-dto';
+export { type ChainAnchor, type ChainVerification } from './audit/audit-chain';
+export { AuditModule } from './audit/audit.module';
+export { AuditKind, AuditService } from './audit/audit.service';
+export {
+  type GateEvaluation,
+  type GateEvaluator,
+  type GateInput,
+  GateRegistry,
+  GatesModule,
+  type SnapshotRef,
+} from './gates';
+export { governanceCliContext, GovernanceCliModule } from './governance-cli.module';
+export { GovernanceModule } from './governance.module';
+export { ModelRegistryService, modelSubject } from './registry/model-registry.service';
+export { type ModelVersion } from './registry/model-version';
+export { PromotionGate, type TransitionOutcome } from './registry/promotion-gate.service';
+export { RegistryModule } from './registry/registry.module';
+export { ComplianceReportService, DEFAULT_REPORTS_DIR } from './reports/compliance-report.service';
