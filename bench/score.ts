@@ -3,7 +3,7 @@
  *
  * The request path's hot loop alone: ranking one user against the whole
  * catalog with the serving scorer (int8 WebAssembly SIMD scores + exact
- * re-scoring of the candidates, src/modules/model-artifacts/kernels/), against
+ * re-scoring of the candidates, src/lib/artifacts/kernels/), against
  * a plain float32 JavaScript loop with the same partial top-k. Reports
  * per-user latency percentiles, candidates re-scored, and whether both give
  * the same top 20 (they must). Uses the same synthesised full-shape ALS

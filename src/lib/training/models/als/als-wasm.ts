@@ -1,6 +1,6 @@
 /**
  * The ALS conjugate-gradient solve in WebAssembly SIMD
- * (src/modules/model-artifacts/kernels/als-cg.wat, embedded by
+ * (als-cg.wat beside this file, embedded by
  * `npm run kernels:build`). Same algorithm as `solveRange` in als.kernel.ts,
  * in float32 with f32x4 lanes, for factor counts that are a multiple of 4.
  *
