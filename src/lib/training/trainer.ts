@@ -1,6 +1,7 @@
 import { NewArtifact } from '@lib/artifacts';
 import { InteractionDataset } from '@lib/dataset';
 import { codeVersion } from './code-version';
+import { createRng, Rng } from './random';
 
 /** One progress report; trainers send one per iteration/epoch. */
 export interface TrainingProgress {
@@ -51,6 +52,8 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => se
  */
 export class TrainingRun<P extends object> {
   readonly params: P;
+  /** The run's random stream, seeded once; a trainer that draws no numbers never touches it. */
+  readonly rng: Rng;
   private readonly started = performance.now();
 
   constructor(
@@ -61,6 +64,7 @@ export class TrainingRun<P extends object> {
     private readonly opts: TrainOptions = {},
   ) {
     this.params = mergeParams(defaults, partial);
+    this.rng = createRng(seed);
   }
 
   /** Seconds since the run started. */

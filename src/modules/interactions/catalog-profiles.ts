@@ -1,3 +1,4 @@
+import type { MovieProfile, UserProfile } from '@lib/dataset';
 /**
  * What the catalog's stored columns mean, in one place: the movie's `genres`
  * JSON, its release year, and the user profile as the models read it.
@@ -5,22 +6,10 @@
  */
 
 /** A user's profile fields as stored, with gender reduced to the values the models know. */
-export interface StoredUserProfile {
-  readonly age: number | null;
-  readonly gender: 'M' | 'F' | null;
-  readonly occupation: string | null;
-}
+export type StoredUserProfile = Omit<UserProfile, 'id'>;
 
-/** A movie's descriptive fields as the models and audits read them. */
-export interface StoredMovieProfile {
-  readonly id: string;
-  readonly genres: readonly string[];
-  readonly year: number | null;
-  readonly language: string | null;
-  readonly adult: boolean;
-  /** Minutes; null when unknown. */
-  readonly runtime: number | null;
-}
+/** A movie's descriptive fields as the models and audits read them (the dataset's MovieProfile). */
+export type StoredMovieProfile = MovieProfile;
 
 /**
  * Genre names from a movie's `genres` column: a JSON array of names or of

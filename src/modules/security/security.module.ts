@@ -1,7 +1,7 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions } from '@modules/datasets';
+import { DatasetsModule, SNAPSHOT_EXCLUSIONS, SnapshotExclusions } from '@modules/datasets';
 import { GateRegistry, GovernanceModule } from '@modules/governance';
 import { InteractionsModule } from '@modules/interactions';
 import { securityHeadersFor } from './hardening/security-headers';
@@ -64,7 +64,7 @@ export class HttpProtections implements OnModuleInit {
  * SNAPSHOT_EXCLUSIONS so snapshot builders leave quarantined accounts out.
  */
 @Module({
-  imports: [GovernanceModule, DiscoveryModule, InteractionsModule],
+  imports: [GovernanceModule, DatasetsModule, DiscoveryModule, InteractionsModule],
   controllers: [QuarantineController, OpenApiController],
   providers: [
     OpenApiService,

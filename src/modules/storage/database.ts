@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { Logger } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -17,8 +18,10 @@ export interface Database {
 export async function openDatabase(config: AppConfig['database']): Promise<Database> {
   if (config.kind === 'postgres') {
     const pool = new Pool({ connectionString: config.url, max: config.poolSize });
-    // An idle client that loses its server must not take the process down with it.
-    pool.on('error', () => undefined);
+    // An idle client that loses its server must not take the process down with it; the pool
+    // replaces it on the next checkout, and the log says why a connection went away.
+    const logger = new Logger('Database');
+    pool.on('error', (error) => logger.warn(`idle PostgreSQL connection failed: ${error.message}`));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     const sql = pgConnection(pool);
     return {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { AppConfig, APP_CONFIG } from '@modules/config';
+import { DatasetSnapshotService } from '@modules/datasets';
 import { AuditService, ModelRegistryService } from '@modules/governance';
 import { ActivityWindowRepository } from '@modules/interactions';
 import { MetricsRegistry } from '@modules/metrics';
@@ -44,6 +45,7 @@ export class PoisoningScanService {
     private readonly activity: ActivityWindowRepository,
     private readonly audit: AuditService,
     private readonly registry: ModelRegistryService,
+    private readonly snapshots: DatasetSnapshotService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsRegistry,
   ) {
@@ -157,9 +159,12 @@ export class PoisoningScanService {
    * false positive that biased the data the other way) is looked at first.
    */
   async gateResult(modelId: string): Promise<PoisoningGateResult> {
-    const cutoff = await this.repository.snapshotCutoff(modelId);
-    if (cutoff === undefined) throw new NotFoundException(`no model ${modelId}`);
-    return this.gateResultAt(cutoff);
+    // The model and its snapshot are asked of their owners (governance, datasets); a snapshot row that
+    // is gone leaves no cutoff, so every pending flag counts.
+    const model = await this.registry.find(modelId);
+    if (!model) throw new NotFoundException(`no model ${modelId}`);
+    const snapshot = await this.snapshots.find(model.snapshotId);
+    return this.gateResultAt(snapshot?.cutoff ?? null);
   }
 
   /** The gate for a snapshot cut at `cutoff` (null: every pending flag counts). */

@@ -150,15 +150,6 @@ export class QuarantineRepository {
     return out;
   }
 
-  async snapshotCutoff(modelId: string): Promise<Date | null | undefined> {
-    const rows = await this.sql.query<{ cutoff: Date | string | null }>(
-      `SELECT s.cutoff FROM model_version m LEFT JOIN dataset_snapshot s ON s.id = m.snapshot_id WHERE m.id = $1`,
-      [modelId],
-    );
-    if (rows.length === 0) return undefined;
-    return rows[0].cutoff === null ? null : new Date(rows[0].cutoff);
-  }
-
   transaction<T>(work: (tx: SqlConnection) => Promise<T>): Promise<T> {
     return this.sql.transaction(work);
   }

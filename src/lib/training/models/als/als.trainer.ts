@@ -2,7 +2,6 @@ import { NewArtifact } from '@lib/artifacts';
 import { InteractionDataset } from '@lib/dataset';
 import { allocFloat32, buildCsr, transposeCsr } from '../../csr';
 import { balancedRanges, KernelPool } from '../../parallel/kernel-pool';
-import { createRng } from '../../random';
 import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
 import { AlsWasmSolver } from './als-wasm';
 import { AlsKernelInit, AlsResult, AlsSide, AlsTask, createKernelHandler, partialGram } from './als.kernel';
@@ -68,7 +67,7 @@ export const alsTrainer: Trainer<AlsParams> = {
     run.throwIfAborted();
 
     // Small random init (as implicit does); users are solved first, so only Y matters.
-    const rng = createRng(seed);
+    const { rng } = run;
     const userFactors = allocFloat32(nU * f, shared);
     const itemFactors = allocFloat32(nI * f, shared);
     for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = rng.normal() * 0.01;

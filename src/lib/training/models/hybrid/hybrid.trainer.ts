@@ -1,6 +1,6 @@
 import { NewArtifact, itemFeatureNames, userFeatureNames } from '@lib/artifacts';
 import { InteractionDataset } from '@lib/dataset';
-import { createRng, shuffleInPlace } from '../../random';
+import { shuffleInPlace } from '../../random';
 import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
 import { FeatureMatrix, hybridEpoch, HybridState, represent } from './hybrid.kernel';
 
@@ -59,8 +59,7 @@ export const hybridTrainer: Trainer<HybridParams> = {
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
     const run = new TrainingRun('hybrid', this.defaults, partial, seed, opts);
-    const params = run.params;
-    const rng = createRng(seed);
+    const { params, rng } = run;
     const nU = data.users.length;
     const nI = data.movies.length;
     const dim = params.dim;

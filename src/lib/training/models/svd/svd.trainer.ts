@@ -1,6 +1,6 @@
 import { NewArtifact } from '@lib/artifacts';
 import { InteractionDataset } from '@lib/dataset';
-import { createRng, shuffleInPlace } from '../../random';
+import { shuffleInPlace } from '../../random';
 import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
 import { sgdEpoch, SvdModel } from './svd.kernel';
 
@@ -67,8 +67,7 @@ export const svdTrainer: Trainer<SvdParams> = {
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
     const run = new TrainingRun('svd', this.defaults, partial, seed, opts);
-    const params = run.params;
-    const rng = createRng(seed);
+    const { params, rng } = run;
     const nU = data.users.length;
     const nI = data.movies.length;
     const f = params.factors;
