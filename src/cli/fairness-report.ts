@@ -115,7 +115,7 @@ async function main(): Promise<number> {
     };
     data = generateLatentWorld(params).dataset;
     dataset =
-      `SYNTHETIC — no snapshot given: the training module's latent world (src/modules/training/synthetic/latent-world.ts) ` +
+      `SYNTHETIC — no snapshot given: the training library's latent world (src/lib/training/synthetic/latent-world.ts) ` +
       `with ${JSON.stringify(params)}, not production data`;
   }
   const scorer = values['as-is']
