@@ -22,6 +22,8 @@ export class HybridScorer implements Scorer {
   private readonly userActive: Int32Array;
   private readonly userFeatureEmbeddings: Float32Array;
   private readonly userFeatureIndex: ReadonlyMap<string, number>;
+  /** 'mean': a new user is the mean of their profile features' embeddings; 'sum' (older artifacts): their sum. */
+  private readonly coldUserMean: boolean;
   private ranker: ItemRanker | null = null;
   private readonly coldUser: Float32Array;
 
@@ -43,6 +45,7 @@ export class HybridScorer implements Scorer {
     this.userActive = tensor(contents, 'userActive', Int32Array, [this.catalog.users]);
     this.userFeatureEmbeddings = tensor(contents, 'userFeatureEmbeddings', Float32Array, [names.length, this.dim]);
     this.userFeatureIndex = new Map(names.map((name, i) => [name, i]));
+    this.coldUserMean = contents.manifest.extra?.coldUser === 'mean';
     this.coldUser = new Float32Array(this.dim);
     if (!options.deferRanker) this.ranker = ItemRanker.inThread(this.rankerSource());
   }
@@ -86,14 +89,17 @@ export class HybridScorer implements Scorer {
     const u = this.indexOfKnownUser(userId);
     const d = this.dim;
     if (u !== undefined) return this.userRepr.subarray(u * d, (u + 1) * d);
-    // New user: sum of the embeddings of the profile features we know.
+    // New user: sum (or mean, see coldUserMean) of the embeddings of the profile features we know.
     const user = this.coldUser;
     user.fill(0);
+    let found = 0;
     for (const name of userFeatureNames(context?.profile)) {
       const f = this.userFeatureIndex.get(name);
       if (f === undefined) continue;
+      found++;
       for (let k = 0; k < d; k++) user[k] += this.userFeatureEmbeddings[f * d + k];
     }
+    if (this.coldUserMean && found > 1) for (let k = 0; k < d; k++) user[k] /= found;
     return user;
   }
 }

@@ -5,9 +5,15 @@
  * the score is ⟨user, item⟩ + Σ item-feature biases.
  */
 export interface FeatureMatrix {
-  /** Row → feature ids (CSR, all weights 1). */
+  /** Row → feature ids (CSR). */
   readonly indptr: Int32Array;
   readonly features: Int32Array;
+  /**
+   * Weight of each entry of `features`. LightFM normalises a row's weights to
+   * sum to 1 (`Dataset.build_*_features(normalize=True)`), so a user with
+   * three profile features is not three times as loud as one with none.
+   */
+  readonly weights: Float32Array;
   readonly count: number;
 }
 
@@ -39,13 +45,14 @@ export function represent(m: FeatureMatrix, emb: Float32Array, row: number, dim:
   out.fill(0);
   for (let a = m.indptr[row]; a < m.indptr[row + 1]; a++) {
     const base = m.features[a] * dim;
-    for (let d = 0; d < dim; d++) out[d] += emb[base + d];
+    const w = m.weights[a];
+    for (let d = 0; d < dim; d++) out[d] += w * emb[base + d];
   }
 }
 
 function itemBiasOf(m: FeatureMatrix, bias: Float32Array, row: number): number {
   let b = 0;
-  for (let a = m.indptr[row]; a < m.indptr[row + 1]; a++) b += bias[m.features[a]];
+  for (let a = m.indptr[row]; a < m.indptr[row + 1]; a++) b += m.weights[a] * bias[m.features[a]];
   return b;
 }
 
@@ -155,8 +162,9 @@ function adagradRows(
 ): void {
   for (let a = m.indptr[row]; a < m.indptr[row + 1]; a++) {
     const base = m.features[a] * dim;
+    const w = scale * m.weights[a];
     for (let d = 0; d < dim; d++) {
-      const g = scale * grad[d] + p.regularization * emb[base + d];
+      const g = w * grad[d] + p.regularization * emb[base + d];
       acc[base + d] += g * g;
       emb[base + d] -= (p.learningRate * g) / Math.sqrt(acc[base + d]);
     }
@@ -175,7 +183,8 @@ function adagradBias(
 ): void {
   for (let a = m.indptr[row]; a < m.indptr[row + 1]; a++) {
     const f = m.features[a];
-    acc[f] += scale * scale;
-    bias[f] -= (p.learningRate * scale) / Math.sqrt(acc[f]);
+    const g = scale * m.weights[a];
+    acc[f] += g * g;
+    bias[f] -= (p.learningRate * g) / Math.sqrt(acc[f]);
   }
 }

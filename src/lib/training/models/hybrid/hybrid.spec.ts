@@ -4,18 +4,22 @@ import * as path from 'node:path';
 import { writeArtifact, loadScorer } from '@lib/artifacts';
 import { describeModelContract } from '@test/support/training/model-contract';
 import { twoTasteGroups } from '@test/support/training/two-taste-groups';
-import { hybridTrainer } from './hybrid.trainer';
+import { hybridEpochs, hybridTrainer } from './hybrid.trainer';
 
 describe('hybrid', () => {
   const params = { dim: 8, epochs: 30, learningRate: 0.1 };
   describeModelContract(hybridTrainer, params);
   describeModelContract(hybridTrainer, { ...params, loss: 'bpr' as const, epochs: 60 });
 
-  it('serves new users from their profile and ranks a brand-new movie by its genre', async () => {
+  it.each([
+    ['profile embeddings projected from trained users (default)', {}],
+    ['profile features trained jointly, LightFM-style', { userFeatures: true }],
+    ['profile features trained jointly, rows normalised', { userFeatures: true, normalizeFeatures: true }],
+  ])('serves new users from their profile and ranks a brand-new movie by its genre: %s', async (_, variant) => {
     const data = twoTasteGroups();
     // A new Action movie nobody has watched yet (index 20).
     const movies = [...data.movies, { ...data.movies[0], id: 'm-new-action', year: 2004 }];
-    const artifact = await hybridTrainer.train({ ...data, movies }, params, 7, {});
+    const artifact = await hybridTrainer.train({ ...data, movies }, { ...params, ...variant }, 7, {});
     const dir = await mkdtemp(path.join(tmpdir(), 'marquee-hybrid-'));
     try {
       await writeArtifact(dir, artifact);
@@ -33,5 +37,13 @@ describe('hybrid', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("turns epochs 'auto' into a fixed budget of SGD steps, and refuses a nonsense count", () => {
+    expect(hybridEpochs({ epochs: 'auto', autoSteps: 3_000_000 }, 62_000)).toBe(48);
+    expect(hybridEpochs({ epochs: 'auto', autoSteps: 3_000_000 }, 32_000_000)).toBe(1);
+    expect(hybridEpochs({ epochs: 'auto', autoSteps: 3_000_000 }, 10)).toBe(60);
+    expect(hybridEpochs({ epochs: 12, autoSteps: 3_000_000 }, 62_000)).toBe(12);
+    expect(() => hybridEpochs({ epochs: 0, autoSteps: 1 }, 10)).toThrow(/positive integer/);
   });
 });
