@@ -2,8 +2,13 @@
  * `npm run eval -- [--users 50000 --movies 5000 --interactions 2000000 --seed 1]
  *                  [--snapshot <dir> | --movielens <dir>]
  *                  [--models popularity,item-knn,svd,als,hybrid] [--splits temporal,leave-last-k,random-75-25]
- *                  [--max-users 10000] [--workers 2] [--params '{"als":{"factors":64}}'] [--out reports/offline]`
+ *                  [--max-users 10000] [--workers 2] [--params '{"als":{"factors":64}}'] [--out reports/offline]
+ *                  [--tune [--tune-trials 16] [--tune-seconds 600]]`
  *
+ * --tune adds, for every model, a `<model>+tuned` run: random search over its
+ * hyperparameters on a validation split carved from each split's training rows
+ * (never its test rows), within the trial and wall-time budget per model and
+ * split; the report lists every trial. Parameters given with --params stay fixed.
  * Trains and evaluates every model on one dataset and writes
  * reports/offline/<snapshot>/report.md, report.json and SVG plots.
  * Without --snapshot/--movielens it uses the trainer's synthetic latent world.
@@ -14,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { DatasetSource, describeSource, loadDataset } from './dataset-source';
 import {
   DEFAULT_EVAL_PARAMS,
+  DEFAULT_TUNING_BUDGET,
   runOfflineEvaluation,
   SPLITS,
   SplitName,
@@ -37,6 +43,9 @@ async function main(): Promise<void> {
       params: { type: 'string', default: '{}' },
       out: { type: 'string', default: 'reports/offline' },
       note: { type: 'string', default: '' },
+      tune: { type: 'boolean', default: false },
+      'tune-trials': { type: 'string', default: String(DEFAULT_TUNING_BUDGET.trials) },
+      'tune-seconds': { type: 'string', default: String(DEFAULT_TUNING_BUDGET.seconds) },
     },
   });
   const seed = Number(values.seed);
@@ -57,6 +66,10 @@ async function main(): Promise<void> {
   const splits = values.splits.split(',').filter(Boolean) as SplitName[];
   for (const s of splits) if (!SPLITS.includes(s)) throw new Error(`unknown split ${s} (known: ${SPLITS.join(', ')})`);
   const overrides = JSON.parse(values.params) as Record<string, Record<string, unknown>>;
+  const tuneBudget = { trials: Number(values['tune-trials']), seconds: Number(values['tune-seconds']) };
+  if (!Number.isInteger(tuneBudget.trials) || tuneBudget.trials < 1)
+    throw new Error('--tune-trials must be an integer ≥ 1');
+  if (!(tuneBudget.seconds > 0)) throw new Error('--tune-seconds must be a number > 0');
 
   const controller = new AbortController();
   process.once('SIGINT', () => {
@@ -72,7 +85,17 @@ async function main(): Promise<void> {
     data,
     source: describeSource(source),
     splits,
-    runs: models.map((model) => ({ model, params: { ...DEFAULT_EVAL_PARAMS[model], ...overrides[model] } })),
+    runs: [
+      ...models.map((model) => ({ model, params: { ...DEFAULT_EVAL_PARAMS[model], ...overrides[model] } })),
+      ...(values.tune
+        ? models.map((model) => ({
+            model,
+            label: `${model}+tuned`,
+            params: { ...DEFAULT_EVAL_PARAMS[model], ...overrides[model] },
+            tune: { budget: tuneBudget, fixed: Object.keys(overrides[model] ?? {}) },
+          }))
+        : []),
+    ],
     seed,
     outDir: path.join(values.out, data.snapshotId.replace(/[^A-Za-z0-9._-]+/g, '_')),
     workers: Number(values.workers),
@@ -86,7 +109,7 @@ async function main(): Promise<void> {
     for (const m of split.models) {
       const e = m.evaluation;
       console.log(
-        `  ${m.model.padEnd(10)} ndcg=${e.warm.ndcg.toFixed(4)} recall=${e.warm.recall.toFixed(4)} map=${e.warm.map.toFixed(4)} hit=${e.warm.hitRate.toFixed(4)} cov=${e.coverage.toFixed(3)} train=${m.trainingSeconds.toFixed(1)}s p99=${e.latencyMs.p99.toFixed(2)}ms`,
+        `  ${m.label.padEnd(16)} ndcg=${e.warm.ndcg.toFixed(4)} recall=${e.warm.recall.toFixed(4)} map=${e.warm.map.toFixed(4)} hit=${e.warm.hitRate.toFixed(4)} cov=${e.coverage.toFixed(3)} train=${m.trainingSeconds.toFixed(1)}s p99=${e.latencyMs.p99.toFixed(2)}ms`,
       );
     }
   }

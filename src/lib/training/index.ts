@@ -10,3 +10,11 @@ export { createRng } from './random';
 export { generateLatentWorld } from './synthetic/latent-world';
 export { MODEL_TYPES, trainerFor } from './trainer-catalog';
 export { stderrProgress } from './trainer';
+export {
+  DEFAULT_TUNING_BUDGET,
+  SEARCH_SPACES,
+  tuneHyperparameters,
+  type TuningBudget,
+  type TuningResult,
+  type TuningTrial,
+} from './tuning';

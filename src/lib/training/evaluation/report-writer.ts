@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { SplitFigures } from './offline-evaluation';
+import type { TuningResult } from '../tuning/tuner';
+import { ModelFigures, SplitFigures } from './offline-evaluation';
 import { scatterPlot } from './svg-plot';
 
 export interface OfflineReport {
@@ -17,6 +18,32 @@ export interface OfflineReport {
   readonly splits: readonly SplitFigures[];
 }
 
+const nameOf = (m: ModelFigures): string => m.label ?? m.model;
+
+/** The search behind a tuned model: budget, validation split, every trial. */
+function renderTuning(name: string, t: TuningResult): string[] {
+  const v = t.validation;
+  const lines = [
+    `### Tuning: ${name}`,
+    '',
+    `${t.method} (seed ${t.seed}), ${t.trials.length} trials in ${t.seconds.toFixed(1)} s, budget ${t.budget.trials} trials / ${t.budget.seconds} s, stopped by ${t.stoppedBy}. ` +
+      `Validation: ${v.description}, carved from the ${v.sourceRows.toLocaleString('en')} training rows only ` +
+      `(${v.trainRows.toLocaleString('en')} fit, ${v.validationRows.toLocaleString('en')} validation rows, ${v.validationUsers.toLocaleString('en')} users). ` +
+      `Best: trial ${t.best.trial}, ${t.metric} ${f4(t.best.metric)}; trial 0 is the defaults.`,
+    '',
+    `| trial | ${t.metric} | seconds | status | parameters changed |`,
+    '|---|---|---|---|---|',
+  ];
+  for (const trial of t.trials) {
+    const mark = trial.trial === t.best.trial ? ' **best**' : '';
+    lines.push(
+      `| ${trial.trial}${mark} | ${f4(trial.metric)} | ${trial.seconds.toFixed(1)} | ${trial.status} | \`${JSON.stringify(trial.params)}\` |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
 const pct = (v: number) => (v * 100).toFixed(2);
 const f4 = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(4));
 
@@ -29,7 +56,7 @@ export async function writeOfflineReport(dir: string, report: OfflineReport): Pr
   if (headline) {
     const k = headline.k;
     const points = (x: (m: SplitFigures['models'][number]) => number) =>
-      headline.models.map((m) => ({ label: m.model, x: x(m), y: m.evaluation.warm.ndcg }));
+      headline.models.map((m) => ({ label: m.label ?? m.model, x: x(m), y: m.evaluation.warm.ndcg }));
     await fs.writeFile(
       path.join(dir, 'quality-vs-training-time.svg'),
       scatterPlot({
@@ -76,17 +103,17 @@ export function renderMarkdown(report: OfflineReport, plots: readonly string[]):
     '',
   );
   if (report.splits.length) {
-    const temporal = report.splits.find((s) => s.split === 'temporal');
+    const temporal = report.splits.find((s) => s.split === 'temporal') ?? report.splits[0];
     if (temporal) {
-      const pop = temporal.models.find((m) => m.model === 'popularity');
+      const pop = temporal.models.find((m) => m.model === 'popularity' && !m.tuning);
       if (pop) {
-        lines.push(`## Acceptance: learned models vs. popularity on NDCG@${temporal.k} (temporal split)`, '');
+        lines.push(`## Acceptance: learned models vs. popularity on NDCG@${temporal.k} (${temporal.split} split)`, '');
         for (const m of temporal.models) {
           if (m.model === 'popularity') continue;
           const delta = m.evaluation.warm.ndcg / pop.evaluation.warm.ndcg - 1;
           const ok = m.evaluation.warm.ndcg > pop.evaluation.warm.ndcg;
           lines.push(
-            `- ${ok ? '✅' : '❌'} **${m.model}** ${f4(m.evaluation.warm.ndcg)} vs popularity ${f4(pop.evaluation.warm.ndcg)} (${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(1)}%)`,
+            `- ${ok ? '✅' : '❌'} **${nameOf(m)}** ${f4(m.evaluation.warm.ndcg)} vs popularity ${f4(pop.evaluation.warm.ndcg)} (${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(1)}%)`,
           );
         }
         lines.push('');
@@ -111,7 +138,7 @@ export function renderMarkdown(report: OfflineReport, plots: readonly string[]):
     for (const m of s.models) {
       const e = m.evaluation;
       lines.push(
-        `| ${m.model} | ${f4(e.warm.ndcg)} | ${f4(e.warm.recall)} | ${f4(e.warm.map)} | ${f4(e.warm.hitRate)} | ${pct(e.coverage)}% | ${f4(e.meanPopularity)} | ${e.noveltyBits.toFixed(2)} | ${f4(e.rmse)} | ${m.trainingSeconds.toFixed(1)} | ${m.peakMemoryMb.toFixed(0)} | ${(m.artifactBytes / 2 ** 20).toFixed(1)} | ${e.latencyMs.p50.toFixed(3)} | ${e.latencyMs.p99.toFixed(3)} |`,
+        `| ${nameOf(m)} | ${f4(e.warm.ndcg)} | ${f4(e.warm.recall)} | ${f4(e.warm.map)} | ${f4(e.warm.hitRate)} | ${pct(e.coverage)}% | ${f4(e.meanPopularity)} | ${e.noveltyBits.toFixed(2)} | ${f4(e.rmse)} | ${m.trainingSeconds.toFixed(1)} | ${m.peakMemoryMb.toFixed(0)} | ${(m.artifactBytes / 2 ** 20).toFixed(1)} | ${e.latencyMs.p50.toFixed(3)} | ${e.latencyMs.p99.toFixed(3)} |`,
       );
     }
     lines.push('', `Cold start (${s.split}):`, '');
@@ -122,12 +149,13 @@ export function renderMarkdown(report: OfflineReport, plots: readonly string[]):
     for (const m of s.models) {
       const e = m.evaluation;
       lines.push(
-        `| ${m.model} | ${f4(e.coldUsers.ndcg)} | ${f4(e.coldUsers.hitRate)} | ${pct(e.coldUsers.fallbackShare)}% | ${f4(e.coldItems.recall)} (${e.coldItems.targets} targets) |`,
+        `| ${nameOf(m)} | ${f4(e.coldUsers.ndcg)} | ${f4(e.coldUsers.hitRate)} | ${pct(e.coldUsers.fallbackShare)}% | ${f4(e.coldItems.recall)} (${e.coldItems.targets} targets) |`,
       );
     }
     lines.push('', 'Parameters:', '');
-    for (const m of s.models) lines.push(`- ${m.model}: \`${JSON.stringify(m.params)}\``);
+    for (const m of s.models) lines.push(`- ${nameOf(m)}: \`${JSON.stringify(m.params)}\``);
     lines.push('');
+    for (const m of s.models) if (m.tuning) lines.push(...renderTuning(nameOf(m), m.tuning));
   }
   if (plots.length) {
     lines.push('## Plots', '');

@@ -5,10 +5,9 @@ import { codeVersion } from '../code-version';
 import { TrainingProgress } from '../trainer';
 import { evaluateSplit, ModelRun, SplitFigures } from './offline-evaluation';
 import { OfflineReport, writeOfflineReport } from './report-writer';
-import { EvaluationSplit, leaveLastKOut, randomUserSplit, temporalSplit } from './splits';
+import { makeSplit, SplitName } from './splits';
 
-export const SPLITS = ['temporal', 'leave-last-k', 'random-75-25'] as const;
-export type SplitName = (typeof SPLITS)[number];
+export { makeSplit, SPLITS, type SplitName } from './splits';
 
 export interface OfflineEvaluationRequest {
   readonly data: InteractionDataset;
@@ -22,17 +21,6 @@ export interface OfflineEvaluationRequest {
   readonly machineNote?: string;
   readonly onProgress?: (p: TrainingProgress) => void;
   readonly signal?: AbortSignal;
-}
-
-export function makeSplit(name: SplitName, data: InteractionDataset, seed: number): EvaluationSplit {
-  switch (name) {
-    case 'temporal':
-      return temporalSplit(data, 0.8, 20);
-    case 'leave-last-k':
-      return leaveLastKOut(data, 5, 20);
-    case 'random-75-25':
-      return randomUserSplit(data, seed, 0.25, 10);
-  }
 }
 
 /** Trains and evaluates every model on every split, then writes the report. */

@@ -134,3 +134,18 @@ export function randomUserSplit(data: InteractionDataset, seed: number, testShar
     ...partition(data, inTrain, 'random-75-25'),
   };
 }
+
+export const SPLITS = ['temporal', 'leave-last-k', 'random-75-25'] as const;
+export type SplitName = (typeof SPLITS)[number];
+
+/** The split a protocol name stands for, with its rank cutoff. */
+export function makeSplit(name: SplitName, data: InteractionDataset, seed: number): EvaluationSplit {
+  switch (name) {
+    case 'temporal':
+      return temporalSplit(data, 0.8, 20);
+    case 'leave-last-k':
+      return leaveLastKOut(data, 5, 20);
+    case 'random-75-25':
+      return randomUserSplit(data, seed, 0.25, 10);
+  }
+}

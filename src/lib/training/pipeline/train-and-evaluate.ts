@@ -5,6 +5,7 @@ import { EvaluationContext, evaluateScorer, ScorerEvaluation } from '../evaluati
 import { temporalSplit } from '../evaluation/splits';
 import { trainerFor } from '../trainer-catalog';
 import { TrainOptions } from '../trainer';
+import { tuneHyperparameters, TuningBudget, TuningResult } from '../tuning/tuner';
 
 export interface TrainAndEvaluateRequest {
   readonly modelType: string;
@@ -16,6 +17,13 @@ export interface TrainAndEvaluateRequest {
   readonly trainShare?: number;
   /** Bounds evaluation cost on large snapshots (users sampled with the seed). */
   readonly maxEvalUsers?: number;
+  /**
+   * Tune the hyperparameters first, within this budget, on a temporal
+   * validation split carved from the evaluation's training rows: the holdout
+   * the promotion policy reads is never seen by the search. `params` given by
+   * the caller stay fixed.
+   */
+  readonly tune?: Partial<TuningBudget>;
 }
 
 export interface TrainedCandidate {
@@ -24,6 +32,8 @@ export interface TrainedCandidate {
   readonly metrics: Record<string, number | string | null>;
   readonly evaluation: ScorerEvaluation;
   readonly trainingSeconds: number;
+  /** The search that chose the parameters, when the request asked for tuning (also in the artifact's manifest). */
+  readonly tuning: TuningResult | null;
 }
 
 /**
@@ -45,8 +55,22 @@ export async function trainAndEvaluate(
   const split = temporalSplit(data, request.trainShare ?? 0.8, 20);
   const ctx = new EvaluationContext(split, { maxUsers: request.maxEvalUsers ?? 5_000, seed: request.seed });
 
+  const tuning = request.tune
+    ? await tuneHyperparameters(split.train, {
+        modelType: request.modelType,
+        baseParams: request.params,
+        fixed: Object.keys(request.params),
+        budget: request.tune,
+        seed: request.seed,
+        protocol: 'temporal',
+        maxUsers: request.maxEvalUsers ?? 5_000,
+        trainOptions: { workers: opts.workers, signal: opts.signal },
+      })
+    : null;
+  const params = tuning ? tuning.best.params : request.params;
+
   const evaluationDir = `${request.artifactDir}.evaluation`;
-  await writeArtifact(evaluationDir, await trainer.train(split.train, request.params, request.seed, opts));
+  await writeArtifact(evaluationDir, await trainer.train(split.train, params, request.seed, opts));
   const evaluated = await loadScorer(evaluationDir);
   let fallback: Scorer | undefined;
   if (request.modelType !== 'popularity') {
@@ -59,15 +83,21 @@ export async function trainAndEvaluate(
   await fs.rm(evaluationDir, { recursive: true, force: true });
   await fs.rm(`${request.artifactDir}.evaluation-popularity`, { recursive: true, force: true });
 
-  const artifact = await trainer.train(data, request.params, request.seed, opts);
+  const artifact = await trainer.train(data, params, request.seed, opts);
   await writeArtifact(request.artifactDir, {
     ...artifact,
-    extra: { ...artifact.extra, evaluation: { split: split.description, holdoutUsers: evaluation.warm.users } },
+    extra: {
+      ...artifact.extra,
+      evaluation: { split: split.description, holdoutUsers: evaluation.warm.users },
+      // In the hashed manifest: the registry's artifact sha256 pins the search that chose the parameters.
+      ...(tuning ? { tuning } : {}),
+    },
   });
   return {
     artifactDir: request.artifactDir,
     evaluation,
     trainingSeconds: artifact.trainingSeconds ?? 0,
+    tuning,
     metrics: {
       'ndcg@20': evaluation.warm.ndcg,
       'recall@20': evaluation.warm.recall,
