@@ -85,8 +85,8 @@ export class DemoBootstrapService implements OnApplicationBootstrap {
     const als = await this.releases.release({
       ...common,
       modelType: 'als',
-      params: { factors: 32, iterations: 10 },
       snapshotId: popularity.snapshot.id,
+      tune: this.config.bootstrap.tune,
     });
     // The first production model is whichever ranks the holdout better: on a
     // tiny world popularity can beat a factor model, and then it should serve.

@@ -83,10 +83,20 @@ const envSchema = z.object({
   BOOTSTRAP_MOVIES: positiveInt.default(600),
   BOOTSTRAP_DAYS: positiveInt.max(365).default(10),
   BOOTSTRAP_SEED: z.coerce.number().int().default(42),
+  /** Hyperparameter search for the bootstrap's ALS model: trials (0 = defaults only) and wall-time cap. */
+  BOOTSTRAP_TUNE_TRIALS: z.coerce.number().int().min(0).max(1_000).default(8),
+  BOOTSTRAP_TUNE_SECONDS: z.coerce.number().positive().default(60),
   /** Cron expression for scheduled retraining (e.g. "0 3 * * *"); unset = only on demand (admin API). */
   RETRAIN_CRON: z.string().min(9).optional(),
   RETRAIN_MODEL_TYPE: z.enum(['popularity', 'item-knn', 'svd', 'als', 'hybrid']).default('als'),
   RETRAIN_SEED: z.coerce.number().int().default(1),
+  /**
+   * Hyperparameter search before each retraining run (random search on a
+   * validation split carved from the training rows): trials, 0 = off, and a
+   * wall-time cap in seconds. The trials are recorded in the model's provenance.
+   */
+  RETRAIN_TUNE_TRIALS: z.coerce.number().int().min(0).max(1_000).default(0),
+  RETRAIN_TUNE_SECONDS: z.coerce.number().positive().default(600),
   /** Load models and answer /recommend (off in ingestion workers and batch jobs, which must not hold a model). */
   SERVING_ENABLED: z.enum(['true', 'false']).default('true'),
   /** Serving slot whose production model answers /recommend. */
@@ -230,8 +240,16 @@ export interface AppConfig {
     readonly movies: number;
     readonly days: number;
     readonly seed: number;
+    /** Budget of the ALS hyperparameter search; null = train with the defaults. */
+    readonly tune: { readonly trials: number; readonly seconds: number } | null;
   };
-  readonly retraining: { readonly cron?: string; readonly modelType: string; readonly seed: number };
+  readonly retraining: {
+    readonly cron?: string;
+    readonly modelType: string;
+    readonly seed: number;
+    /** Budget of the hyperparameter search before each run; null = no search. */
+    readonly tune: { readonly trials: number; readonly seconds: number } | null;
+  };
   readonly serving: {
     readonly enabled: boolean;
     readonly slot: string;
@@ -353,8 +371,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       movies: e.BOOTSTRAP_MOVIES,
       days: e.BOOTSTRAP_DAYS,
       seed: e.BOOTSTRAP_SEED,
+      tune: e.BOOTSTRAP_TUNE_TRIALS > 0 ? { trials: e.BOOTSTRAP_TUNE_TRIALS, seconds: e.BOOTSTRAP_TUNE_SECONDS } : null,
     },
-    retraining: { cron: e.RETRAIN_CRON, modelType: e.RETRAIN_MODEL_TYPE, seed: e.RETRAIN_SEED },
+    retraining: {
+      cron: e.RETRAIN_CRON,
+      modelType: e.RETRAIN_MODEL_TYPE,
+      seed: e.RETRAIN_SEED,
+      tune: e.RETRAIN_TUNE_TRIALS > 0 ? { trials: e.RETRAIN_TUNE_TRIALS, seconds: e.RETRAIN_TUNE_SECONDS } : null,
+    },
     serving: {
       enabled: e.SERVING_ENABLED === 'true',
       slot: e.SERVING_SLOT,

@@ -22,3 +22,4 @@ export { type ModelVersion } from './registry/model-version';
 export { PromotionGate, type TransitionOutcome } from './registry/promotion-gate.service';
 export { RegistryModule } from './registry/registry.module';
 export { ComplianceReportService, DEFAULT_REPORTS_DIR } from './reports/compliance-report.service';
+export { ReportsModule } from './reports/reports.module';

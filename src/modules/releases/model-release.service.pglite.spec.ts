@@ -7,6 +7,7 @@ import { loadConfig, ConfigModule } from '@modules/config';
 import {
   AuditModule,
   AuditService,
+  ComplianceReportService,
   GateEvaluation,
   GateEvaluator,
   GateInput,
@@ -15,6 +16,7 @@ import {
   SnapshotRef,
   ModelRegistryService,
   RegistryModule,
+  ReportsModule,
 } from '@modules/governance';
 import { MetricsModule } from '@modules/metrics';
 import { StorageModule } from '@modules/storage';
@@ -80,6 +82,7 @@ describe('ModelReleaseService with a registered gate (PGlite)', () => {
         RegistryModule,
         GatesModule,
         LicensingModule,
+        ReportsModule,
       ],
       providers: [TrainingRunRepository, ModelReleaseService, { provide: SNAPSHOT_SOURCE, useValue: snapshots }],
     }).compile();
@@ -126,5 +129,37 @@ describe('ModelReleaseService with a registered gate (PGlite)', () => {
       ]),
     );
     expect(canary.decision.reasons.join('\n')).not.toContain('licensing');
+  }, 120_000);
+
+  it('records a tuned run: every trial in the manifest, the audit trail and the compliance report', async () => {
+    const outcome = await moduleRef.get(ModelReleaseService).release({
+      modelType: 'als',
+      params: { factors: 8 },
+      seed: 3,
+      actor: 'rm',
+      role: 'release-manager',
+      promoteTo: null,
+      trigger: 'test',
+      tune: { trials: 3, seconds: 600 },
+    });
+    expect(outcome.tuning?.trials).toHaveLength(3);
+    expect(outcome.model.params).toEqual(expect.objectContaining(outcome.tuning?.best.params));
+    expect(outcome.model.params.factors).toBe(8); // given by the caller: kept out of the search
+
+    const registered = (await moduleRef.get(AuditService).latest(50, 'model.registered')).find(
+      (r) => r.subject === `model:${outcome.model.id}`,
+    );
+    expect((registered?.payload as { tuning: { trials: unknown[] } }).tuning.trials).toHaveLength(3);
+
+    const report = await moduleRef
+      .get(ComplianceReportService)
+      .write(outcome.model.id, 'auditor', path.join(dataDir, 'reports'));
+    const { trainingRun } = report.data.lineage;
+    expect(trainingRun.tuningSource).toBe('verified');
+    expect((trainingRun.tuning as { trials: unknown[] }).trials).toHaveLength(3);
+    const markdown = await import('node:fs/promises').then((fs) => fs.readFile(report.markdownPath, 'utf8'));
+    expect(markdown).toContain('Hyper-parameter search');
+    expect(markdown).toMatch(/\| 0( \(chosen\))? \| 0\.\d{4} \|/);
+    expect(markdown).toMatch(/\| 2( \(chosen\))? \| 0\.\d{4} \|/);
   }, 120_000);
 });

@@ -11,7 +11,7 @@ import {
   PromotionGate,
   TransitionOutcome,
 } from '@modules/governance';
-import { trainAndEvaluate, stderrProgress } from '@lib/training';
+import { trainAndEvaluate, stderrProgress, TuningBudget, TuningResult } from '@lib/training';
 import { SNAPSHOT_SOURCE, SnapshotSource } from './snapshot-source';
 import { TrainingRunRepository } from './training-run.repository';
 
@@ -34,6 +34,8 @@ export interface ReleaseRequest {
   readonly signal?: AbortSignal;
   /** What started the run: bootstrap, schedule, admin, … (recorded on the run). */
   readonly trigger?: string;
+  /** Search the hyperparameters first within this budget (see trainAndEvaluate); absent = train with `params`. */
+  readonly tune?: TuningBudget | null;
 }
 
 export interface ReleaseOutcome {
@@ -41,6 +43,8 @@ export interface ReleaseOutcome {
   readonly snapshot: SnapshotRef;
   readonly model: ModelVersion;
   readonly transitions: readonly TransitionOutcome[];
+  /** The hyperparameter search of this run (every trial), or null when it trained with given parameters. */
+  readonly tuning: TuningResult | null;
 }
 
 /**
@@ -81,7 +85,11 @@ export class ModelReleaseService {
       await this.runs.finish(runId, {
         snapshotId: outcome.snapshot.id,
         modelId: outcome.model.id,
-        outcome: { state: outcome.model.state, transitions: outcome.transitions.map((t) => t.decision.id) },
+        outcome: {
+          state: outcome.model.state,
+          transitions: outcome.transitions.map((t) => t.decision.id),
+          tuning: outcome.tuning,
+        },
       });
       return outcome;
     } catch (error) {
@@ -112,7 +120,13 @@ export class ModelReleaseService {
     const artifactDir = path.join(this.config.dataDir, 'artifacts', slot, `${request.modelType}-${runId}`);
     const trained = await trainAndEvaluate(
       data,
-      { modelType: request.modelType, params: request.params ?? {}, seed: request.seed, artifactDir },
+      {
+        modelType: request.modelType,
+        params: request.params ?? {},
+        seed: request.seed,
+        artifactDir,
+        tune: request.tune ?? undefined,
+      },
       { signal: request.signal, onProgress: stderrProgress },
     );
     const model = await this.registry.register(
@@ -155,6 +169,7 @@ export class ModelReleaseService {
         metrics: trained.metrics,
         gates,
         trainingSeconds: trained.trainingSeconds,
+        tuning: trained.tuning,
         transitions: transitions.map((t) => ({
           to: t.decision.toState,
           allowed: t.decision.allowed,
@@ -162,7 +177,7 @@ export class ModelReleaseService {
         })),
       },
     });
-    return { runId, snapshot, model: transitions.at(-1)?.model ?? model, transitions };
+    return { runId, snapshot, model: transitions.at(-1)?.model ?? model, transitions, tuning: trained.tuning };
   }
 
   private async requireSnapshot(id: string): Promise<SnapshotRef> {

@@ -170,6 +170,7 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
       const outcome = await this.releases.release({
         modelType: this.config.retraining.modelType,
         seed: this.config.retraining.seed,
+        tune: this.config.retraining.tune,
         actor,
         role: 'release-manager',
         promoteTo: 'canary',

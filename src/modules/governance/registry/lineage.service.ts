@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuditRecordView, AuditService } from '../audit/audit.service';
 import { LoggedRecommendation, RecommendationLogRepository } from '@modules/interactions';
@@ -17,6 +20,14 @@ export interface TrainingRun {
   readonly snapshotId: string;
   readonly snapshotHash: string;
   readonly artifactSha256: string;
+  /**
+   * The hyperparameter search that chose `params` (method, budget, validation
+   * split, every trial), read from the artifact's manifest when its sha256
+   * still matches the registered one; null when the run was not tuned.
+   */
+  readonly tuning: unknown;
+  /** Where `tuning` comes from: the registered manifest, or why it could not be read. */
+  readonly tuningSource: 'verified' | 'artifact-altered' | `artifact-unreadable: ${string}`;
 }
 
 export interface ModelLineage {
@@ -72,10 +83,11 @@ export class LineageService {
   }
 
   private async lineageOf(model: ModelVersion): Promise<ModelLineage> {
-    const [snapshot, decisions, history] = await Promise.all([
+    const [snapshot, decisions, history, tuning] = await Promise.all([
       this.lineage.snapshot(model.snapshotId),
       this.models.decisionsFor(model.id),
       this.audit.forSubjects([modelSubject(model.id)]),
+      tuningOf(model),
     ]);
     return {
       model,
@@ -92,9 +104,30 @@ export class LineageService {
         snapshotId: model.snapshotId,
         snapshotHash: model.snapshotHash,
         artifactSha256: model.artifactSha256,
+        ...tuning,
       },
       decisions,
       history,
     };
+  }
+}
+
+/**
+ * The tuning record pinned by the registered manifest. The manifest is read
+ * raw and hashed, so what is shown is exactly what the registry's sha256
+ * vouches for (the registration's audit record carries the same search).
+ */
+async function tuningOf(model: ModelVersion): Promise<Pick<TrainingRun, 'tuning' | 'tuningSource'>> {
+  try {
+    const raw = await fs.readFile(path.join(model.artifactDir, 'manifest.json'));
+    if (createHash('sha256').update(raw).digest('hex') !== model.artifactSha256) {
+      return { tuning: null, tuningSource: 'artifact-altered' };
+    }
+    const manifest = JSON.parse(raw.toString('utf8')) as { extra?: { tuning?: unknown } };
+    return { tuning: manifest.extra?.tuning ?? null, tuningSource: 'verified' };
+  } catch (error) {
+    // Missing or unreadable artifact (e.g. retired and cleaned up): the lineage still answers, and says why.
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return { tuning: null, tuningSource: `artifact-unreadable: ${reason}` };
   }
 }

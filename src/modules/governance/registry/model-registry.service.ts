@@ -111,6 +111,8 @@ export class ModelRegistryService {
             trainedBy: model.trainedBy,
             trainedAt: model.trainedAt.toISOString(),
             trainingRunId: model.trainingRunId,
+            // The hyperparameter search that chose `params`, when there was one (also in the hashed manifest).
+            tuning: (manifest.extra as { tuning?: unknown } | undefined)?.tuning ?? null,
           },
         },
         tx,

@@ -58,6 +58,8 @@ function report(): ComplianceReportData {
       snapshotId: 'snap-1',
       snapshotHash: model.snapshotHash,
       artifactSha256: model.artifactSha256,
+      tuning: null,
+      tuningSource: 'verified',
     },
     decisions: [decision('1', false, false, null), decision('2', true, true, '<script>alert(1)</script> | urgent fix')],
     history: [],

@@ -34,6 +34,57 @@ function deploymentEvent(kind: string, payload: unknown): string {
   return `${p.from} → ${p.to}${p.rollback ? ' (rollback)' : ''}`;
 }
 
+interface TuningRecord {
+  readonly method: string;
+  readonly metric: string;
+  readonly seed: number;
+  readonly budget: { readonly trials: number; readonly seconds: number };
+  readonly stoppedBy: string;
+  readonly validation: { readonly description: string; readonly sourceRows: number; readonly validationRows: number };
+  readonly best: { readonly trial: number; readonly metric: number };
+  readonly trials: readonly {
+    readonly trial: number;
+    readonly params: Record<string, unknown>;
+    readonly metric: number | null;
+    readonly seconds: number;
+    readonly status: string;
+  }[];
+}
+
+/** Every trial of the search that chose the hyper-parameters (read from the registered, hashed manifest). */
+function tuningSection(tuning: unknown, source: string): Section {
+  const t = tuning as TuningRecord | null;
+  if (!t || !Array.isArray(t.trials)) {
+    return {
+      title: 'Hyper-parameter search',
+      paragraphs: [
+        source === 'verified'
+          ? 'None: the model was trained with the parameters above as given.'
+          : `Not available (${source}).`,
+      ],
+    };
+  }
+  return {
+    title: 'Hyper-parameter search',
+    paragraphs: [
+      `${t.method} (seed ${t.seed}) on a validation split carved from the training rows only ` +
+        `(${t.validation.description}; ${t.validation.sourceRows} rows given to the search, ${t.validation.validationRows} held out for validation; ` +
+        `the promotion holdout is never among them). Budget ${t.budget.trials} trials / ${t.budget.seconds} s, stopped by ${t.stoppedBy}. ` +
+        `Chosen: trial ${t.best.trial}, ${t.metric} ${t.best.metric.toFixed(4)}. Trial 0 is the defaults.`,
+    ],
+    table: {
+      head: ['Trial', t.metric, 'Seconds', 'Status', 'Parameters changed'],
+      rows: t.trials.map((trial) => [
+        `${trial.trial}${trial.trial === t.best.trial ? ' (chosen)' : ''}`,
+        trial.metric === null ? '—' : trial.metric.toFixed(4),
+        trial.seconds.toFixed(1),
+        trial.status,
+        json(trial.params),
+      ]),
+    },
+  };
+}
+
 /** The report as titled sections, rendered to Markdown and HTML alike. */
 function sections(data: ComplianceReportData): Section[] {
   const { model, snapshot, snapshotHashMatches, trainingRun, decisions, history } = data.lineage;
@@ -79,6 +130,7 @@ function sections(data: ComplianceReportData): Section[] {
         ],
       },
     },
+    tuningSection(trainingRun.tuning, trainingRun.tuningSource),
     {
       title: 'Data snapshot',
       table: {

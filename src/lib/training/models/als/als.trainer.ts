@@ -31,10 +31,10 @@ export function interactionStrength(minutes: number, rating: number, ratingMax: 
 export const alsTrainer: Trainer<AlsParams> = {
   modelType: 'als',
   defaults: {
-    factors: 64,
-    iterations: 10,
-    regularization: 0.5,
-    alpha: 5,
+    factors: 32,
+    iterations: 12,
+    regularization: 20,
+    alpha: 1.5,
     minutesScale: 10,
     ratingWeight: 1,
     cgSteps: 3,
