@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query, Redirect, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { serialize } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -74,6 +74,12 @@ function sendHtml(reply: FastifyReply, page: SafeHtml, status = 200): string {
   return page.value;
 }
 
+/** 303 See Other: after a form, the browser GETs the next page. */
+function seeOther(reply: FastifyReply, location: string): string {
+  void reply.status(303).header('location', location).header('cache-control', 'no-store');
+  return '';
+}
+
 function isSecure(request: FastifyRequest): boolean {
   return request.protocol === 'https';
 }
@@ -88,8 +94,9 @@ export class ConsoleSignInController {
   ) {}
 
   @Get()
-  @Redirect('/console/models', 303)
-  home(): void {}
+  home(@Res({ passthrough: true }) reply: FastifyReply): string {
+    return seeOther(reply, '/console/models');
+  }
 
   @Get('sign-in')
   signInForm(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): string {
@@ -99,16 +106,13 @@ export class ConsoleSignInController {
   }
 
   @Post('sign-in')
-  @Redirect('/console/models', 303)
   async signIn(@Req() request: FastifyRequest, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const form = SignInForm.safeParse(body ?? {});
     const token = randomToken();
-    const refuse = async (reason: string, status: number) => {
+    const refuse = async (reason: string, status: number): Promise<string> => {
       await this.pages.signInRefused(request.ip, String(request.id), reason);
       void reply.header('set-cookie', this.cookie(request, SIGN_IN_COOKIE, token, 600));
-      // A page instead of the redirect: @Redirect only applies to a returned url.
-      void reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store');
-      void reply.send(signInPage(token, reason).value);
+      return sendHtml(reply, signInPage(token, reason), status);
     };
     if (!form.success) return refuse('Enter an API key.', 400);
     if (!sameToken(form.data._csrf, cookiesOf(request)[SIGN_IN_COOKIE])) {
@@ -121,13 +125,12 @@ export class ConsoleSignInController {
       this.cookie(request, SESSION_COOKIE, session.id, SESSION_TTL_MS / 1000),
       this.cookie(request, SIGN_IN_COOKIE, '', 0),
     ]);
-    return { url: '/console/models', statusCode: 303 };
+    return seeOther(reply, '/console/models');
   }
 
   @Post('sign-out')
   @UseGuards(ConsoleAuthGuard)
   @ConsolePermission('models', 'read')
-  @Redirect('/console/sign-in', 303)
   async signOut(
     @Req() request: FastifyRequest,
     @CurrentSession() session: ConsoleSession,
@@ -136,7 +139,7 @@ export class ConsoleSignInController {
     this.sessions.signOut(session.id);
     await this.pages.signedOut(session, request.ip);
     void reply.header('set-cookie', this.cookie(request, SESSION_COOKIE, '', 0));
-    return { url: '/console/sign-in', statusCode: 303 };
+    return seeOther(reply, '/console/sign-in');
   }
 
   private cookie(request: FastifyRequest, name: string, value: string, maxAgeSeconds: number): string {
