@@ -18,6 +18,7 @@ export {
 } from './gates';
 export { governanceCliContext, GovernanceCliModule } from './governance-cli.module';
 export { GovernanceModule } from './governance.module';
+export { allowedTargets } from './registry/lifecycle';
 export { LineageService, type ModelLineage } from './registry/lineage.service';
 export { ModelRegistryService, modelSubject } from './registry/model-registry.service';
 export { type ModelVersion } from './registry/model-version';

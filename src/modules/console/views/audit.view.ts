@@ -46,6 +46,7 @@ function verificationPanel(v: AuditListView['verification']): SafeHtml | string 
 export function auditPage(ctx: PageContext, view: AuditListView): SafeHtml {
   const f = view.filter;
   const last = view.records.at(-1);
+  const brokenSeq = view.verification?.result.firstBroken?.seq;
   const body = html`<h1>Audit trail</h1>
     <p class="lead">Append-only and hash-chained: each record's hash covers the one before it.</p>
     <form class="filters" method="get" action="/console/audit/verify">
@@ -100,8 +101,8 @@ export function auditPage(ctx: PageContext, view: AuditListView): SafeHtml {
               </tr>`
             : view.records.map(
                 (r) =>
-                  html`<tr data-seq="${r.seq}">
-                    <td class="num">${r.seq}</td>
+                  html`<tr data-seq="${r.seq}" ${r.seq === brokenSeq ? new SafeHtml(' class="broken"') : ''}>
+                    <td class="num">${r.seq}${r.seq === brokenSeq ? html` <strong>(broken)</strong>` : ''}</td>
                     <td>${when(r.at)}</td>
                     <td>${r.actor}</td>
                     <td>${r.kind}</td>

@@ -1,4 +1,4 @@
-import type { ModelLineage, ModelVersion } from '@modules/governance';
+import { allowedTargets, type ModelLineage, type ModelVersion } from '@modules/governance';
 import { html, HtmlValue, num, SafeHtml, when } from '../html';
 import { barChart } from './charts';
 import { badge, csrfField, page, PageContext, pager, stateBadge } from './layout';
@@ -130,6 +130,18 @@ function value(v: unknown): HtmlValue {
   if (typeof v === 'number') return num(v, Number.isInteger(v) ? 0 : 4);
   if (typeof v === 'string' || typeof v === 'boolean') return String(v);
   if (v === null || v === undefined) return '—';
+  if (typeof v === 'object' && !Array.isArray(v)) {
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (
+      entries.length > 0 &&
+      entries.length <= 12 &&
+      entries.every(([, x]) => typeof x === 'number' || typeof x === 'string')
+    ) {
+      return entries
+        .map(([k, x]) => `${k}: ${typeof x === 'number' ? num(x, Number.isInteger(x) ? 0 : 4) : x}`)
+        .join(' · ');
+    }
+  }
   return html`<details>
     <summary>details</summary>
     <pre class="payload">${JSON.stringify(v, null, 2)}</pre>
@@ -232,8 +244,13 @@ function actions(ctx: PageContext, m: ModelVersion): HtmlValue {
   if (!ctx.can.promote && !ctx.can.rollback) {
     return html`<p class="muted">Your role (${ctx.user.role}) can see this model but cannot change its state.</p>`;
   }
+  const targets = allowedTargets(m.state);
   return html`${
-    ctx.can.promote
+    ctx.can.promote && targets.length === 0
+      ? html`<p class="muted">A ${m.state} model is final: the lifecycle allows no transition from it.</p>`
+      : ''
+  }${
+    ctx.can.promote && targets.length > 0
       ? html`<form method="post" action="/console/models/${encodeURIComponent(m.id)}/promotions" class="panel">
           ${csrfField(ctx)}
           <fieldset>
@@ -241,7 +258,7 @@ function actions(ctx: PageContext, m: ModelVersion): HtmlValue {
             <div class="field">
               <label for="to">Target state</label>
               <select id="to" name="to">
-                ${TRANSITION_TARGETS.map((t) => html`<option value="${t}">${t}</option>`)}
+                ${targets.map((t) => html`<option value="${t}">${t}</option>`)}
               </select>
             </div>
             <div class="field">

@@ -56,6 +56,7 @@ dl.facts dd { margin: 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: .75rem; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; }
 .card .value { font-size: 1.4rem; font-weight: 700; }
+.card .value code { font-size: 1rem; }
 .card .label { color: var(--muted); font-size: .85rem; }
 form.inline { display: inline; }
 form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin: .5rem 0 1rem; }
@@ -76,12 +77,17 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 .pager { display: flex; gap: 1rem; align-items: center; margin: .5rem 0 1rem; }
 .muted { color: var(--muted); }
 ul.reasons { margin: .25rem 0 .5rem 1.25rem; padding: 0; }
+form.panel { max-width: 46rem; }
+figure { margin: .75rem 0 1rem; }
+figcaption { font-weight: 600; font-size: .9rem; margin-bottom: .25rem; }
 .chart { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 .chart text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: var(--fg); }
 .report { border: 1px solid var(--line); border-radius: 6px; padding: 0 1rem 1rem; }
 .report h2 { font-size: 1.05rem; }
 .sign-in { max-width: 28rem; margin: 3rem auto; }
 .sign-in input { width: 100%; }
+tr.broken { outline: 3px solid var(--bad); outline-offset: -3px; background: var(--bad-bg); }
+#anchor-in { width: 42rem; max-width: 100%; }
 pre.payload { white-space: pre-wrap; word-break: break-word; margin: 0; font-size: .8rem; max-height: 12rem; overflow: auto; }
 details summary { cursor: pointer; }
 @media print {
