@@ -37,8 +37,8 @@ function verificationPanel(v: AuditListView['verification']): SafeHtml | string 
       ${broken?.detail ?? ''}
     </p>
     <p>
-      ${result.checked} records checked before the
-      break.${broken ? html` <a href="/console/audit?before=${String(BigInt(broken.seq) + 1n)}">Show records from seq ${broken.seq} back</a>` : ''}
+      ${result.checked} records
+      checked.${broken ? html` <a href="/console/audit?before=${String(BigInt(broken.seq) + 1n)}">Show records from seq ${broken.seq} back</a>` : ''}
     </p>
   </div>`;
 }

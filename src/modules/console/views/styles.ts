@@ -16,7 +16,8 @@ body { margin: 0; }
 a { color: var(--accent); }
 a:hover { text-decoration-thickness: 2px; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
-code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: .9em; word-break: break-all; }
+code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: .9em; overflow-wrap: anywhere; }
+tbody td:first-child { white-space: nowrap; }
 .skip { position: absolute; left: -999px; top: 0; background: var(--fg); color: #fff; padding: .5rem 1rem; z-index: 10; }
 .skip:focus { left: 0; }
 header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1.5rem; padding: .6rem 1.25rem;
@@ -84,6 +85,7 @@ figcaption { font-weight: 600; font-size: .9rem; margin-bottom: .25rem; }
 .chart text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: var(--fg); }
 .report { border: 1px solid var(--line); border-radius: 6px; padding: 0 1rem 1rem; }
 .report h2 { font-size: 1.05rem; }
+.report td { overflow-wrap: anywhere; white-space: normal; }
 .sign-in { max-width: 28rem; margin: 3rem auto; }
 .sign-in input { width: 100%; }
 tr.broken { outline: 3px solid var(--bad); outline-offset: -3px; background: var(--bad-bg); }
