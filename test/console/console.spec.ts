@@ -410,6 +410,12 @@ describeWithBrowser('operator console in Chromium', () => {
         await expectAccessible(page);
         await shot(page, name);
       }
+      // Bad input gets a clear 4xx page, never a crash.
+      expect(await open(page, '/console/models?page=abc')).toBe(400);
+      expect(await text(page, '[role=alert]')).toContain('page');
+      expect(await open(page, '/console/audit?before=1;DROP')).toBe(400);
+      expect(await open(page, '/console/models/no-such-model')).toBe(404);
+      expect(await text(page, '[role=alert]')).toContain('no-such-model is not registered');
       await open(page, '/console/health');
       const health = await text(page, 'main');
       expect(health).toContain(ids.champion);

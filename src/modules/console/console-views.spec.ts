@@ -2,7 +2,7 @@ import { ApiKeyService, type Principal } from '@modules/governance';
 import { summariseHistogram } from './console-pages.service';
 import { ConsoleSessionService, SESSION_TTL_MS, sameToken } from './console-session.service';
 import { escapeHtml, html, raw } from './html';
-import { barChart } from './views/charts';
+import { barChart, lineChart } from './views/charts';
 import { page, PageContext } from './views/layout';
 
 describe('html templates', () => {
@@ -48,6 +48,38 @@ describe('html templates', () => {
     expect(svg).toMatch(/aria-labelledby="chart-\d+-t chart-\d+-d"/);
     expect(svg).toContain('0.010 (3 users)');
     expect(barChart('empty', []).value).toContain('no data');
+  });
+});
+
+describe('lineChart', () => {
+  it('draws one path per series, told apart by dash pattern, with a legend in words', () => {
+    const t0 = Date.UTC(2026, 11, 4, 10, 0);
+    const svg = lineChart(
+      'Conversions per response',
+      [
+        {
+          name: 'control',
+          points: [
+            { x: t0, y: 0.1 },
+            { x: t0 + 60_000, y: 0.2 },
+          ],
+        },
+        {
+          name: 'candidate',
+          points: [
+            { x: t0, y: 0.05 },
+            { x: t0 + 60_000, y: 0.1 },
+          ],
+        },
+      ],
+      'conversion',
+    ).value;
+    expect(svg.match(/<path\s/g)).toHaveLength(2);
+    expect(svg).toContain('stroke-dasharray="6 4"');
+    expect(svg).toMatch(/>\s*control\s*</);
+    expect(svg).toMatch(/>\s*candidate\s*</);
+    expect(svg).toContain('10:00');
+    expect(lineChart('none', [{ name: 'a', points: [{ x: 1, y: 1 }] }], 'y').value).toContain('not enough data yet');
   });
 });
 

@@ -85,7 +85,7 @@ figcaption { font-weight: 600; font-size: .9rem; margin-bottom: .25rem; }
 .chart text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: var(--fg); }
 .report { border: 1px solid var(--line); border-radius: 6px; padding: 0 1rem 1rem; }
 .report h2 { font-size: 1.05rem; }
-.report td { overflow-wrap: anywhere; white-space: normal; }
+.report td { overflow-wrap: anywhere; white-space: normal; min-width: 4.5rem; }
 .sign-in { max-width: 28rem; margin: 3rem auto; }
 .sign-in input { width: 100%; }
 tr.broken { outline: 3px solid var(--bad); outline-offset: -3px; background: var(--bad-bg); }
