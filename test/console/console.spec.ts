@@ -459,4 +459,44 @@ describeWithBrowser('operator console in Chromium', () => {
     }
     expect((await app.get(AuditService).verify()).ok).toBe(true);
   }, 90_000);
+  it('rolls a slot back from the console, as the release manager', async () => {
+    const admin = await session('admin');
+    try {
+      // Through the earlier test the flagged model is a canary already; run alone, it is first overridden to canary.
+      const targets =
+        (await app.get(ModelRegistryService).get(ids.flagged)).state === 'candidate'
+          ? ['canary', 'production']
+          : ['production'];
+      for (const target of targets) {
+        await open(admin.page, `/console/models/${ids.flagged}`);
+        await admin.page.select('#to', target);
+        await admin.page.type(
+          '#justification',
+          'Emergency: the champion mis-ranks the new catalogue; reviewed by the board.',
+        );
+        await admin.page.click('#override');
+        await Promise.all([
+          admin.page.waitForNavigation(),
+          admin.page.click('form[action$="/promotions"] button[type=submit]'),
+        ]);
+      }
+      expect(await text(admin.page, '#decision')).toContain('Allowed by override: canary → production');
+    } finally {
+      await admin.context.close();
+    }
+    const { context, page } = await session('release-manager');
+    try {
+      await open(page, `/console/models/${ids.flagged}`);
+      await page.type('#reason', 'online conversion dropped after the override');
+      await Promise.all([page.waitForNavigation(), page.click('form[action$="/rollback"] button[type=submit]')]);
+      expect(await text(page, '[role=status]')).toContain(`${ids.champion} serves again`);
+      const registry = app.get(ModelRegistryService);
+      expect((await registry.serving('default')).production?.id).toBe(ids.champion);
+      const [record] = await app.get(AuditService).search({ kind: 'model.rolled-back', limit: 1 });
+      expect(record).toMatchObject({ actor: 'rick' });
+      expect(JSON.stringify(record.payload)).toContain('online conversion dropped after the override');
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 });
