@@ -10,7 +10,7 @@ import { writeArtifact } from '@lib/artifacts';
 import { InteractionDataset } from '@lib/dataset';
 import { popularityTrainer } from '@lib/training/models/popularity/popularity.trainer';
 import { loadConfig } from '@modules/config';
-import { CanaryService, ExperimentsService } from '@modules/experiments';
+import { CanaryService, ExperimentsRepository, ExperimentsService } from '@modules/experiments';
 import { AuditService, ModelRegistryService, PromotionGate } from '@modules/governance';
 import { LiveModels } from '@modules/serving';
 import { StorageService } from '@modules/storage';
@@ -172,6 +172,45 @@ describeWithBrowser('operator console in Chromium', () => {
     await waitFor(async () => live.loadFailure(ids.tampered) !== undefined, 30_000);
     await app.get(CanaryService).evaluateAll();
     expect((await app.get(ExperimentsService).get('canary-tampered')).status).toBe('rolled_back');
+    // Outcomes the stream join would have written while the canary ran (30 minutes, both arms), through the
+    // experiments module's repository, so the page has arms, users and a chart to show.
+    const started = Date.UTC(2026, 11, 4, 9, 0);
+    const buckets = [];
+    const usersOut = [];
+    for (const [arm, model, rate] of [
+      ['control', ids.champion, 0.3],
+      ['candidate', ids.tampered, 0.22],
+    ] as const) {
+      for (let minute = 0; minute < 30; minute++) {
+        const recommendations = 40 + (minute % 7);
+        buckets.push({
+          experimentId: 'canary-tampered',
+          arm,
+          modelVersion: model,
+          bucketStart: new Date(started + minute * 60_000),
+          recommendations,
+          conversions: Math.round(recommendations * (rate + 0.04 * Math.sin(minute / 3))),
+          errors: 0,
+          watchMinutes: recommendations * 20,
+          watchMinutesSquares: recommendations * 400,
+          ratingSum: 0,
+          ratingCount: 0,
+          latencySumMs: recommendations * 12,
+          latencyHistogram: [recommendations],
+        });
+      }
+      for (let user = 1; user <= (arm === 'control' ? 300 : 100); user++) {
+        usersOut.push({
+          experimentId: 'canary-tampered',
+          userId: user + (arm === 'control' ? 0 : 1000),
+          arm,
+          recommendations: 4,
+          conversions: user % 3 === 0 ? 1 : 0,
+          watchMinutes: 30,
+        });
+      }
+    }
+    await app.get(ExperimentsRepository).addOutcomes(buckets, usersOut);
 
     // A few recommendations, so the data & health page has latencies to show.
     const http = app.getHttpAdapter().getInstance();
@@ -346,6 +385,8 @@ describeWithBrowser('operator console in Chromium', () => {
       const panel = await text(page, '#rollback');
       expect(panel).toContain('Rolled back automatically');
       expect(panel).toContain('candidate model could not be loaded');
+      expect(await page.$$eval('svg.chart path', (paths) => paths.length)).toBe(2);
+      expect(await text(page, 'main')).toMatch(/control\s+\S+\s+300\s/);
       await expectAccessible(page);
       await shot(page, 'canary-rolled-back');
     } finally {
