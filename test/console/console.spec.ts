@@ -540,4 +540,21 @@ describeWithBrowser('operator console in Chromium', () => {
       await context.close();
     }
   }, 90_000);
+  it('marks the session cookie Secure behind a TLS-terminating ingress', async () => {
+    const http = app.getHttpAdapter().getInstance();
+    const headers = { 'x-forwarded-proto': 'https' };
+    const form = await http.inject({ method: 'GET', url: '/console/sign-in', headers });
+    const pre = String(form.headers['set-cookie']);
+    expect(pre).toMatch(/; Secure/);
+    const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1];
+    const signedIn = await http.inject({
+      method: 'POST',
+      url: '/console/sign-in',
+      headers: { ...headers, cookie: pre.split(';')[0], 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ key: KEYS.auditor, _csrf: token }).toString(),
+    });
+    expect(signedIn.statusCode).toBe(303);
+    const cookies = ([] as string[]).concat(signedIn.headers['set-cookie'] as string | string[]);
+    expect(cookies.find((c) => c.startsWith('marquee_console='))).toMatch(/HttpOnly; Secure; SameSite=Strict/);
+  });
 });

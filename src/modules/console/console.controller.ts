@@ -80,8 +80,14 @@ function seeOther(reply: FastifyReply, location: string): string {
   return '';
 }
 
+/**
+ * Whether the browser reached us over HTTPS, directly or through a TLS-terminating ingress (X-Forwarded-Proto).
+ * Trusting the header is safe here: a forged `https` only makes the cookie Secure, which harms nobody but the forger.
+ */
 function isSecure(request: FastifyRequest): boolean {
-  return request.protocol === 'https';
+  const forwarded = request.headers['x-forwarded-proto'];
+  const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().toLowerCase();
+  return request.protocol === 'https' || proto === 'https';
 }
 
 /** Sign-in and sign-out: an API key for an HttpOnly, SameSite=Strict session cookie. */
