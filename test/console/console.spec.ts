@@ -285,6 +285,12 @@ describeWithBrowser('operator console in Chromium', () => {
         expect((await page.$('#override')) !== null).toBe(role === 'admin');
         await Promise.all([page.waitForNavigation(), page.click('header.top .who button')]);
         expect(page.url()).toBe(`${url}/console/sign-in`);
+        // The old cookie, replayed after sign-out, is refused by the server (not just forgotten by the browser).
+        const replay = await app
+          .getHttpAdapter()
+          .getInstance()
+          .inject({ method: 'GET', url: '/console/models', headers: { cookie: `marquee_console=${cookie.value}` } });
+        expect([replay.statusCode, replay.headers.location]).toEqual([303, '/console/sign-in']);
         await open(page, '/console/models');
         expect(page.url()).toBe(`${url}/console/sign-in`);
       } finally {

@@ -15,7 +15,7 @@ import { ReadinessRegistry } from '@modules/health';
 import { IngestionService } from '@modules/ingestion';
 import { MetricsRegistry } from '@modules/metrics';
 import { LiveModels } from '@modules/serving';
-import { ConsoleSession } from './console-session.service';
+import { ConsoleSession, sessionSubject, SIGN_OUT_KIND } from './console-session.service';
 import { AuditListView } from './views/audit.view';
 import { ExperimentListView, ExperimentAnalysis, MetricPoint } from './views/experiments.view';
 import { HealthView, LatencySummary } from './views/health.view';
@@ -29,7 +29,7 @@ const MAX_SERIES_POINTS = 3000;
 /** Kinds offered in the audit filter besides what governance writes. */
 const EXTRA_AUDIT_KINDS = ['console.sign-in', 'console.sign-out', 'drift.blocked'];
 
-export const ConsoleAuditKind = { SignIn: 'console.sign-in', SignOut: 'console.sign-out' } as const;
+export const ConsoleAuditKind = { SignIn: 'console.sign-in', SignOut: SIGN_OUT_KIND } as const;
 
 /**
  * What each console page shows, read through the same exported services the
@@ -197,16 +197,7 @@ export class ConsolePagesService {
       actor: session.principal.name,
       kind: ConsoleAuditKind.SignIn,
       subject: `apikey:${session.principal.name}`,
-      payload: { role: session.principal.role, ip, via: 'console' },
-    });
-  }
-
-  async signedOut(session: ConsoleSession, ip: string): Promise<void> {
-    await this.audit.append({
-      actor: session.principal.name,
-      kind: ConsoleAuditKind.SignOut,
-      subject: `apikey:${session.principal.name}`,
-      payload: { role: session.principal.role, ip, via: 'console' },
+      payload: { role: session.principal.role, session: sessionSubject(session.id), ip, via: 'console' },
     });
   }
 

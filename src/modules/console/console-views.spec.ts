@@ -1,4 +1,4 @@
-import { ApiKeyService, type Principal } from '@modules/governance';
+import { ApiKeyService, AuditService, type Principal } from '@modules/governance';
 import { summariseHistogram } from './console-pages.service';
 import { ConsoleSessionService, SESSION_TTL_MS, sameToken } from './console-session.service';
 import { escapeHtml, html, raw } from './html';
@@ -107,28 +107,67 @@ describe('summariseHistogram', () => {
 });
 
 describe('ConsoleSessionService', () => {
-  const keys = new Map<string, Principal>([['good-key', { name: 'rick', role: 'release-manager' }]]);
-  const apiKeys = { authenticate: (key: string) => Promise.resolve(keys.get(key) ?? null) } as unknown as ApiKeyService;
+  /** The key rows (name → role, hash) and the audit trail, in memory. */
+  function fakes() {
+    const rows = new Map<string, { principal: Principal; keyHash: string; key: string }>([
+      ['rick', { principal: { name: 'rick', role: 'release-manager' }, keyHash: 'a'.repeat(64), key: 'good-key' }],
+    ]);
+    const trail: { kind: string; subject: string }[] = [];
+    const apiKeys = {
+      authenticate: (key: string) => Promise.resolve([...rows.values()].find((r) => r.key === key)?.principal ?? null),
+      activeByName: (name: string) => Promise.resolve(rows.get(name) ?? null),
+    } as unknown as ApiKeyService;
+    const audit = {
+      append: (e: { kind: string; subject: string }) => Promise.resolve(trail.push(e)),
+      search: (f: { kind: string; subject: string }) =>
+        Promise.resolve(trail.filter((e) => e.kind === f.kind && e.subject === f.subject)),
+    } as unknown as AuditService;
+    return { rows, sessions: new ConsoleSessionService(apiKeys, audit) };
+  }
 
-  it('exchanges a valid key for a session, re-checks the key, and expires', async () => {
-    const sessions = new ConsoleSessionService(apiKeys);
+  it('exchanges a valid key for a signed cookie that any instance accepts until it expires', async () => {
+    const { sessions } = fakes();
     expect(await sessions.signIn('bad-key')).toBeNull();
     const s = (await sessions.signIn('good-key', 1_000))!;
     expect(s.principal).toEqual({ name: 'rick', role: 'release-manager' });
-    expect(s.id).not.toBe(s.csrf);
-    expect((await sessions.resolve(s.id, 2_000))?.principal.name).toBe('rick');
-    expect(await sessions.resolve(s.id, 1_000 + SESSION_TTL_MS)).toBeNull();
+    expect(s.cookie).not.toContain('good-key');
+    const elsewhere = fakes().sessions; // another replica: no shared memory
+    const resolved = await elsewhere.resolve(s.cookie, 2_000);
+    expect(resolved).toMatchObject({ id: s.id, csrf: s.csrf, principal: { name: 'rick' } });
+    expect(await sessions.resolve(s.cookie, 1_000 + SESSION_TTL_MS)).toBeNull();
     expect(await sessions.resolve(undefined)).toBeNull();
   });
 
-  it('ends sessions at sign-out and when the key is revoked', async () => {
-    const sessions = new ConsoleSessionService(apiKeys);
+  it('refuses forged, altered and malformed cookies', async () => {
+    const { sessions } = fakes();
+    const s = (await sessions.signIn('good-key'))!;
+    const [payload, signature] = s.cookie.split('.');
+    const forged = Buffer.from(JSON.stringify({ v: 1, n: 'rick', sid: 'x', exp: Date.now() + 1e9 })).toString(
+      'base64url',
+    );
+    for (const bad of [
+      `${forged}.${signature}`,
+      `${payload}.${signature.slice(1)}x`,
+      `${payload}`,
+      'garbage',
+      `${payload}.${signature}.x`,
+      '%%%.%%%',
+    ]) {
+      expect(await sessions.resolve(bad)).toBeNull();
+    }
+  });
+
+  it('ends a session at sign-out (on every instance), and all of them when the key is revoked or rotated', async () => {
+    const { sessions, rows } = fakes();
     const a = (await sessions.signIn('good-key'))!;
-    expect(sessions.signOut(a.id)).toBe(true);
-    expect(await sessions.resolve(a.id)).toBeNull();
     const b = (await sessions.signIn('good-key'))!;
-    keys.delete('good-key');
-    expect(await sessions.resolve(b.id)).toBeNull();
+    await sessions.signOut(a, '127.0.0.1');
+    expect(await sessions.resolve(a.cookie)).toBeNull();
+    expect(await sessions.resolve(b.cookie)).not.toBeNull();
+    rows.set('rick', { ...rows.get('rick')!, keyHash: 'b'.repeat(64) }); // rotated
+    expect(await sessions.resolve(b.cookie)).toBeNull();
+    rows.delete('rick'); // revoked
+    expect(await sessions.resolve(b.cookie)).toBeNull();
   });
 
   it('compares tokens in constant time and refuses missing ones', () => {

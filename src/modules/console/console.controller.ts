@@ -128,7 +128,7 @@ export class ConsoleSignInController {
     if (!session) return refuse('Unknown or revoked API key.', 401);
     await this.pages.signedIn(session, request.ip);
     void reply.header('set-cookie', [
-      this.cookie(request, SESSION_COOKIE, session.id, SESSION_TTL_MS / 1000),
+      this.cookie(request, SESSION_COOKIE, session.cookie, SESSION_TTL_MS / 1000),
       this.cookie(request, SIGN_IN_COOKIE, '', 0),
     ]);
     return seeOther(reply, '/console/models');
@@ -142,8 +142,7 @@ export class ConsoleSignInController {
     @CurrentSession() session: ConsoleSession,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    this.sessions.signOut(session.id);
-    await this.pages.signedOut(session, request.ip);
+    await this.sessions.signOut(session, request.ip);
     void reply.header('set-cookie', this.cookie(request, SESSION_COOKIE, '', 0));
     return seeOther(reply, '/console/sign-in');
   }
