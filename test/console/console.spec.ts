@@ -392,6 +392,7 @@ describeWithBrowser('operator console in Chromium', () => {
       expect(panel).toContain('Rolled back automatically');
       expect(panel).toContain('candidate model could not be loaded');
       expect(await page.$$eval('svg.chart path', (paths) => paths.length)).toBe(2);
+      expect(await text(page, 'main')).toContain('Guardrails (at the decision)');
       expect(await text(page, 'main')).toMatch(/control\s+\S+\s+300\s/);
       await expectAccessible(page);
       await shot(page, 'canary-rolled-back');

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { ExperimentsRepository, ExperimentsService } from '@modules/experiments';
+import { CanaryService, ExperimentsRepository, ExperimentsService } from '@modules/experiments';
 import {
   AccessControlService,
   AuditKind,
@@ -47,6 +47,7 @@ export class ConsolePagesService {
     private readonly reports: ComplianceReportService,
     private readonly experiments: ExperimentsService,
     private readonly experimentsRepository: ExperimentsRepository,
+    private readonly canaries: CanaryService,
     private readonly ingestion: IngestionService,
     private readonly live: LiveModels,
     private readonly readiness: ReadinessRegistry,
@@ -139,7 +140,20 @@ export class ConsolePagesService {
     if (experiment.arms.length >= 2) analysis = await this.experiments.analyse(id);
     const series: MetricPoint[] = await this.experimentsRepository.series(id);
     const truncated = series.length > MAX_SERIES_POINTS;
-    return { experiment, analysis, points: truncated ? series.slice(-MAX_SERIES_POINTS) : series, truncated };
+    // A running canary's guardrails now (as GET /admin/canaries/:id shows them); a finished one's as decided.
+    const guardrails =
+      experiment.kind !== 'canary'
+        ? null
+        : experiment.status === 'running'
+          ? (this.canaries.report(experiment) as unknown as Record<string, unknown>)
+          : ((experiment.conclusion?.report as Record<string, unknown> | undefined) ?? null);
+    return {
+      experiment,
+      analysis,
+      guardrails,
+      points: truncated ? series.slice(-MAX_SERIES_POINTS) : series,
+      truncated,
+    };
   }
 
   async auditList(

@@ -253,7 +253,7 @@ export class ConsolePagesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const [ctx, e] = await Promise.all([this.pages.context(s), this.pages.experiment(id)]);
-    return sendHtml(reply, experimentPage(ctx, e.experiment, e.analysis, e.points, e.truncated));
+    return sendHtml(reply, experimentPage(ctx, e.experiment, e.analysis, e.points, e.truncated, e.guardrails));
   }
 
   @Get('audit')

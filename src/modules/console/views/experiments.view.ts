@@ -128,6 +128,7 @@ export function experimentPage(
   analysis: ExperimentAnalysis | null,
   points: readonly MetricPoint[],
   pointsTruncated: boolean,
+  guardrails: Record<string, unknown> | null = null,
 ): SafeHtml {
   const reasons = conclusionReasons(e);
   const decision = e.conclusion?.decision;
@@ -176,6 +177,7 @@ export function experimentPage(
       <dt>Stopped</dt>
       <dd>${when(e.stoppedAt)}</dd>
     </dl>
+    ${guardrails ? guardrailSection(guardrails, e.status === 'running') : ''}
     ${analysis ? analysisSection(analysis) : html`<p class="muted">No analysis available.</p>`}
     <h2>Over time</h2>
     ${lineChart('Conversions per response, per arm and minute', seriesOf(points), 'conversion')}
@@ -234,7 +236,7 @@ function analysisSection(a: ExperimentAnalysis): HtmlValue {
               <td class="num">${num(c.sequential.pValue, 4)}</td>
               <td>
                 ${c.sequential.significant ? badge('significant', 'ok') : badge('not significant yet', 'neutral')}
-                <span class="muted">after ${c.sequential.looks} looks</span>
+                <span class="muted">after ${c.sequential.looks} ${c.sequential.looks === 1 ? 'look' : 'looks'}</span>
               </td>
               <td class="num">${num(c.conversionRatePerUser.pValue, 4)}</td>
             </tr>`,
@@ -247,4 +249,51 @@ function analysisSection(a: ExperimentAnalysis): HtmlValue {
       ${a.sampleRatio.observed.join(' / ')}, expected ${a.sampleRatio.expected.map((x) => num(x, 0)).join(' / ')}).
       ${a.enoughData ? '' : html` ${badge('not enough data yet', 'warn')} (≥ ${a.minimumUsersPerArm} users per arm)`}
     </p>`;
+}
+
+const GUARDRAIL_ROWS: readonly (readonly [string, string, (v: number) => string])[] = [
+  ['step', 'Step', (v) => String(v + 1)],
+  ['share', 'Traffic to the candidate', pct],
+  ['candidateUsers', 'Candidate users (this step)', (v) => String(v)],
+  ['controlUsers', 'Control users (this step)', (v) => String(v)],
+  ['candidateConversionRate', 'Candidate conversions / response', pct],
+  ['controlConversionRate', 'Control conversions / response', pct],
+  ['sequentialPValue', 'Sequential p-value (candidate worse)', (v) => num(v, 4)],
+  ['errorRate', 'Error rate', pct],
+  ['latencyP95Ms', 'p95 latency', (v) => `${num(v, 0)} ms`],
+  ['latencyP99Ms', 'p99 latency', (v) => `${num(v, 0)} ms`],
+];
+
+/** The canary controller's guardrail report: what it decides on at every tick. */
+function guardrailSection(report: Record<string, unknown>, running: boolean): HtmlValue {
+  const broken = Array.isArray(report.broken) ? (report.broken as unknown[]).map(String) : [];
+  return html`<h2>Guardrails ${running ? '(now)' : '(at the decision)'}</h2>
+    <p>
+      ${broken.length ? badge(`${broken.length} broken`, 'bad') : badge('none broken', 'ok')}
+      ${report.readyToAdvance === true ? badge('ready to advance', 'ok') : running ? badge('holding', 'neutral') : ''}
+    </p>
+    ${
+      broken.length
+        ? html`<ul class="reasons">
+            ${broken.map((b) => html`<li>${b}</li>`)}
+          </ul>`
+        : ''
+    }
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Guardrail input</th>
+          <th scope="col" class="num">Value</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${GUARDRAIL_ROWS.filter(([key]) => typeof report[key] === 'number').map(
+          ([key, label, format]) =>
+            html`<tr>
+              <td>${label}</td>
+              <td class="num">${format(report[key] as number)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
 }
