@@ -31,8 +31,9 @@ startService('kafka-start.sh', 'KAFKA_BROKERS');
 startService('redis-start.sh', 'REDIS_URL');
 
 // Tools some tests call (OPA for `opa test policies/`; kustomize and kubeconform
-// for the manifests). Installed once into .infra/bin from the Go module proxy.
-for (const installer of ['opa-install.sh', 'k8s-tools-install.sh', 'prometheus-install.sh']) {
+// for the manifests). Installed once into .infra/bin from the Go module proxy;
+// Debian's chromium for the console's browser tests.
+for (const installer of ['opa-install.sh', 'k8s-tools-install.sh', 'prometheus-install.sh', 'chromium-install.sh']) {
   const r = spawnSync('bash', [path.join(root, 'infra', installer)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
     console.error(`infra/${installer} failed`);

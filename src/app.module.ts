@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BootstrapModule } from '@modules/bootstrap';
 import { CatalogModule } from '@modules/catalog';
+import { ConsoleModule } from '@modules/console';
 import { AppConfig, ConfigModule } from '@modules/config';
 import { DatasetsModule } from '@modules/datasets';
 import { EventsModule } from '@modules/events';
@@ -40,6 +41,8 @@ export class AppModule {
         IngestionModule,
         DatasetsModule,
         BootstrapModule,
+        // The operator console (/console): pages over the services above.
+        ConsoleModule,
       ],
     };
   }

@@ -14,6 +14,6 @@ import { OnlineTelemetryService } from './online-telemetry.service';
   imports: [GovernanceModule, ServingModule],
   controllers: [ExperimentsController, CanaryController],
   providers: [ExperimentsRepository, ExperimentsMetrics, OnlineTelemetryService, ExperimentsService, CanaryService],
-  exports: [ExperimentsService, CanaryService, OnlineTelemetryService],
+  exports: [ExperimentsService, CanaryService, OnlineTelemetryService, ExperimentsRepository],
 })
 export class ExperimentsModule {}

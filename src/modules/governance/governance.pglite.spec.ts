@@ -84,6 +84,23 @@ describe('governance on PGlite', () => {
     await expect(moduleRef.get(AuditService).verify()).resolves.toMatchObject({ ok: true, firstBroken: null });
   });
 
+  it('searches the trail newest first by kind, subject and actor, in keyset pages', async () => {
+    const audit = moduleRef.get(AuditService);
+    for (let i = 0; i < 5; i++) {
+      await audit.append({ actor: i % 2 ? 'odd' : 'even', kind: 'search.test', subject: `thing:${i}`, payload: { i } });
+    }
+    const all = await audit.search({ kind: 'search.test', limit: 10 });
+    expect(all.map((r) => (r.payload as { i: number }).i)).toEqual([4, 3, 2, 1, 0]);
+    const page = await audit.search({ kind: 'search.test', limit: 2, beforeSeq: BigInt(all[1].seq) });
+    expect(page.map((r) => r.subject)).toEqual(['thing:2', 'thing:1']);
+    expect((await audit.search({ kind: 'search.test', actor: 'odd', limit: 10 })).map((r) => r.subject)).toEqual([
+      'thing:3',
+      'thing:1',
+    ]);
+    expect(await audit.search({ subject: 'thing:4', limit: 10 })).toHaveLength(1);
+    expect(await audit.search({ kind: 'no.such.kind', limit: 10 })).toEqual([]);
+  });
+
   it('refuses UPDATE and DELETE on the audit table', async () => {
     const sql = moduleRef.get(StorageService).sql;
     await expect(sql.query(`UPDATE audit_record SET actor = 'x'`)).rejects.toThrow(/append-only/);

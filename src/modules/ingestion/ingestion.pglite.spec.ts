@@ -130,6 +130,15 @@ describe('ingestion (in-process bus, PGlite)', () => {
       ['truncated', 'bad_movie_id', 'bad_movie_id', 'bad_user_id', 'invalid_utf8', 'too_long'].sort(),
     );
     expect(letters.every((l) => l.published)).toBe(true);
+    const byReason = await ingestion.deadLettersByReason();
+    expect(byReason.map(({ reason, count }) => [reason, count])).toEqual([
+      ['bad_movie_id', 2],
+      ['bad_user_id', 1],
+      ['invalid_utf8', 1],
+      ['too_long', 1],
+      ['truncated', 1],
+    ]);
+    expect(byReason.every((r) => r.lastReceivedAt.getTime() > Date.now() - 3_600_000)).toBe(true);
     expect(Buffer.from(letters.find((l) => l.reason === 'too_long')!.raw).length).toBe(100_000);
     expect(dlq).toHaveLength(malformed.length);
     expect(dlq.find((d) => d.reason === 'too_long')).toMatchObject({ rawBytes: 100_000, rawTruncated: true });

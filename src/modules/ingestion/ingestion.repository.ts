@@ -46,6 +46,15 @@ export class IngestionRepository {
       [letters.map((l) => l.topic), letters.map((l) => l.partition), letters.map((l) => l.offset)],
     );
   }
+
+  /** Dead letters per rejection reason, with the latest arrival (one row per reason: a handful). */
+  async deadLettersByReason(): Promise<DeadLetterReasonCount[]> {
+    const rows = await this.storage.sql.query<{ reason: string; count: string; last: number }>(
+      `SELECT reason, count(*)::text AS count, (extract(epoch FROM max(received_at)) * 1000)::float8 AS last
+         FROM dead_letter GROUP BY reason ORDER BY count(*) DESC, reason`,
+    );
+    return rows.map((r) => ({ reason: r.reason, count: Number(r.count), lastReceivedAt: new Date(Number(r.last)) }));
+  }
 }
 
 async function insertDeadLetters(tx: SqlConnection, letters: readonly DeadLetterRow[]): Promise<void> {
@@ -65,4 +74,10 @@ async function insertDeadLetters(tx: SqlConnection, letters: readonly DeadLetter
       letters.map((l) => l.detail),
     ],
   );
+}
+
+export interface DeadLetterReasonCount {
+  readonly reason: string;
+  readonly count: number;
+  readonly lastReceivedAt: Date;
 }

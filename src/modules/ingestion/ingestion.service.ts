@@ -11,7 +11,7 @@ import { AppConfig, APP_CONFIG } from '@modules/config';
 import { BatchContext, EVENT_BUS, EventBus, PartitionLag, RecordBatch, Subscription } from '@modules/events';
 import { CollapsedBatch, collapseRecords, DeadLetterRow } from './batch-collapse';
 import { IngestionMetrics } from './ingestion.metrics';
-import { IngestionRepository } from './ingestion.repository';
+import { DeadLetterReasonCount, IngestionRepository } from './ingestion.repository';
 
 /** What one stored batch was; given to observers before its offsets are committed. */
 export interface StoredBatch {
@@ -133,6 +133,11 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
   async lag(): Promise<PartitionLag[]> {
     const subscription = this.subscriptions[0];
     return subscription ? subscription.lag() : [];
+  }
+
+  /** Dead letters stored so far, per rejection reason (the operator console's data page). */
+  deadLettersByReason(): Promise<DeadLetterReasonCount[]> {
+    return this.repository.deadLettersByReason();
   }
 
   isPaused(): boolean {

@@ -53,6 +53,16 @@ export class ApiKeyService implements OnApplicationBootstrap {
     return { name: row.name, role: row.role };
   }
 
+  /**
+   * The active key of a name with the hash stored at rest (never the key itself): the operator console signs its
+   * session cookies with it, so a session works on every replica and ends when the key is revoked or rotated.
+   */
+  async activeByName(name: string): Promise<{ principal: Principal; keyHash: string } | null> {
+    const row = await this.repository.findByName(name);
+    if (!row || row.revokedAt || !isRole(row.role)) return null;
+    return { principal: { name: row.name, role: row.role }, keyHash: row.keyHash };
+  }
+
   async revoke(name: string, actor: string): Promise<void> {
     if (!(await this.repository.revoke(name))) throw new Error(`no active API key named "${name}"`);
     await this.audit.append({ actor, kind: AuditKind.ApiKeyRevoked, subject: `apikey:${name}`, payload: {} });

@@ -126,4 +126,31 @@ export class AuditRepository {
     );
     return rows.map(toRecord);
   }
+
+  /** Newest first, optionally filtered (exact kind, subject, actor), keyset-paginated by `beforeSeq`. */
+  async search(filter: AuditSearch): Promise<StoredAuditRecord[]> {
+    const rows = await this.storage.sql.query<AuditRow>(
+      `SELECT ${COLUMNS} FROM audit_record
+        WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR subject = $2)
+          AND ($3::text IS NULL OR actor = $3) AND ($4::bigint IS NULL OR seq < $4)
+        ORDER BY seq DESC LIMIT $5`,
+      [
+        filter.kind ?? null,
+        filter.subject ?? null,
+        filter.actor ?? null,
+        filter.beforeSeq?.toString() ?? null,
+        filter.limit,
+      ],
+    );
+    return rows.map(toRecord);
+  }
+}
+
+export interface AuditSearch {
+  readonly kind?: string;
+  readonly subject?: string;
+  readonly actor?: string;
+  /** Only records with a smaller seq (the next page of a newest-first listing). */
+  readonly beforeSeq?: bigint;
+  readonly limit: number;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlConnection } from '@modules/storage';
 import { ChainAnchor, ChainVerification, ChainVerifier, StoredAuditRecord } from './audit-chain';
-import { AuditRepository } from './audit.repository';
+import { AuditRepository, AuditSearch } from './audit.repository';
 
 /** What kinds of event the trail holds (free-form strings are allowed; these are the ones Marquee writes). */
 export const AuditKind = {
@@ -90,5 +90,11 @@ export class AuditService {
 
   async latest(limit = 100, kind?: string): Promise<AuditRecordView[]> {
     return (await this.repository.latest(Math.min(Math.max(limit, 1), 1000), kind)).map(viewAuditRecord);
+  }
+
+  /** Newest first, filtered by exact kind, subject and actor; `beforeSeq` pages back (limit 1..500). */
+  async search(filter: AuditSearch): Promise<AuditRecordView[]> {
+    const limit = Math.min(Math.max(filter.limit, 1), 500);
+    return (await this.repository.search({ ...filter, limit })).map(viewAuditRecord);
   }
 }
