@@ -17,7 +17,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseLogLine } from '@lib/movielog';
 import { InteractionDataset } from '@lib/dataset';
 import { Scorer, scorerFromArtifact } from '@lib/artifacts';
@@ -27,6 +26,8 @@ import { LineSink } from '@world/output/line-sink';
 import { ATTACK_MODELS, AttackModel, planAttack } from '@world/simulator/attack';
 import { Simulation } from '@world/simulator/engine';
 import { createWorld, DEFAULT_START } from '@world/world';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 const SIZES = [0.01, 0.03, 0.05];
 const SLOW_HOURS = 72;
@@ -414,19 +415,7 @@ function svgChart(summary: Summary[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '3000' },
-      movies: { type: 'string', default: '500' },
-      days: { type: 'string', default: '7' },
-      seeds: { type: 'string', default: '7,11' },
-      attacks: { type: 'string', default: ATTACK_MODELS.join(',') },
-      sizes: { type: 'string', default: SIZES.join(',') },
-      out: { type: 'string', default: 'reports/security' },
-      slow: { type: 'string', default: 'bandwagon' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(COMMANDS['security:poisoning-report']);
   const users = Number(values.users);
   const movies = Number(values.movies);
   const days = Number(values.days);

@@ -11,8 +11,11 @@ import { createApp } from '../app.factory';
 import { createRootLogger } from '@common';
 import { loadConfig } from '@modules/config';
 import { RetrainingService } from '@modules/releases';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<void> {
+  parseCommand(COMMANDS.retrain);
   const config = loadConfig({
     ...process.env,
     INGESTION_ENABLED: 'false',
