@@ -23,6 +23,7 @@ const NO_OPTIONS: Record<string, string> = {
   build: 'tsc then tsc-alias; an appended --help would compile the project first',
   prebuild: 'runs prisma:generate through npm, which takes --help as its own flag',
   'policies:test': 'bash -c "opa test -v policies/": appended arguments go to bash as $0, not to opa',
+  'deps:check': 'two knip runs (all files, then production files only); an appended --help reaches the second',
 };
 
 /** Scripts that forward their arguments to a third-party tool, whose own --help then answers. */
