@@ -640,6 +640,17 @@ export const COMMANDS = {
     },
     examples: ['npm run loop:simulate -- --users 1500 --movies 300 --days 1'],
   }),
+  'client:generate': defineCommand({
+    usage: 'npm run client:generate --',
+    summary:
+      'Writes the OpenAPI document the service generates from its routes and zod schemas to ' +
+      'packages/client/openapi.json, and its TypeScript types (openapi-typescript) to packages/client/schema.d.ts, ' +
+      'the source of the typed client (@marquee/client, openapi-fetch).',
+    options: {
+      check: { type: 'boolean', default: false, description: 'Write nothing; exit 1 when either file is stale.' },
+    },
+    examples: ['npm run client:generate', 'npm run client:generate -- --check'],
+  }),
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -669,4 +680,5 @@ export const COMMAND_ENTRIES: Readonly<Record<string, CommandName>> = {
   'src/cli/retrain.ts': 'retrain',
   'src/cli/ingest-worker.ts': 'ingest:worker',
   'src/cli/loop-simulate.ts': 'loop:simulate',
+  'src/cli/generate-client.ts': 'client:generate',
 };

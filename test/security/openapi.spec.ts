@@ -12,6 +12,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '@app/app.factory';
 import { createRootLogger } from '@common';
 import { loadConfig } from '@modules/config';
+import { createMarqueeClient } from '../../packages/client';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -167,6 +168,30 @@ describe('OpenAPI document', () => {
       'path:userId',
       'query:format',
     ]);
+  });
+
+  it('the typed client (packages/client) is generated from this very document', () => {
+    const committed = JSON.parse(readFileSync(path.join(ROOT, 'packages/client/openapi.json'), 'utf8')) as Doc;
+    expect(committed).toEqual(doc);
+    expect(readFileSync(path.join(ROOT, 'packages/client/schema.d.ts'), 'utf8')).toContain(
+      '"/admin/quarantine/{id}/review"',
+    );
+  });
+
+  it('the typed client talks to the service: public routes, typed errors on admin routes', async () => {
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const client = createMarqueeClient(url, { signal: AbortSignal.timeout(10_000) });
+    const health = await client.GET('/healthz');
+    expect(health.response.status).toBe(200);
+    const denied = await client.GET('/admin/quarantine', {
+      params: { query: { status: 'pending' } },
+      headers: { 'x-api-key': 'not-a-key' },
+    });
+    expect(denied.response.status).toBe(401);
+    expect(denied.error).toMatchObject({ error: { status: 401 } });
+    const invalid = await client.POST('/admin/quarantine/scan', { body: { lookbackDays: 2 } });
+    expect([401, 403]).toContain(invalid.response.status);
   });
 
   it('the static check notices a handler that validates with another schema', () => {
