@@ -31,6 +31,8 @@ import { EventsModule } from '@modules/events';
 import { IngestionModule, IngestionService } from '@modules/ingestion';
 import { MetricsModule, MetricsRegistry } from '@modules/metrics';
 import { StorageModule, StorageService } from '@modules/storage';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from '@app/cli/commands';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://marquee:marquee@127.0.0.1:15432/marquee';
@@ -147,6 +149,7 @@ async function produce(topic: string, expected: Expected): Promise<{ seconds: nu
 }
 
 async function main(): Promise<void> {
+  parseCommand(COMMANDS['bench:ingest']);
   const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   const topic = process.env.BENCH_TOPIC ?? `bench_movielog_${suffix}`;
   const dbName = `marquee_bench_${suffix}`;

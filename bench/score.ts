@@ -12,21 +12,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { readArtifact, tensor } from '@lib/artifacts/artifact-format';
 import { QuantizedTopK } from '@lib/artifacts/kernels/quantized-top-k';
 import { TopK } from '@lib/artifacts/top-k';
 import { benchWorkDir, synthesiseAls, xorshift32 } from './synthetic-als';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from '@app/cli/commands';
 
-const { values } = parseArgs({
-  options: {
-    users: { type: 'string', default: '1000000' },
-    movies: { type: 'string', default: '27000' },
-    factors: { type: 'string', default: '64' },
-    requests: { type: 'string', default: '5000' },
-    k: { type: 'string', default: '40' },
-  },
-});
+const { values } = parseCommand(COMMANDS['bench:score']);
 const users = Number(values.users);
 const movies = Number(values.movies);
 const factors = Number(values.factors);

@@ -36,32 +36,15 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createScratchDatabase } from '../test/support/services';
 import { openLoop } from './open-loop';
 import { DEFAULT_HISTORY_SHAPE, ensureServingHistoryDatabase, ServingHistoryDatabase } from './serving-history';
 import { benchWorkDir, synthesiseAls, syntheticItemId, xorshift32 } from './synthetic-als';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from '@app/cli/commands';
 
-const { values } = parseArgs({
-  options: {
-    model: { type: 'string' },
-    'model-b': { type: 'string' },
-    users: { type: 'string', default: '1000000' },
-    movies: { type: 'string', default: '27000' },
-    factors: { type: 'string', default: '64' },
-    duration: { type: 'string', default: '60' },
-    rate: { type: 'string', default: '1000' },
-    'ramp-duration': { type: 'string', default: '15' },
-    connections: { type: 'string', default: '64' },
-    port: { type: 'string', default: '18090' },
-    workers: { type: 'string', default: '1' },
-    /** seeded: PostgreSQL holds every user's history (bench/serving-history.ts); empty: a blank scratch database. */
-    history: { type: 'string', default: 'seeded' },
-    /** false: per-request SQL history lookups (SERVING_HISTORY_INDEX=false), for comparison. */
-    'history-index': { type: 'string', default: 'true' },
-  },
-});
+const { values } = parseCommand(COMMANDS['bench:serve']);
 const root = path.resolve(__dirname, '..');
 const users = Number(values.users);
 const movies = Number(values.movies);

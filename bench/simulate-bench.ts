@@ -8,19 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from '@app/cli/commands';
 
-const { values } = parseArgs({
-  options: {
-    users: { type: 'string', default: '1000000' },
-    movies: { type: 'string', default: '27000' },
-    days: { type: 'string', default: '1' },
-    seed: { type: 'string', default: '42' },
-    workers: { type: 'string', default: '1' },
-    out: { type: 'string', default: path.join(os.tmpdir(), 'marquee-world.log') },
-    keep: { type: 'boolean', default: false },
-  },
-});
+const { values: options } = parseCommand(COMMANDS['bench:simulate']);
+const values = { ...options, out: options.out ?? path.join(os.tmpdir(), 'marquee-world.log') };
 const root = path.resolve(__dirname, '..');
 const args = [
   path.join(root, 'scripts/run-ts.js'),

@@ -12,29 +12,16 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeArtifact } from '@lib/artifacts';
 import { InteractionDataset } from '@lib/dataset';
 import { trainerFor } from '@lib/training';
 import { generateLatentWorld, LATENT_WORLD_VERSION } from '@lib/training/synthetic/latent-world';
 import { stderrProgress, TrainingProgress } from '@lib/training/trainer';
 import { codeVersion } from '@lib/training/code-version';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from '@app/cli/commands';
 
-const { values } = parseArgs({
-  options: {
-    users: { type: 'string', default: '1000000' },
-    movies: { type: 'string', default: '27000' },
-    interactions: { type: 'string', default: '30000000' },
-    factors: { type: 'string', default: '64' },
-    models: { type: 'string', default: 'als,popularity,item-knn,svd,hybrid' },
-    seed: { type: 'string', default: '1' },
-    workers: { type: 'string', default: '2' },
-    params: { type: 'string', default: '{}' },
-    'timeout-minutes': { type: 'string', default: '30' },
-    out: { type: 'string', default: 'bench/results/train.json' },
-    child: { type: 'string' },
-  },
-});
+const { values } = parseCommand(COMMANDS['bench:train']);
 
 const scale = {
   users: Number(values.users),

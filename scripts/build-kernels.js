@@ -8,12 +8,17 @@ const path = require('node:path');
 
 // Each kernel lives beside its only user: the scorers' int8 scan, the ALS trainer's CG solve.
 const dirs = ['../src/lib/artifacts/kernels', '../src/lib/training/models/als'].map((d) => path.resolve(__dirname, d));
-const check = process.argv.includes('--check');
+const { check } = require('./command').parseScript('kernels:build').values;
 
 async function main() {
   const wabt = await require('wabt')();
   let stale = 0;
-  for (const [dir, file] of dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.wat')).map((f) => [d, f]))) {
+  for (const [dir, file] of dirs.flatMap((d) =>
+    fs
+      .readdirSync(d)
+      .filter((f) => f.endsWith('.wat'))
+      .map((f) => [d, f]),
+  )) {
     const source = fs.readFileSync(path.join(dir, file), 'utf8');
     const module = wabt.parseWat(file, source, { simd: true });
     module.validate();

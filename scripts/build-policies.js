@@ -115,7 +115,7 @@ function check() {
   }
 }
 
-if (process.argv.includes('--check')) {
+if (require('./command').parseScript('policies:build').values.check) {
   check();
 } else {
   const manifest = build(distDir);

@@ -97,7 +97,8 @@ function analyse(root) {
     const where = path.relative(root, file);
     for (const imp of importsOf(src, file)) {
       if (imp.package) {
-        if (kindOf(from) === 'lib' && FRAMEWORK.test(imp.spec)) layering.push(`${where}: a library imports ${imp.spec}`);
+        if (kindOf(from) === 'lib' && FRAMEWORK.test(imp.spec))
+          layering.push(`${where}: a library imports ${imp.spec}`);
         continue;
       }
       if (imp.unresolved) {
@@ -110,7 +111,8 @@ function analyse(root) {
       edges.get(from).add(to);
       const allowed = LAYERS[kindOf(from)] ?? [];
       const excepted = EXCEPTIONS.some(([a, b]) => a === from && b === to);
-      if (!allowed.includes(kindOf(to)) && !excepted) layering.push(`${where}: ${kindOf(from)} may not import ${to} (${imp.spec})`);
+      if (!allowed.includes(kindOf(to)) && !excepted)
+        layering.push(`${where}: ${kindOf(from)} may not import ${to} (${imp.spec})`);
       const toDir = path.join(src, ...to.split('/'));
       const index = path.join(toDir, 'index.ts');
       if (fs.existsSync(index) && imp.target !== index) internal.push(`${where} -> ${path.relative(root, imp.target)}`);
@@ -157,18 +159,7 @@ function cyclesOf(edges) {
 module.exports = { analyse, cyclesOf, LAYERS, EXCEPTIONS };
 
 if (require.main === module) {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(`usage: node scripts/module-graph.js [project root]
-
-Builds src/'s module-level import graph (relative imports and the @lib/@modules/@common/@world/@app
-aliases) and lists: import cycles between units, imports past another unit's index.ts, imports
-that break the layering (lib < common < modules < cli/root; world imports only lib), and
-imports it cannot resolve. Exit 0 when there are none, 1 otherwise.
-
-example: node scripts/module-graph.js .`);
-    process.exit(0);
-  }
+  const args = process.argv.length > 2 ? require('./command').parseScript('check:modules').positionals : [];
   const root = path.resolve(args[0] ?? path.join(__dirname, '..'));
   const r = analyse(root);
   for (const c of r.cycles) console.log(`cycle: ${c.join(' <-> ')}`);

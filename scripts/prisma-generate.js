@@ -4,6 +4,7 @@
 // locating one and would try to download it (no network here). Pointing the
 // variable at any existing file satisfies that check without a download.
 'use strict';
+if (process.argv.length > 2) require('./command').parseScript('prisma:generate');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 

@@ -8,6 +8,14 @@ if (!entry) {
   console.error('usage: run-ts.js <file.ts> [args…]');
   process.exit(2);
 }
+// Answer --help and reject unknown options from the command's declaration
+// (src/cli/commands.ts) before loading the program and its imports.
+{
+  const { cli, COMMANDS, COMMAND_ENTRIES } = require('./command').loadCommands();
+  const name =
+    COMMAND_ENTRIES[path.relative(path.resolve(__dirname, '..'), path.resolve(entry)).split(path.sep).join('/')];
+  if (name) cli.parseCommand(COMMANDS[name], args);
+}
 // A fresh checkout has no generated Prisma client yet (npm start and npm test make it; benchmarks and CLIs need it too).
 if (!require('node:fs').existsSync(path.resolve(__dirname, '../src/generated/prisma/client.ts'))) {
   const generated = require('node:child_process').spawnSync(
@@ -19,7 +27,5 @@ if (!require('node:fs').existsSync(path.resolve(__dirname, '../src/generated/pri
   );
   if (generated.status !== 0) process.exit(generated.status ?? 1);
 }
-process.env.SWC_NODE_PROJECT ??= path.resolve(__dirname, '../tsconfig.json');
-require('@swc-node/register');
 process.argv = [process.argv[0], path.resolve(entry), ...args];
 require(path.resolve(entry));

@@ -8,6 +8,9 @@ const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+// --help is ours; every other argument is jest's.
+if (process.argv.slice(2).some((a) => a === '--help' || a === '-h'))
+  require('./command').parseScript('test', ['--help']);
 const env = { ...process.env };
 
 function startService(script, variable) {
@@ -34,7 +37,10 @@ startService('redis-start.sh', 'REDIS_URL');
 // for the manifests). Installed once into .infra/bin from the Go module proxy;
 // Debian's chromium for the console's browser tests.
 for (const installer of ['opa-install.sh', 'k8s-tools-install.sh', 'prometheus-install.sh', 'chromium-install.sh']) {
-  const r = spawnSync('bash', [path.join(root, 'infra', installer)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync('bash', [path.join(root, 'infra', installer)], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) {
     console.error(`infra/${installer} failed`);
     process.exit(1);

@@ -4,12 +4,13 @@
  */
 import 'reflect-metadata';
 import * as os from 'node:os';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '@modules/config';
 import { ApiKeyService, ROLES, governanceCliContext } from '@modules/governance';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { name: { type: 'string' }, role: { type: 'string' } } });
+  const { values } = parseCommand(COMMANDS['apikey:create']);
   if (!values.name || !values.role) {
     console.error(`usage: npm run apikey:create -- --name <name> --role <${ROLES.join('|')}>`);
     return 2;

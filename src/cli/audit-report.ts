@@ -5,14 +5,13 @@
 import 'reflect-metadata';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '@modules/config';
 import { governanceCliContext, ComplianceReportService, DEFAULT_REPORTS_DIR } from '@modules/governance';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { model: { type: 'string' }, out: { type: 'string' }, by: { type: 'string' } },
-  });
+  const { values } = parseCommand(COMMANDS['audit:report']);
   if (!values.model) {
     console.error('usage: npm run audit:report -- --model <model id> [--out <dir>] [--by <name>]');
     return 2;

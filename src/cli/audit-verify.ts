@@ -6,12 +6,13 @@
  * Exit code 0 when intact, 1 when broken, 2 on error.
  */
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '@modules/config';
 import { AuditService, governanceCliContext } from '@modules/governance';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { anchor: { type: 'string', multiple: true } } });
+  const { values } = parseCommand(COMMANDS['audit:verify']);
   const anchors = (values.anchor ?? []).map((text) => {
     const match = /^(\d+):([0-9a-f]{64})$/.exec(text);
     if (!match) throw new Error(`--anchor expects <seq>:<sha256 hex>, got ${text}`);

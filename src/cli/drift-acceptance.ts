@@ -9,24 +9,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_DRIFT_THRESHOLDS } from '@modules/monitoring';
 import { runDriftScenario, summarise } from './drift-acceptance-harness';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '2500' },
-      movies: { type: 'string', default: '600' },
-      days: { type: 'string', default: '10' },
-      'snapshot-days': { type: 'string', default: '4' },
-      seed: { type: 'string', default: '7' },
-      drift: { type: 'string', default: '20' },
-      activity: { type: 'string', default: '1' },
-      out: { type: 'string', default: 'reports/drift/acceptance.json' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(COMMANDS['drift:acceptance']);
   const base = {
     seed: Number(values.seed),
     users: Number(values.users),

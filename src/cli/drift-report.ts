@@ -10,31 +10,15 @@
  */
 import 'reflect-metadata';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '@modules/config';
 import { ModelRegistryService } from '@modules/governance';
 import { driftCliContext, DriftReportSection, writeDriftReport, DriftService } from '@modules/monitoring';
 import { runDriftScenario } from './drift-acceptance-harness';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      snapshot: { type: 'string' },
-      until: { type: 'string' },
-      gate: { type: 'boolean', default: false },
-      out: { type: 'string', default: 'reports/drift' },
-      simulate: { type: 'boolean', default: false },
-      users: { type: 'string', default: '2500' },
-      movies: { type: 'string', default: '600' },
-      days: { type: 'string', default: '10' },
-      'snapshot-days': { type: 'string', default: '4' },
-      activity: { type: 'string', default: '1' },
-      seed: { type: 'string', default: '7' },
-      drift: { type: 'string', default: '20' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(COMMANDS['drift:report']);
   const generatedAt = new Date().toISOString();
   const dir = path.resolve(values.out, generatedAt.replace(/[:.]/g, '-'));
   const sections: DriftReportSection[] = [];

@@ -15,39 +15,20 @@
  * Ctrl-C interrupts training between iterations.
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DatasetSource, describeSource, loadDataset } from './dataset-source';
 import {
   DEFAULT_EVAL_PARAMS,
-  DEFAULT_TUNING_BUDGET,
   runOfflineEvaluation,
   SPLITS,
   SplitName,
   MODEL_TYPES,
   stderrProgress,
 } from '@lib/training';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '50000' },
-      movies: { type: 'string', default: '5000' },
-      interactions: { type: 'string' },
-      seed: { type: 'string', default: '1' },
-      snapshot: { type: 'string' },
-      movielens: { type: 'string' },
-      models: { type: 'string', default: MODEL_TYPES.join(',') },
-      splits: { type: 'string', default: SPLITS.join(',') },
-      'max-users': { type: 'string', default: '10000' },
-      workers: { type: 'string', default: '2' },
-      params: { type: 'string', default: '{}' },
-      out: { type: 'string', default: 'reports/offline' },
-      note: { type: 'string', default: '' },
-      tune: { type: 'boolean', default: false },
-      'tune-trials': { type: 'string', default: String(DEFAULT_TUNING_BUDGET.trials) },
-      'tune-seconds': { type: 'string', default: String(DEFAULT_TUNING_BUDGET.seconds) },
-    },
-  });
+  const { values } = parseCommand(COMMANDS.eval);
   const seed = Number(values.seed);
   const users = Number(values.users);
   const source: DatasetSource = values.snapshot

@@ -6,7 +6,6 @@
  */
 import 'reflect-metadata';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '@modules/config';
 import {
   analyseExperiment,
@@ -15,9 +14,11 @@ import {
   experimentsCliContext,
   ExperimentsRepository,
 } from '@modules/experiments';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ options: { out: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseCommand(COMMANDS['experiment:report']);
   const id = positionals[0];
   if (!id) {
     console.error('usage: npm run experiment:report -- <experiment id> [--out <dir>]');

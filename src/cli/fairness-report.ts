@@ -15,7 +15,6 @@
  */
 import 'reflect-metadata';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '@modules/config';
 import { loadSnapshot } from '@modules/datasets';
 import { InteractionDataset } from '@lib/dataset';
@@ -34,6 +33,8 @@ import { governanceCliContext, ModelRegistryService } from '@modules/governance'
 import { readManifest, loadScorer } from '@lib/artifacts';
 import { generateLatentWorld } from '@lib/training';
 import { promises as fs } from 'node:fs';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 interface ModelRef {
   readonly label: string;
@@ -71,21 +72,7 @@ async function resolveModel(model: string): Promise<ModelRef> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      snapshot: { type: 'string' },
-      'as-is': { type: 'boolean', default: false },
-      users: { type: 'string', default: '3000' },
-      movies: { type: 'string', default: '500' },
-      interactions: { type: 'string', default: '60000' },
-      seed: { type: 'string', default: '7' },
-      out: { type: 'string', default: 'audits' },
-      online: { type: 'boolean', default: false },
-      hours: { type: 'string', default: '24' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(COMMANDS['fairness:report']);
   if (values.online) return onlineReport(Number(values.hours), path.resolve(values.out));
   if (!values.model) {
     console.error('usage: npm run fairness:report -- --model <artifact dir | registry id> [--snapshot <id|dir>]');

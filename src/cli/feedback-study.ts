@@ -7,27 +7,13 @@
  * re-rank stage) and writes <out>/study.md, study.json and one SVG per metric.
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeFeedbackStudyReport } from '@modules/fairness';
 import { runFeedbackStudy } from './feedback-study-harness';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      cycles: { type: 'string', default: '10' },
-      users: { type: 'string', default: '3000' },
-      movies: { type: 'string', default: '500' },
-      seed: { type: 'string', default: '7' },
-      'cycle-days': { type: 'string', default: '2' },
-      'warmup-days': { type: 'string', default: '4' },
-      activity: { type: 'string', default: '1' },
-      model: { type: 'string', default: 'als' },
-      mitigation: { type: 'string', default: 'exposure' },
-      strength: { type: 'string', default: '0.5' },
-      out: { type: 'string', default: 'reports/feedback' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(COMMANDS['feedback:study']);
   const mode = values.mitigation;
   if (mode !== 'exposure' && mode !== 'explore') {
     console.error(`--mitigation must be exposure or explore (got ${mode})`);

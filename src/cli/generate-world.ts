@@ -8,25 +8,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { profiles } from '@world/bootstrap';
 import { writeJsonl } from '@world/output/jsonl';
 import { createWorld } from '@world/world';
 import { withCatalogService } from './catalog-context';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '1000000' },
-      movies: { type: 'string', default: '27000' },
-      seed: { type: 'string', default: '42' },
-      start: { type: 'string', default: '2026-11-01T00:00:00' },
-      'attack-size': { type: 'string', default: '0' },
-      'out-dir': { type: 'string' },
-      load: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(COMMANDS['generate:world']);
   if (!values['out-dir'] && !values.load) throw new Error('nothing to do: pass --out-dir <dir> and/or --load');
   const started = Date.now();
   const world = createWorld({

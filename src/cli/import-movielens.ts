@@ -11,7 +11,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '@modules/config';
 import { createEventBus } from '@modules/events';
 import { movieLensCatalog, movieLensRatingLines, movieLensUsers } from '@world/movielens/movielens-import';
@@ -19,19 +18,11 @@ import { readMovieLens } from '@lib/movielens';
 import { writeJsonl } from '@world/output/jsonl';
 import { EventBusLineSink, fileLineSink, LineSink } from '@world/output/line-sink';
 import { withCatalogService } from './catalog-context';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      'out-dir': { type: 'string' },
-      'rating-scale': { type: 'string', default: '5' },
-      load: { type: 'boolean', default: false },
-      kafka: { type: 'boolean', default: false },
-      brokers: { type: 'string' },
-    },
-    strict: true,
-  });
+  const { values, positionals } = parseCommand(COMMANDS['import:movielens']);
   const dir = positionals[0];
   if (!dir) throw new Error('usage: npm run import:movielens -- <movielens dir> [--out-dir <dir>] [--load] [--kafka]');
   const scale = Number(values['rating-scale']);

@@ -4,8 +4,11 @@
  * service with ingestion on and serving off: it never loads a model, and it
  * keeps /healthz, /readyz and /metrics for probes and scraping.
  */
+import { parseCommand } from '@lib/cli';
 import { runService } from '../service';
+import { COMMANDS } from './commands';
 
+parseCommand(COMMANDS['ingest:worker']);
 process.env.INGESTION_ENABLED = 'true';
 process.env.SERVING_ENABLED = 'false';
 process.env.BOOTSTRAP_WORLD = 'false';

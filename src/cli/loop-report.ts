@@ -1,5 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import {
+  bottomMarginFor,
+  escapeXml,
+  leftMarginFor,
+  linearScale,
+  niceDomain,
+  numericTicks,
+  renderAxes,
+  svgDocument,
+  textWidth,
+} from '@lib/svg-chart';
 import type { LoopCycle, LoopResult, TimelinePoint } from './loop-simulate-harness';
 
 export interface LoopReportFiles {
@@ -174,92 +185,89 @@ const COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948
 /** Three panels over simulated time: model version live, canary share, online conversion. */
 export function timelineSvg(timeline: readonly TimelinePoint[], from: string, to: string): string {
   const W = 960;
-  const left = 70;
   const right = 20;
   const t0 = Date.parse(from);
-  const t1 = Date.parse(to);
-  const x = (t: string) => left + ((Date.parse(t) - t0) / Math.max(1, t1 - t0)) * (W - left - right);
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const out: string[] = [];
-  const H = 470;
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${left}" y="16" font-size="13" font-weight="bold">Retraining loop: model live, canary share, online conversion (simulated time)</text>`,
+  const t1 = Math.max(t0 + 1, Date.parse(to));
+  const shareTicks = [0, 0.5, 1].map((value) => ({ value, label: pct(value, 0) }));
+  const values = timeline.map((p) => p.conversion).filter((v): v is number => v !== null);
+  const conversion = niceDomain(0, Math.max(0.05, ...values), 5);
+  const conversionTicks = numericTicks(conversion, true);
+  const shareTitle = 'canary share';
+  const conversionTitle = 'online conversion';
+  const left = Math.max(
+    leftMarginFor({ ticks: shareTicks, title: shareTitle }),
+    leftMarginFor({ ticks: conversionTicks, title: conversionTitle }),
+    textWidth('production') + 12,
   );
+  const x = linearScale(t0, t1, left, W - right);
+  const days: { value: number; label: string }[] = [];
+  for (let t = Math.ceil(t0 / 86_400_000) * 86_400_000; t <= t1; t += 86_400_000)
+    days.push({ value: t, label: new Date(t).toISOString().slice(5, 10) });
+  const xAt = (t: string) => x.at(Date.parse(t));
+  const width = (p: TimelinePoint, i: number) =>
+    Math.max(0.5, xAt(timeline[i + 1]?.simTime ?? to) - xAt(p.simTime)).toFixed(1);
   const versions = [
     ...new Set(timeline.flatMap((p) => [p.production, p.canary?.candidate]).filter((v): v is string => !!v)),
   ];
   const colour = (v: string) => COLOURS[versions.indexOf(v) % COLOURS.length];
 
+  const p1 = { left, top: 40, width: W - right - left, height: 40 };
+  const p2 = { ...p1, top: 100, height: 120 };
+  const p3 = { ...p1, top: 245, height: 140 };
+  const timeAxis = { ticks: days, title: 'simulated time (UTC, one tick per day)', grid: true };
+  const legendTop = p3.top + p3.height + bottomMarginFor(timeAxis) + 8;
+  const H = legendTop + Math.ceil(versions.length / 3) * 16 + 8;
+  const doc = svgDocument(W, H, 'Retraining loop: model live, canary share, online conversion (simulated time)');
+  const out: string[] = [doc.open];
+
   // Panel 1: production version bands.
-  const p1 = { top: 40, height: 40 };
-  out.push(`<text x="4" y="${p1.top + 24}">production</text>`);
-  for (let i = 0; i < timeline.length; i++) {
-    const p = timeline[i];
-    const next = timeline[i + 1]?.simTime ?? to;
-    if (!p.production) continue;
-    out.push(
-      `<rect x="${x(p.simTime).toFixed(1)}" y="${p1.top}" width="${Math.max(0.5, x(next) - x(p.simTime)).toFixed(1)}" height="${p1.height}" fill="${colour(p.production)}"/>`,
-    );
-  }
+  out.push(
+    `<text x="${left - 8}" y="${p1.top + p1.height / 2 + 4}" text-anchor="end">production</text>`,
+    ...timeline.flatMap((p, i) =>
+      p.production
+        ? [
+            `<rect x="${xAt(p.simTime).toFixed(1)}" y="${p1.top}" width="${width(p, i)}" height="${p1.height}" fill="${colour(p.production)}"/>`,
+          ]
+        : [],
+    ),
+  );
   // Panel 2: canary share.
-  const p2 = { top: 110, height: 120 };
-  const y2 = (share: number) => p2.top + p2.height * (1 - share);
-  axis(out, left, W - right, p2.top, p2.height, 'canary share', ['0%', '50%', '100%']);
-  for (let i = 0; i < timeline.length; i++) {
-    const p = timeline[i];
-    if (!p.canary) continue;
-    const next = timeline[i + 1]?.simTime ?? to;
-    out.push(
-      `<rect x="${x(p.simTime).toFixed(1)}" y="${y2(p.canary.share).toFixed(1)}" width="${Math.max(0.5, x(next) - x(p.simTime)).toFixed(1)}" height="${(p2.height * p.canary.share).toFixed(1)}" fill="${colour(p.canary.candidate)}" fill-opacity="0.7"/>`,
-    );
-  }
-  // Panel 3: online conversion per checkpoint.
-  const p3 = { top: 260, height: 140 };
-  const values = timeline.map((p) => p.conversion).filter((v): v is number => v !== null);
-  const max = Math.max(0.05, ...values) * 1.1;
-  const y3 = (v: number) => p3.top + p3.height * (1 - v / max);
-  axis(out, left, W - right, p3.top, p3.height, 'online conv.', ['0%', pct(max / 2, 0), pct(max, 0)]);
+  const y2 = linearScale(0, 1, p2.top + p2.height, p2.top);
+  out.push(
+    renderAxes(p2, {
+      y: { scale: y2, ticks: shareTicks, title: shareTitle, grid: true },
+      x: { scale: x, ticks: days.map((d) => ({ value: d.value, label: '' })), grid: true },
+    }).svg,
+    ...timeline.flatMap((p, i) =>
+      p.canary
+        ? [
+            `<rect x="${xAt(p.simTime).toFixed(1)}" y="${y2.at(p.canary.share).toFixed(1)}" width="${width(p, i)}" height="${(y2.at(0) - y2.at(p.canary.share)).toFixed(1)}" fill="${colour(p.canary.candidate)}" fill-opacity="0.7"/>`,
+          ]
+        : [],
+    ),
+  );
+  // Panel 3: online conversion per checkpoint, with the time axis.
+  const y3 = linearScale(conversion.lo, conversion.hi, p3.top + p3.height, p3.top);
+  out.push(
+    renderAxes(p3, {
+      y: { scale: y3, ticks: conversionTicks, title: conversionTitle, grid: true },
+      x: { scale: x, ...timeAxis },
+    }).svg,
+  );
   const points = timeline
     .filter((p) => p.conversion !== null)
-    .map((p) => `${x(p.simTime).toFixed(1)},${y3(p.conversion!).toFixed(1)}`);
+    .map((p) => `${xAt(p.simTime).toFixed(1)},${y3.at(p.conversion!).toFixed(1)}`);
   if (points.length > 1)
     out.push(`<polyline fill="none" stroke="#333" stroke-width="1.5" points="${points.join(' ')}"/>`);
-  // Time axis: one tick per simulated day.
-  for (let t = t0; t <= t1; t += 86_400_000) {
-    const xx = left + ((t - t0) / Math.max(1, t1 - t0)) * (W - left - right);
-    out.push(
-      `<line x1="${xx.toFixed(1)}" x2="${xx.toFixed(1)}" y1="${p1.top}" y2="${p3.top + p3.height}" stroke="#ccc" stroke-dasharray="2,3"/>`,
-      `<text x="${xx.toFixed(1)}" y="${p3.top + p3.height + 14}" text-anchor="middle">${new Date(t).toISOString().slice(5, 10)}</text>`,
-    );
-  }
   // Legend.
   versions.forEach((v, i) => {
     const lx = left + (i % 3) * 290;
-    const ly = p3.top + p3.height + 32 + Math.floor(i / 3) * 14;
+    const ly = legendTop + Math.floor(i / 3) * 16;
     out.push(
       `<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${colour(v)}"/>`,
-      `<text x="${lx + 14}" y="${ly}">${esc(v)}</text>`,
+      `<text x="${lx + 14}" y="${ly}">${escapeXml(v)}</text>`,
     );
   });
-  out.push('</svg>');
-  return out.join('\n') + '\n';
-}
-
-function axis(
-  out: string[],
-  x0: number,
-  x1: number,
-  top: number,
-  height: number,
-  label: string,
-  ticks: string[],
-): void {
-  out.push(`<rect x="${x0}" y="${top}" width="${x1 - x0}" height="${height}" fill="none" stroke="#999"/>`);
-  out.push(`<text x="4" y="${top + height / 2}">${label}</text>`);
-  ticks.forEach((t, i) => {
-    const y = top + height - (height * i) / (ticks.length - 1);
-    out.push(`<text x="${x0 - 4}" y="${(y + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
-  });
+  out.push(doc.close);
+  return out.join('\n');
 }

@@ -16,34 +16,13 @@
  */
 import 'reflect-metadata';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { cycleAuditText, writeLoopReport } from './loop-report';
 import { runRetrainingLoop } from './loop-simulate-harness';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '4000' },
-      movies: { type: 'string', default: '500' },
-      seed: { type: 'string', default: '7' },
-      'warmup-days': { type: 'string', default: '2' },
-      days: { type: 'string', default: '2' },
-      activity: { type: 'string', default: '2' },
-      drift: { type: 'string', default: '0.2' },
-      cron: { type: 'string', default: 'stream: 0 */6 * * *' },
-      model: { type: 'string', default: 'item-knn' },
-      'checkpoint-minutes': { type: 'string', default: '30' },
-      'min-cycles': { type: 'string', default: '2' },
-      'canary-steps': { type: 'string', default: '0.1,0.5,1' },
-      'canary-min-users': { type: 'string', default: '100' },
-      'canary-min-step-minutes': { type: 'string', default: '30' },
-      'canary-defaults': { type: 'boolean', default: false },
-      'fairness-dimensions': { type: 'string', default: 'gender,age' },
-      'data-dir': { type: 'string' },
-      out: { type: 'string', default: 'reports/loop' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(COMMANDS['loop:simulate']);
   const abort = new AbortController();
   process.on('SIGINT', () => {
     if (abort.signal.aborted) process.exit(130);

@@ -1,8 +1,11 @@
 /** `npm run db:migrate`: applies pending migrations to the configured database and exits. */
 import { loadConfig } from '@modules/config';
 import { openDatabase, readMigrations, runMigrations } from '@modules/storage';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<void> {
+  parseCommand(COMMANDS['db:migrate']);
   const config = loadConfig();
   const db = await openDatabase(config.database);
   try {

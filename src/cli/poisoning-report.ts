@@ -17,7 +17,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseLogLine } from '@lib/movielog';
 import { InteractionDataset } from '@lib/dataset';
 import { Scorer, scorerFromArtifact } from '@lib/artifacts';
@@ -27,6 +26,9 @@ import { LineSink } from '@world/output/line-sink';
 import { ATTACK_MODELS, AttackModel, planAttack } from '@world/simulator/attack';
 import { Simulation } from '@world/simulator/engine';
 import { createWorld, DEFAULT_START } from '@world/world';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
+import { poisoningSvg } from './poisoning-chart';
 
 const SIZES = [0.01, 0.03, 0.05];
 const SLOW_HOURS = 72;
@@ -386,47 +388,8 @@ function signedPct(x: number): string {
   return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pp`;
 }
 
-/** Grouped bars: hit@20 shift undefended vs defended per scenario. */
-function svgChart(summary: Summary[]): string {
-  const w = 60;
-  const h = 240;
-  const width = 60 + summary.length * w;
-  const max = Math.max(0.01, ...summary.map((s) => Math.max(s.hitShiftUndefended, s.hitShiftDefended)));
-  const y = (v: number): number => h - 20 - (Math.max(0, v) / max) * (h - 60);
-  const bars = summary
-    .map((s, k) => {
-      const x = 50 + k * w;
-      return [
-        `<rect x="${x}" y="${y(s.hitShiftUndefended)}" width="20" height="${h - 20 - y(s.hitShiftUndefended)}" fill="#d9534f"/>`,
-        `<rect x="${x + 22}" y="${y(s.hitShiftDefended)}" width="20" height="${h - 20 - y(s.hitShiftDefended)}" fill="#5cb85c"/>`,
-        `<text x="${x + 21}" y="${h - 5}" font-size="9" text-anchor="middle">${s.attack.slice(0, 4)} ${(100 * s.size).toFixed(0)}%</text>`,
-      ].join('');
-    })
-    .join('\n');
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" font-family="sans-serif">`,
-    `<text x="10" y="16" font-size="12">Target hit@20 shift among real users (red: undefended, green: defended), max ${(100 * max).toFixed(1)} pp</text>`,
-    `<line x1="45" y1="${h - 20}" x2="${width}" y2="${h - 20}" stroke="#333"/>`,
-    bars,
-    '</svg>',
-    '',
-  ].join('\n');
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '3000' },
-      movies: { type: 'string', default: '500' },
-      days: { type: 'string', default: '7' },
-      seeds: { type: 'string', default: '7,11' },
-      attacks: { type: 'string', default: ATTACK_MODELS.join(',') },
-      sizes: { type: 'string', default: SIZES.join(',') },
-      out: { type: 'string', default: 'reports/security' },
-      slow: { type: 'string', default: 'bandwagon' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(COMMANDS['security:poisoning-report']);
   const users = Number(values.users);
   const movies = Number(values.movies);
   const days = Number(values.days);
@@ -468,7 +431,7 @@ async function main(): Promise<void> {
       2,
     ) + '\n',
   );
-  writeFileSync(path.join(values.out, 'poisoning.svg'), svgChart(summary));
+  writeFileSync(path.join(values.out, 'poisoning.svg'), poisoningSvg(summary));
   process.stdout.write(markdown(summary, [], args, command, slow));
 }
 

@@ -5,41 +5,17 @@
  * because a canary in the slot is still being decided (as the in-process
  * schedule does), 1 when it failed or overlapped another run. Serving and
  * ingestion are off.
- *
- * `npm run retrain -- [--tune-trials 16] [--tune-seconds 600]` searches the
- * hyperparameters first (same as RETRAIN_TUNE_TRIALS / RETRAIN_TUNE_SECONDS);
- * the trials are recorded in the model's provenance.
  */
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
 import { createApp } from '../app.factory';
 import { createRootLogger } from '@common';
 import { loadConfig } from '@modules/config';
 import { RetrainingService } from '@modules/releases';
-
-const USAGE = `usage: npm run retrain -- [--tune-trials N] [--tune-seconds S]
-
-One retraining run (snapshot → train → evaluate → register → gates → canary), then exit.
-Configuration comes from the environment (DATABASE_URL, RETRAIN_MODEL_TYPE, …; see README).
-
-  --tune-trials N    hyperparameter search trials before training (default: RETRAIN_TUNE_TRIALS, 0 = off)
-  --tune-seconds S   wall-time cap of the search (default: RETRAIN_TUNE_SECONDS, 600)
-  --help             this text
-
-example: DATABASE_URL=postgres://… npm run retrain -- --tune-trials 16 --tune-seconds 300`;
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      'tune-trials': { type: 'string' },
-      'tune-seconds': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const { values } = parseCommand(COMMANDS.retrain);
   const config = loadConfig({
     ...process.env,
     ...(values['tune-trials'] !== undefined ? { RETRAIN_TUNE_TRIALS: values['tune-trials'] } : {}),

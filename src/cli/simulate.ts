@@ -13,7 +13,6 @@
  *   --workers 2                                               split users across worker threads (batch mode only)
  *   --quiet                                                   no progress line
  */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '@modules/config';
 import { createEventBus } from '@modules/events';
 import { HttpRecommender } from '@world/output/http-recommender';
@@ -24,44 +23,11 @@ import { runParallelSimulation } from '@world/simulator/parallel-simulation';
 import { groundTruthRecords, tasteRecords, writeGroundTruth } from '@world/simulator/ground-truth';
 import { createWorld, WorldOptions } from '@world/world';
 import { progressBar } from './progress';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '1000000' },
-      movies: { type: 'string', default: '27000' },
-      minutes: { type: 'string' },
-      days: { type: 'string' },
-      seed: { type: 'string', default: '42' },
-      start: { type: 'string', default: '2026-11-01T00:00:00' },
-      out: { type: 'string' },
-      bus: { type: 'boolean', default: false },
-      kafka: { type: 'boolean', default: false },
-      brokers: { type: 'string' },
-      topic: { type: 'string' },
-      'service-url': { type: 'string' },
-      'timeout-ms': { type: 'string', default: '800' },
-      address: { type: 'string' },
-      drift: { type: 'string', default: '0.2' },
-      activity: { type: 'string', default: '0.5' },
-      'rating-scale': { type: 'string', default: '5' },
-      'new-release-share': { type: 'string', default: '0.02' },
-      'new-user-share': { type: 'string', default: '0.01' },
-      attack: { type: 'string' },
-      'attack-size': { type: 'string', default: '0.03' },
-      'attack-target': { type: 'string' },
-      'attack-start-minutes': { type: 'string' },
-      'attack-burst-minutes': { type: 'string' },
-      'ground-truth': { type: 'string' },
-      'truth-out': { type: 'string' },
-      realtime: { type: 'boolean', default: false },
-      speed: { type: 'string', default: '1' },
-      rate: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      workers: { type: 'string', default: '1' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommand(COMMANDS.simulate);
   const num = (name: string, value: string | undefined): number => {
     const n = Number(value);
     if (value === undefined || !Number.isFinite(n)) throw new Error(`--${name} must be a number (got ${value})`);

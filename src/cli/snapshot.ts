@@ -9,11 +9,8 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig, ConfigModule } from '@modules/config';
 import { DatasetSnapshotService, DatasetsModule } from '@modules/datasets';
 import { StorageModule } from '@modules/storage';
-
-function argument(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from './commands';
 
 function parseTime(name: string, value: string | undefined): Date | null {
   if (value === undefined) return null;
@@ -24,9 +21,10 @@ function parseTime(name: string, value: string | undefined): Date | null {
 }
 
 async function main(): Promise<void> {
+  const { values } = parseCommand(COMMANDS.snapshot);
   const config = loadConfig();
-  const cutoff = parseTime('--cutoff', argument('--cutoff')) ?? new Date();
-  const rangeStart = parseTime('--range-start', argument('--range-start'));
+  const cutoff = parseTime('--cutoff', values.cutoff) ?? new Date();
+  const rangeStart = parseTime('--range-start', values['range-start']);
 
   @Module({ imports: [ConfigModule.forRoot(config), StorageModule, DatasetsModule] })
   class SnapshotCliModule {}

@@ -66,7 +66,8 @@ describe('MovieLens readers', () => {
         'x,Broken (2000),Drama',
         '4,"Unterminated (2001),Drama',
       ].join('\n'),
-      'links.csv': 'movieId,imdbId,tmdbId\n1,0114709,862\n2,0112346,9087\n3,,\n',
+      // Quoted fields are valid CSV in every file (one reader for movies, links and ratings).
+      'links.csv': 'movieId,imdbId,tmdbId\n1,0114709,862\n"2","0112346","9087"\n3,,\n',
       'ratings.csv': [
         'userId,movieId,rating,timestamp',
         '1,1,4.0,964982703',
@@ -78,12 +79,14 @@ describe('MovieLens readers', () => {
         '3,2,0.0,964982931',
         '',
         '4,1,2.5,964982224',
+        '"4","2","3.0","964982225"',
       ].join('\r\n'),
     });
     const data = await readMovieLens(dir);
     expect(data.format).toBe('csv');
     expect(data.movies.size).toBe(3);
-    expect(data.ratings.length).toBe(4);
+    expect(data.ratings.length).toBe(5);
+    expect(data.movies.get(2)).toMatchObject({ imdbId: 'tt0112346', tmdbId: 9087 });
     expect(data.issues.map((i) => `${i.file}:${i.line}`)).toEqual([
       'movies.csv:5',
       'movies.csv:6',
@@ -115,6 +118,7 @@ describe('MovieLens readers', () => {
     expect(lines).toEqual([
       '2000-07-30T18:20:47,1,GET /rate/the+american+president+1995=4',
       '2000-07-30T18:37:04,4,GET /rate/toy+story+1995=3',
+      '2000-07-30T18:37:05,4,GET /rate/the+american+president+1995=3',
       '2000-07-30T18:45:03,1,GET /rate/toy+story+1995=4',
       '2015-10-24T19:27:15,2,GET /rate/black+mirror+=5',
     ]);

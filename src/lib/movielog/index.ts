@@ -17,14 +17,24 @@ export {
   watchLine,
 } from './log-line.format';
 export type { RecommendationLineFields } from './log-line.format';
-export { DEFAULT_MAX_LINE_BYTES, LINE_TYPES, parseLogLine, parseLogTime, REJECTION_REASONS } from './log-line.parser';
+export {
+  classifyFailure,
+  DEFAULT_MAX_LINE_BYTES,
+  FAILURE_REASONS,
+  LINE_TYPES,
+  parseLogLine,
+  parseLogTime,
+  REJECTION_REASONS,
+} from './log-line.parser';
 export type {
   AccountLine,
+  FailureReason,
   LineType,
   LogLine,
   ParseOptions,
   ParseResult,
   RatingLine,
+  RecommendationFailure,
   RecommendationLine,
   Rejection,
   RejectionReason,

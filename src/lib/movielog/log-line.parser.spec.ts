@@ -13,7 +13,15 @@ import {
   recommendationLineHash,
   watchLine,
 } from './log-line.format';
-import { parseLogLine, parseLogTime, ParseOptions, ParseResult, REJECTION_REASONS } from './log-line.parser';
+import {
+  classifyFailure,
+  parseLogLine,
+  parseLogTime,
+  ParseOptions,
+  ParseResult,
+  RecommendationLine,
+  REJECTION_REASONS,
+} from './log-line.parser';
 
 const NOW = Date.UTC(2026, 10, 26, 8, 0, 0);
 const options: ParseOptions = { ratingScaleMax: 5, maxLineBytes: 8192, now: NOW, maxFutureSkewMs: 86_400_000 };
@@ -82,8 +90,11 @@ const REJECTION_CASES: Array<[string, string | Buffer]> = [
   ['rating_out_of_range', '2026-11-26T06:48:45,1,GET /rate/heat+1995=6'],
   ['rating_out_of_range', '2026-11-26T06:48:45,1,GET /rate/heat+1995=-2'],
   ['bad_status', '2026-11-26T06:48:45,1,recommendation request h:1, status OK, result: a, 3 ms'],
-  // Status 0 (what the simulator once wrote for "no response") is not an HTTP status: dead-lettered.
-  ['bad_status', '2026-11-26T06:48:45,1,recommendation request h:1, status 0, result: , 800 ms'],
+  // Status 0 is a failed request (see below); other non-HTTP statuses are malformed.
+  ['bad_status', '2026-11-26T06:48:45,1,recommendation request h:1, status 00, result: timeout, 800 ms'],
+  ['bad_status', '2026-11-26T06:48:45,1,recommendation request h:1, status 5000, result: boom, 800 ms'],
+  ['bad_status', '2026-11-26T06:48:45,1,recommendation request h:1, status -1, result: boom, 800 ms'],
+  ['bad_latency', '2026-11-26T06:48:45,1,recommendation request h:1, status 0, result: timeout, soon ms'],
   ['bad_latency', '2026-11-26T06:48:45,1,recommendation request h:1, status 200, result: a, -3 ms'],
   ['bad_latency', '2026-11-26T06:48:45,1,recommendation request h:1, status 200, result: a, fast ms'],
 ];
@@ -165,6 +176,7 @@ describe('parseLogLine: accepted lines', () => {
       status: 200,
       items: ['gladiator+2000', 'the+godfather+1972'],
       latencyMs: 45,
+      failure: null,
     });
     expect(parse('2026-02-14T00:09:21,1,recommendation request h:1, status 200, result: , 45 ms')).toMatchObject({
       items: [],
@@ -174,7 +186,39 @@ describe('parseLogLine: accepted lines', () => {
       parse(
         '2026-02-14T00:09:21,1,recommendation request h:1, status 500, result: java.io.IOException: boom, x, 12 ms',
       ),
-    ).toMatchObject({ status: 500, items: [], latencyMs: 12 });
+    ).toMatchObject({
+      status: 500,
+      items: [],
+      latencyMs: 12,
+      failure: { reason: 'server_error', text: 'java.io.IOException: boom, x' },
+    });
+  });
+
+  it('parses failure lines (status 0 or non-2xx with an error text) as failed requests with a reason', () => {
+    const line = (status: string, result: string): string =>
+      `2026-02-14T00:09:21,7,recommendation request 17645-team05.example.edu:8082, status ${status}, result: ${result}, 800 ms`;
+    expect(parse(line('0', 'java.net.SocketTimeoutException: Read timed out'))).toEqual({
+      type: 'recommendation',
+      at: Date.UTC(2026, 1, 14, 0, 9, 21),
+      userId: 7,
+      server: '17645-team05.example.edu:8082',
+      status: 0,
+      items: [],
+      latencyMs: 800,
+      failure: { reason: 'timeout', text: 'java.net.SocketTimeoutException: Read timed out' },
+    });
+    const reason = (status: string, result: string): unknown =>
+      (parse(line(status, result)) as RecommendationLine).failure?.reason;
+    expect(reason('0', 'connect ECONNREFUSED 10.0.0.1:8082')).toBe('connection');
+    expect(reason('0', 'java.net.ConnectException: Connection refused')).toBe('connection');
+    expect(reason('0', '')).toBe('no_response');
+    expect(reason('504', 'Gateway Timeout')).toBe('timeout');
+    expect(reason('503', 'Service Unavailable')).toBe('server_error');
+    expect(reason('429', 'Too Many Requests')).toBe('client_error');
+    expect(reason('302', '')).toBe('other');
+    expect(reason('204', '')).toBeUndefined();
+    expect((parse(line('0', `x${'y'.repeat(2000)}`)) as RecommendationLine).failure?.text).toHaveLength(500);
+    expect(classifyFailure(0, 'boom\u0007')).toEqual({ reason: 'no_response', text: 'boom?' });
   });
 
   it('strips a trailing line terminator', () => {
@@ -285,7 +329,15 @@ describe('parseLogLine: robustness (seeded random inputs)', () => {
         rating: 1 + (i % 5),
       });
       const rec = { at, userId, server: 'marquee:8082', status: 200, items: [movieId, 'x+1'], latencyMs: i };
-      expect(parse(formatRecommendationLine(rec))).toEqual({ type: 'recommendation', ...rec });
+      expect(parse(formatRecommendationLine(rec))).toEqual({ type: 'recommendation', ...rec, failure: null });
+      const failed = { ...rec, status: 0, items: [], errorText: 'Read timed out' };
+      expect(parse(formatRecommendationLine(failed))).toEqual({
+        type: 'recommendation',
+        ...rec,
+        status: 0,
+        items: [],
+        failure: { reason: 'timeout', text: 'Read timed out' },
+      });
     }
   });
 });

@@ -8,6 +8,7 @@
  *   watch:          `<time>,<userid>,GET /data/m/<movieid>/<minute>.mpg`
  *   rating:         `<time>,<userid>,GET /rate/<movieid>=<rating>`
  *   recommendation: `<time>,<userid>,recommendation request <host>:<port>, status <code>, result: <ids>, <n> ms`
+ *                   (a failed request: status 0 or non-2xx, an error text where the ids would be)
  *   account:        `<time>,<userid>,GET /create_account`
  */
 
@@ -28,6 +29,30 @@ export const REJECTION_REASONS = [
   'bad_latency',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/**
+ * Why a recommendation request failed, from its status and error text: a
+ * bounded set (the label of marquee_platform_failed_requests_total).
+ *   timeout      the text says the call timed out (whatever the status, e.g. 0 or 504)
+ *   connection   the text says the connection failed (refused, reset, unreachable, DNS)
+ *   no_response  status 0 with another or no text
+ *   server_error 5xx;  client_error 4xx;  other: any other non-2xx status
+ */
+export const FAILURE_REASONS = [
+  'timeout',
+  'connection',
+  'no_response',
+  'server_error',
+  'client_error',
+  'other',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+export interface RecommendationFailure {
+  readonly reason: FailureReason;
+  /** The error text the line carried where the ids would be (control characters replaced, at most 500 characters). */
+  readonly text: string;
+}
 
 export const LINE_TYPES = ['watch', 'rating', 'recommendation', 'account'] as const;
 export type LineType = (typeof LINE_TYPES)[number];
@@ -55,6 +80,11 @@ export interface RecommendationLine extends LineBase {
   /** Ranked movie ids; empty when the status is not 200 (the result then holds an error text). */
   readonly items: readonly string[];
   readonly latencyMs: number;
+  /**
+   * Set when the request failed: status 0 (the platform got no response, e.g.
+   * it timed out) or any status outside 2xx. Null for a successful request.
+   */
+  readonly failure: RecommendationFailure | null;
 }
 export interface AccountLine extends LineBase {
   readonly type: 'account';
@@ -200,7 +230,8 @@ function parseRecommendation(body: string, at: number, userId: number): ParseRes
   }
   const [, server, statusText, result, latencyText] = m;
   if (!SERVER.test(server)) return reject('unknown_format', `server ${excerpt(server)} is not host:port`);
-  if (!/^\d{3}$/.test(statusText)) return reject('bad_status', `status ${excerpt(statusText)}`);
+  // Three digits, or 0: what the platform writes when its call got no HTTP response.
+  if (!/^(?:\d{3}|0)$/.test(statusText)) return reject('bad_status', `status ${excerpt(statusText)}`);
   if (!/^\d{1,10}$/.test(latencyText) || Number(latencyText) > MAX_INT4)
     return reject('bad_latency', `latency ${excerpt(latencyText)}`);
   const status = Number(statusText);
@@ -213,7 +244,32 @@ function parseRecommendation(body: string, at: number, userId: number): ParseRes
       if (problem) return problem;
     }
   }
-  return { type: 'recommendation', at, userId, server, status, items, latencyMs: Number(latencyText) };
+  const failure = status >= 200 && status < 300 ? null : classifyFailure(status, result);
+  return { type: 'recommendation', at, userId, server, status, items, latencyMs: Number(latencyText), failure };
+}
+
+const MAX_ERROR_TEXT = 500;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const TIMEOUT_TEXT = /timed?[ _-]?out|timeout|deadline exceeded|ETIMEDOUT|ESOCKETTIMEDOUT/i;
+const CONNECTION_TEXT =
+  /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|connection (?:refused|reset|closed)|socket hang up|unreachable/i;
+
+/** The failure of a request with a non-2xx status (0 included) and its result text. */
+export function classifyFailure(status: number, resultText: string): RecommendationFailure {
+  const text = resultText.trim().replace(CONTROL, '?').slice(0, MAX_ERROR_TEXT);
+  const reason: FailureReason = TIMEOUT_TEXT.test(text)
+    ? 'timeout'
+    : CONNECTION_TEXT.test(text)
+      ? 'connection'
+      : status === 0
+        ? 'no_response'
+        : status >= 500 && status < 600
+          ? 'server_error'
+          : status >= 400 && status < 500
+            ? 'client_error'
+            : 'other';
+  return { reason, text };
 }
 
 function checkMovieId(id: string): Rejection | null {

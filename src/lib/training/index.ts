@@ -4,6 +4,7 @@ export { EvaluationContext } from './evaluation/evaluator';
 export { userMetrics } from './evaluation/metrics';
 export { runOfflineEvaluation, type SplitName, SPLITS } from './evaluation/run-offline-evaluation';
 export { temporalSplit } from './evaluation/splits';
+export { scatterPlot } from './evaluation/svg-plot';
 export { itemKnnTrainer } from './models/item-knn/item-knn.trainer';
 export { trainAndEvaluate } from './pipeline/train-and-evaluate';
 export { createRng } from './random';

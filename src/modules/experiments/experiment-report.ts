@@ -3,6 +3,16 @@ import * as path from 'node:path';
 import { ExperimentAnalysis } from './analysis';
 import { Experiment } from './experiment';
 import { MetricSeriesPoint } from './experiments.repository';
+import {
+  bottomMarginFor,
+  escapeXml,
+  leftMarginFor,
+  linearScale,
+  niceDomain,
+  numericTicks,
+  renderAxes,
+  svgDocument,
+} from '@lib/svg-chart';
 
 export const DEFAULT_EXPERIMENT_REPORTS_DIR = path.resolve(__dirname, '../../../reports/experiments');
 
@@ -29,51 +39,39 @@ export function cumulativeSeries(series: readonly MetricSeriesPoint[]): ArmSerie
 }
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** A hand-written SVG line chart: cumulative conversion per arm against time. */
+/** Cumulative conversion per arm against time (axes from @lib/svg-chart). */
 export function conversionPlot(title: string, arms: readonly ArmSeries[]): string {
   const W = 720;
   const H = 400;
-  const m = { left: 60, right: 140, top: 40, bottom: 50 };
+  const right = 140;
+  const top = 40;
   const all = arms.flatMap((a) => a.points);
   const t0 = Math.min(...all.map((p) => p.at), Date.now());
   const t1 = Math.max(...all.map((p) => p.at), t0 + 60_000);
-  const yMax = Math.max(0.05, ...all.map((p) => p.rate)) * 1.1;
-  const x = (t: number) => m.left + ((t - t0) / (t1 - t0)) * (W - m.left - m.right);
-  const y = (v: number) => H - m.bottom - (v / yMax) * (H - m.top - m.bottom);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`,
-    `<line x1="${m.left}" y1="${H - m.bottom}" x2="${W - m.right}" y2="${H - m.bottom}" stroke="black"/>`,
-    `<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${H - m.bottom}" stroke="black"/>`,
-  ];
-  for (let i = 0; i <= 5; i++) {
-    const v = (yMax * i) / 5;
-    parts.push(
-      `<line x1="${m.left - 4}" y1="${y(v)}" x2="${W - m.right}" y2="${y(v)}" stroke="#ddd"/>`,
-      `<text x="${m.left - 8}" y="${y(v) + 4}" text-anchor="end">${(v * 100).toFixed(1)}%</text>`,
-    );
-    const t = t0 + ((t1 - t0) * i) / 5;
-    parts.push(
-      `<text x="${x(t)}" y="${H - m.bottom + 18}" text-anchor="middle">${new Date(t).toISOString().slice(5, 16).replace('T', ' ')}</text>`,
-    );
-  }
-  parts.push(
-    `<text x="${(m.left + W - m.right) / 2}" y="${H - 10}" text-anchor="middle">time (UTC, minute of response)</text>`,
-    `<text transform="translate(16 ${(H - m.bottom + m.top) / 2}) rotate(-90)" text-anchor="middle">cumulative conversion</text>`,
-  );
+  const domain = niceDomain(0, Math.max(0.05, ...all.map((p) => p.rate)), 5);
+  const yAxis = { ticks: numericTicks(domain, true), title: 'cumulative conversion', grid: true };
+  const times = Array.from({ length: 5 }, (_, i) => t0 + ((t1 - t0) * i) / 4);
+  const xAxis = {
+    ticks: times.map((t) => ({ value: t, label: new Date(t).toISOString().slice(5, 16).replace('T', ' ') })),
+    title: 'time (UTC, minute of response)',
+  };
+  const left = leftMarginFor(yAxis);
+  const frame = { left, top, width: W - left - right, height: H - top - bottomMarginFor(xAxis) };
+  const x = linearScale(t0, t1, left, left + frame.width);
+  const y = linearScale(domain.lo, domain.hi, top + frame.height, top);
+  const doc = svgDocument(W, H, title);
+  const parts: string[] = [doc.open, renderAxes(frame, { y: { scale: y, ...yAxis }, x: { scale: x, ...xAxis } }).svg];
   arms.forEach((a, i) => {
     const colour = COLOURS[i % COLOURS.length];
-    const pts = a.points.map((p) => `${x(p.at).toFixed(1)},${y(p.rate).toFixed(1)}`).join(' ');
+    const pts = a.points.map((p) => `${x.at(p.at).toFixed(1)},${y.at(p.rate).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts}"/>`);
     parts.push(
-      `<rect x="${W - m.right + 12}" y="${m.top + i * 20}" width="12" height="12" fill="${colour}"/>`,
-      `<text x="${W - m.right + 30}" y="${m.top + i * 20 + 10}">${esc(a.arm)}</text>`,
+      `<rect x="${W - right + 12}" y="${top + i * 20}" width="12" height="12" fill="${colour}"/>`,
+      `<text x="${W - right + 30}" y="${top + i * 20 + 10}">${escapeXml(a.arm)}</text>`,
     );
   });
-  parts.push('</svg>');
+  parts.push(doc.close);
   return parts.join('\n');
 }
 

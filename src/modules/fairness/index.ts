@@ -6,6 +6,7 @@ export { readOnlineTraffic } from './fairness-audit.service';
 export { FairnessModule } from './fairness.module';
 export { entropyBits, gini, topShare } from './indicators/exposure';
 export { writeFairnessReport, writeOnlineFairnessReport } from './report/fairness-report';
+export { barChart, lineChart } from './report/svg-charts';
 export { type FeedbackCycle, writeFeedbackStudyReport } from './report/feedback-report';
 export { RerankStage } from './reranking/rerank.stage';
 export { type RerankMode, ServingReranker } from './reranking/rerankers';

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ReadinessRegistry } from './readiness.registry';
+import { ApiOperation } from '@common';
 
 @Controller()
 export class HealthController {
@@ -10,12 +11,18 @@ export class HealthController {
 
   /** Liveness: the process is up and its event loop turns. */
   @Get('healthz')
+  @ApiOperation({ summary: 'Liveness', tags: ['health'], responses: { '200': 'up' } })
   health(): { status: 'ok'; uptimeSeconds: number } {
     return { status: 'ok', uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) };
   }
 
   /** Readiness: every registered dependency answers. */
   @Get('readyz')
+  @ApiOperation({
+    summary: 'Readiness (database, event bus, model loaded, not draining)',
+    tags: ['health'],
+    responses: { '200': 'ready', '503': 'not ready' },
+  })
   async ready(
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ status: string; checks: Record<string, boolean> }> {

@@ -52,6 +52,7 @@ describe('collapseLines', () => {
       status: 200,
       items: ['a', 'b'],
       latencyMs: 40,
+      failure: null,
     };
     const c = collapseLines([rec, { ...rec, server: 'other:2' }, { ...rec, latencyMs: 41 }]);
     expect(c.recommendations).toHaveLength(2);

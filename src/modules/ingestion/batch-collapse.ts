@@ -1,4 +1,13 @@
-import { LineType, LogLine, ParseOptions, parseLogLine, recommendationLineHash, RejectionReason } from '@lib/movielog';
+import {
+  FAILURE_REASONS,
+  FailureReason,
+  LineType,
+  LogLine,
+  ParseOptions,
+  parseLogLine,
+  recommendationLineHash,
+  RejectionReason,
+} from '@lib/movielog';
 import type { BusRecord } from '@modules/events';
 import type { ActivityBatch, RatingRow, RecommendationRow, WatchRow } from '@modules/interactions';
 
@@ -34,6 +43,8 @@ export interface CollapsedBatch extends ActivityBatch {
   readonly deadLetters: DeadLetterRow[];
   /** Accepted lines per type (before deduplication), for metrics. */
   readonly accepted: Record<LineType, number>;
+  /** Failed recommendation requests per reason (distinct lines of the batch), for metrics. */
+  readonly failedRequests: Record<FailureReason, number>;
 }
 
 export function collapseRecords(records: readonly BusRecord[], options: ParseOptions): CollapsedBatch {
@@ -70,6 +81,7 @@ export function collapseLines(lines: readonly LogLine[]): Omit<CollapsedBatch, '
   const users = new Map<number, number>();
   const movies = new Map<string, number>();
   const accepted: Record<LineType, number> = { watch: 0, rating: 0, recommendation: 0, account: 0 };
+  const failedRequests = Object.fromEntries(FAILURE_REASONS.map((r) => [r, 0])) as Record<FailureReason, number>;
 
   const see = <K>(map: Map<K, number>, id: K, at: number): void => {
     const seen = map.get(id);
@@ -120,7 +132,9 @@ export function collapseLines(lines: readonly LogLine[]): Omit<CollapsedBatch, '
           status: line.status,
           items: line.items,
           latencyMs: line.latencyMs,
+          failure: line.failure,
         });
+        if (line.failure) failedRequests[line.failure.reason]++;
         break;
       }
       case 'account':
@@ -151,5 +165,6 @@ export function collapseLines(lines: readonly LogLine[]): Omit<CollapsedBatch, '
       .map(([id, firstSeenAt]) => ({ id, firstSeenAt }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     accepted,
+    failedRequests,
   };
 }

@@ -15,6 +15,8 @@ export class IngestionMetrics {
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly paused: Gauge<never>;
   readonly batchFailures: Counter<never>;
+  /** The platform's failed recommendation requests (status 0 or non-2xx lines), per reason. */
+  readonly failedRequests: Counter<'reason'>;
 
   constructor(registry: MetricsRegistry) {
     this.events = registry.counter({
@@ -45,6 +47,11 @@ export class IngestionMetrics {
     this.paused = registry.gauge({
       name: 'marquee_ingest_paused',
       help: '1 while ingestion has paused fetching because the store is behind',
+    });
+    this.failedRequests = registry.counter({
+      name: 'marquee_platform_failed_requests_total',
+      help: 'Recommendation requests the platform logged as failed (status 0 or non-2xx), per reason; counted on every delivery',
+      labelNames: ['reason'],
     });
     this.batchFailures = registry.counter({
       name: 'marquee_ingest_batch_failures_total',

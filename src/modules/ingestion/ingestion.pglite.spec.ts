@@ -203,4 +203,69 @@ describe('ingestion (in-process bus, PGlite)', () => {
       { request_id: 'req-1', model_version: 'als-7', source: 'served', line_hash: recommendationLineHash(served) },
     ]);
   });
+  it('stores failure lines (status 0 or non-2xx with an error text) as failed requests and counts them', async () => {
+    const at = T + 3 * 3_600_000;
+    const line = (userId: number, status: string, result: string, ms = 800): string =>
+      `2026-11-25T15:00:0${userId % 10}.000,${userId},recommendation request 17645-team05.example.edu:8082, status ${status}, result: ${result}, ${ms} ms`;
+    const failedRequestsMetric = async (): Promise<Record<string, number>> =>
+      Object.fromEntries(
+        [
+          ...(await app.get(MetricsRegistry).text()).matchAll(
+            /^marquee_platform_failed_requests_total\{reason="(\w+)"\} (\d+)$/gm,
+          ),
+        ].map((m) => [m[1], Number(m[2])]),
+      );
+    const before = await failedRequestsMetric();
+    const dlqBefore = dlq.length;
+    await bus.publish(
+      'movielog',
+      [
+        line(81, '0', 'java.net.SocketTimeoutException: Read timed out'),
+        line(82, '0', 'connect ECONNREFUSED 10.0.0.7:8082'),
+        line(83, '503', 'Service Unavailable', 3),
+        // Malformed: not an HTTP status, so still a dead letter.
+        line(84, 'timeout', 'Read timed out'),
+      ].map((value) => ({ value })),
+    );
+    await waitUntil(drained);
+    await waitUntil(async () => dlq.length >= dlqBefore + 1);
+
+    const rows = await app
+      .get(StorageService)
+      .sql.query<{ user_id: number; status: number; failure_reason: string; error_text: string; items: string[] }>(
+        'SELECT user_id, status, failure_reason, error_text, items FROM recommendation_log WHERE user_id BETWEEN 81 AND 84 ORDER BY user_id',
+      );
+    expect(rows).toEqual([
+      {
+        user_id: 81,
+        status: 0,
+        failure_reason: 'timeout',
+        error_text: 'java.net.SocketTimeoutException: Read timed out',
+        items: [],
+      },
+      {
+        user_id: 82,
+        status: 0,
+        failure_reason: 'connection',
+        error_text: 'connect ECONNREFUSED 10.0.0.7:8082',
+        items: [],
+      },
+      { user_id: 83, status: 503, failure_reason: 'server_error', error_text: 'Service Unavailable', items: [] },
+    ]);
+    expect(dlq.slice(dlqBefore).map((d) => d.reason)).toEqual(['bad_status']);
+    const counts = await app.get(RecommendationLogRepository).failedRequestCounts(at, at + 60_000);
+    expect(counts).toEqual([
+      { reason: 'connection', count: 1, lastErrorText: 'connect ECONNREFUSED 10.0.0.7:8082' },
+      { reason: 'server_error', count: 1, lastErrorText: 'Service Unavailable' },
+      { reason: 'timeout', count: 1, lastErrorText: 'java.net.SocketTimeoutException: Read timed out' },
+    ]);
+
+    // Counted per reason on every delivery (the first test's 504 "timeout" lines were counted before).
+    expect(await failedRequestsMetric()).toEqual({
+      ...before,
+      timeout: (before.timeout ?? 0) + 1,
+      connection: (before.connection ?? 0) + 1,
+      server_error: (before.server_error ?? 0) + 1,
+    });
+  });
 });

@@ -167,6 +167,8 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
     for (const [type, count] of Object.entries(collapsed.accepted))
       if (count > 0) this.metrics.events.inc({ type }, count);
     for (const letter of collapsed.deadLetters) this.metrics.deadLetters.inc({ reason: letter.reason });
+    for (const [reason, count] of Object.entries(collapsed.failedRequests))
+      if (count > 0) this.metrics.failedRequests.inc({ reason }, count);
     this.metrics.batchRecords.observe(batch.records.length);
     this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     const stored: StoredBatch = {

@@ -28,6 +28,8 @@ export interface RecommendationRow {
   readonly status: number;
   readonly items: readonly string[];
   readonly latencyMs: number;
+  /** Why the request failed (status 0 or non-2xx), null when it succeeded; with the line's error text. */
+  readonly failure?: { readonly reason: string; readonly text: string } | null;
 }
 
 /** A user or movie id and the earliest time the batch saw it. */

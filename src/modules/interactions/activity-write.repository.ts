@@ -94,13 +94,17 @@ export class ActivityWriteRepository {
         const r = batch.recommendations;
         // Movie ids never contain commas (the parser rejects them), so a joined list is unambiguous.
         await tx.query(
-          `INSERT INTO recommendation_log (line_hash, user_id, requested_at, status, items, latency_ms, source)
-           SELECT h, u, ${ts('at')}, s, CASE WHEN i = '' THEN ARRAY[]::text[] ELSE string_to_array(i, ',') END, l, 'stream'
-             FROM unnest($1::text[], $2::int[], $3::float8[], $4::int[], $5::text[], $6::int[]) AS t(h, u, at, s, i, l)
+          `INSERT INTO recommendation_log AS r
+                  (line_hash, user_id, requested_at, status, items, latency_ms, source, failure_reason, error_text)
+           SELECT h, u, ${ts('at')}, s, CASE WHEN i = '' THEN ARRAY[]::text[] ELSE string_to_array(i, ',') END, l, 'stream', f, e
+             FROM unnest($1::text[], $2::int[], $3::float8[], $4::int[], $5::text[], $6::int[], $7::text[], $8::text[])
+                  AS t(h, u, at, s, i, l, f, e)
             -- Key order, as in RecommendationLogRepository.recordServedRecommendations: two writers
             -- of overlapping rows then lock them in the same order and cannot deadlock.
             ORDER BY h
-           ON CONFLICT (line_hash) DO NOTHING`,
+           -- A failed response the server recorded itself gains the stream line's reason and text.
+           ON CONFLICT (line_hash) DO UPDATE SET failure_reason = EXCLUDED.failure_reason, error_text = EXCLUDED.error_text
+           WHERE r.failure_reason IS NULL AND EXCLUDED.failure_reason IS NOT NULL`,
           [
             r.map((x) => x.lineHash),
             r.map((x) => x.userId),
@@ -108,6 +112,8 @@ export class ActivityWriteRepository {
             r.map((x) => x.status),
             r.map((x) => x.items.join(',')),
             r.map((x) => x.latencyMs),
+            r.map((x) => x.failure?.reason ?? null),
+            r.map((x) => x.failure?.text ?? null),
           ],
         );
       }

@@ -2,7 +2,7 @@
 export { InteractionsModule } from './interactions.module';
 export { ActivityWriteRepository } from './activity-write.repository';
 export { RecommendationLogRepository } from './recommendation-log.repository';
-export type { LoggedRecommendation, ServedRecommendation } from './recommendation-log.repository';
+export type { FailedRequestCount, LoggedRecommendation, ServedRecommendation } from './recommendation-log.repository';
 export { CatalogRepository } from './catalog.repository';
 export { UserHistoryRepository } from './user-history.repository';
 export type { HistoryRange, StoredHistoryRow, StoredUserHistory } from './user-history.repository';

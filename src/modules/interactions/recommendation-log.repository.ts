@@ -31,6 +31,14 @@ export interface LoggedRecommendation {
   readonly source: string;
 }
 
+/** Failed recommendation requests of one reason in a time window (the platform's status 0 / non-2xx lines). */
+export interface FailedRequestCount {
+  readonly reason: string;
+  readonly count: number;
+  /** The newest error text of that reason. */
+  readonly lastErrorText: string | null;
+}
+
 /** The recommendation log by key: served responses written, responses looked up by request id. */
 @Injectable()
 export class RecommendationLogRepository {
@@ -70,6 +78,24 @@ export class RecommendationLogRepository {
         responses.map((r) => Math.round(r.latencyMs)),
       ],
     );
+  }
+
+  /** Failed requests per failure reason with `since <= requested_at < until` (epoch ms), most frequent first. */
+  async failedRequestCounts(since: number, until: number): Promise<FailedRequestCount[]> {
+    const rows = await this.storage.sql.query<{
+      reason: string;
+      count: string | number;
+      last_error_text: string | null;
+    }>(
+      `SELECT failure_reason AS reason, count(*) AS count,
+              (array_agg(error_text ORDER BY requested_at DESC))[1] AS last_error_text
+         FROM recommendation_log
+        WHERE failure_reason IS NOT NULL AND requested_at >= ${ts('$1::float8')} AND requested_at < ${ts('$2::float8')}
+        GROUP BY failure_reason
+        ORDER BY count(*) DESC, failure_reason`,
+      [since, until],
+    );
+    return rows.map((r) => ({ reason: r.reason, count: Number(r.count), lastErrorText: r.last_error_text }));
   }
 
   /** The logged responses with this request id, newest first (at most 10), for lineage. */

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { MetricsRegistry } from './metrics.registry';
+import { ApiOperation } from '@common';
 
 @Controller()
 export class MetricsController {
@@ -8,6 +9,12 @@ export class MetricsController {
 
   /** Prometheus text exposition format. */
   @Get('metrics')
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    tags: ['health'],
+    produces: 'text/plain',
+    responses: { '200': 'text exposition' },
+  })
   @Header('cache-control', 'no-store')
   async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     reply.type(this.metrics.contentType);

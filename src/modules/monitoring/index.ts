@@ -10,6 +10,6 @@ export {
   profileRecentWindow,
   type RecentWindow,
 } from './drift/drift-profile';
-export { type DriftReportSection, writeDriftReport } from './drift/drift-report';
+export { distributionSvg, type DriftReportSection, writeDriftReport } from './drift/drift-report';
 export { DriftService } from './drift/drift.service';
 export { MonitoringModule } from './monitoring.module';

@@ -4,6 +4,7 @@ import { StartCanaryBody } from '@modules/experiments';
 import { parseInput, AdminAuthGuard, CurrentPrincipal, RequirePermission, Principal } from '@modules/governance';
 import { RetrainingService } from './retraining.service';
 import { TrainingRunRepository } from './training-run.repository';
+import { ApiOperation } from '@common';
 
 /** The canary plan of automatic canaries: steps and guardrails (the rest of a canary start request). */
 const CanaryPlanBody = StartCanaryBody.pick({ steps: true, guardrails: true }).strict();
@@ -18,6 +19,10 @@ export class RetrainingController {
 
   /** Starts a retraining run now and answers when it has finished (409 while another runs). */
   @Post('runs')
+  @ApiOperation({
+    summary: 'Start a retraining run now (snapshot, train, gates, policy-gated canary)',
+    responses: { '202': 'started', '409': 'a run is in progress' },
+  })
   @HttpCode(201)
   @RequirePermission('training', 'request')
   async trigger(@CurrentPrincipal() principal: Principal) {
@@ -36,6 +41,7 @@ export class RetrainingController {
 
   /** The schedule: cron, clock (wall or stream), stream time as last read, next occurrence, whether a run is in progress. */
   @Get('schedule')
+  @ApiOperation({ summary: 'The retraining schedule and its next run' })
   @RequirePermission('training', 'read')
   schedule() {
     return this.retraining.schedule();
@@ -46,6 +52,7 @@ export class RetrainingController {
    * controller's defaults). Audited; kept in memory (a restart returns to the defaults).
    */
   @Put('canary-plan')
+  @ApiOperation({ summary: 'Set the canary plan (steps, guardrails) of scheduled runs', body: CanaryPlanBody })
   @RequirePermission('canaries', 'manage')
   setCanaryPlan(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
     return this.retraining.setCanaryPlan(
@@ -55,6 +62,7 @@ export class RetrainingController {
   }
 
   @Get('runs')
+  @ApiOperation({ summary: 'Recent retraining runs' })
   @RequirePermission('training', 'read')
   list() {
     return this.runs.list();

@@ -1,6 +1,8 @@
 import { BadRequestException, Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RecommendationService } from './recommendation.service';
+import { z } from 'zod';
+import { ApiOperation } from '@common';
 
 /** Largest id the store holds (PostgreSQL integer). */
 const MAX_USER_ID = 2_147_483_647;
@@ -13,6 +15,9 @@ export function parseUserId(raw: string): number {
   return userId;
 }
 
+/** The query /recommend accepts (checked below by hand: the hot path parses no object). */
+const RecommendQuery = z.object({ format: z.enum(['text', 'json']).optional() });
+
 @Controller('recommend')
 export class RecommendController {
   constructor(private readonly recommendations: RecommendationService) {}
@@ -22,6 +27,13 @@ export class RecommendController {
    * best first, one line. `?format=json` adds scores, model and experiment.
    */
   @Get(':userId')
+  @ApiOperation({
+    summary: 'Up to 20 movie ids for the user, best first (text/plain; ?format=json for scores)',
+    tags: ['serving'],
+    query: RecommendQuery,
+    produces: 'text/plain',
+    responses: { '200': 'recommendations', '400': 'bad user id or format' },
+  })
   async recommend(
     @Param('userId') rawUserId: string,
     @Query('format') format: string | undefined,

@@ -20,6 +20,7 @@ import { AuditService } from '../audit/audit.service';
 import { renderHtml, renderMarkdown } from '../reports/compliance-report';
 import { ComplianceReportService } from '../reports/compliance-report.service';
 import { AuditQuery, CreateApiKeyBody, parseInput, VerifyQuery } from './admin-dto';
+import { ApiOperation } from '@common';
 
 @Controller('admin')
 @UseGuards(AdminAuthGuard)
@@ -32,6 +33,7 @@ export class AuditController {
 
   /** Walks the hash chain; `ok: false` names the first broken record. `?anchor=<seq>:<hash>` checks a kept head too. */
   @Get('audit/verify')
+  @ApiOperation({ summary: 'Verify the audit hash chain (optionally against an anchor)', query: VerifyQuery })
   @RequirePermission('audit', 'read')
   verify(@Query() query: unknown) {
     const { anchor } = parseInput(VerifyQuery, query);
@@ -39,6 +41,7 @@ export class AuditController {
   }
 
   @Get('audit')
+  @ApiOperation({ summary: 'Latest audit records', query: AuditQuery })
   @RequirePermission('audit', 'read')
   async latest(@Query() query: unknown) {
     const { kind, limit } = parseInput(AuditQuery, query);
@@ -47,6 +50,11 @@ export class AuditController {
 
   /** The compliance report, rendered on the fly (`npm run audit:report` writes it into audits/). */
   @Get('reports/models/:id')
+  @ApiOperation({
+    summary: 'Compliance report of a model (?format=html for printable HTML; Markdown otherwise)',
+    produces: 'text/markdown',
+    responses: { '200': 'report', '404': 'unknown model' },
+  })
   @RequirePermission('reports', 'read')
   async report(
     @Param('id') id: string,
@@ -65,6 +73,11 @@ export class AuditController {
 
   /** Creates an API key and returns it once; only its hash is stored. */
   @Post('api-keys')
+  @ApiOperation({
+    summary: 'Create an API key (returned once; only its hash is stored)',
+    body: CreateApiKeyBody,
+    responses: { '201': 'created' },
+  })
   @RequirePermission('apikeys', 'manage')
   async createKey(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const { name, role } = parseInput(CreateApiKeyBody, body);
@@ -72,6 +85,7 @@ export class AuditController {
   }
 
   @Delete('api-keys/:name')
+  @ApiOperation({ summary: 'Revoke an API key', responses: { '204': 'revoked', '404': 'unknown key' } })
   @RequirePermission('apikeys', 'manage')
   @HttpCode(204)
   async revokeKey(@Param('name') name: string, @CurrentPrincipal() principal: Principal): Promise<void> {

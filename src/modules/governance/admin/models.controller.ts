@@ -8,6 +8,7 @@ import { LineageService } from '../registry/lineage.service';
 import { ModelRegistryService } from '../registry/model-registry.service';
 import { PromotionGate } from '../registry/promotion-gate.service';
 import { GateBody, ListModelsQuery, parseInput, PromotionBody, RegisterModelBody, RollbackBody } from './admin-dto';
+import { ApiOperation } from '@common';
 
 /** Model registry and lifecycle over HTTP. Every route needs an API key with the named permission. */
 @Controller('admin/models')
@@ -20,18 +21,24 @@ export class ModelsController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Register a model artifact', body: RegisterModelBody, responses: { '201': 'registered' } })
   @RequirePermission('models', 'register')
   async register(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     return this.registry.register(parseInput(RegisterModelBody, body), principal.name);
   }
 
   @Get()
+  @ApiOperation({ summary: 'List models', query: ListModelsQuery })
   @RequirePermission('models', 'read')
   async list(@Query() query: unknown) {
     return { models: await this.registry.list(parseInput(ListModelsQuery, query)) };
   }
 
   @Get(':id')
+  @ApiOperation({
+    summary: 'A model with its lifecycle and gates',
+    responses: { '200': 'model', '404': 'unknown model' },
+  })
   @RequirePermission('models', 'read')
   async get(@Param('id') id: string) {
     const { model, decisions, snapshot, trainingRun } = await this.lineage.forModel(id);
@@ -39,6 +46,7 @@ export class ModelsController {
   }
 
   @Post(':id/gates/:gate')
+  @ApiOperation({ summary: 'Record a gate result', body: GateBody })
   @RequirePermission('models', 'record-gate')
   async recordGate(
     @Param('id') id: string,
@@ -52,6 +60,7 @@ export class ModelsController {
 
   /** 201 with the decision when allowed; 403 with every reason when the policy denies; 409 for an impossible transition. */
   @Post(':id/promotions')
+  @ApiOperation({ summary: 'Request a lifecycle transition (policy-gated)', body: PromotionBody })
   @RequirePermission('promotions', 'request')
   async promote(
     @Param('id') id: string,
@@ -84,6 +93,11 @@ export class ModelsController {
   }
 
   @Post(':slot/rollback')
+  @ApiOperation({
+    summary: 'Roll the slot back to the previous production model',
+    body: RollbackBody,
+    bodyRequired: false,
+  })
   @RequirePermission('models', 'rollback')
   async rollback(@Param('slot') slot: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     return this.gate.rollback(slot, principal.name, parseInput(RollbackBody, body).reason);

@@ -43,8 +43,9 @@ describe('drift report', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('rating &lt;&amp;&gt;');
-    // two legend swatches + 2 bars × 5 rating values
-    expect(svg.match(/<rect /g)).toHaveLength(2 + 10);
+    // 2 bars × 5 rating values (the other rects are the background and the two legend swatches)
+    expect(svg.match(/<rect [^>]*data-value=/g)).toHaveLength(10);
+    expect(svg.match(/<rect /g)).toHaveLength(1 + 2 + 10);
   });
 
   it('writes report.md, drift.json and the plots', async () => {

@@ -1,6 +1,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { DriftComparison, FeatureDrift } from './drift-profile';
+import {
+  barRect,
+  bottomMarginFor,
+  escapeXml,
+  leftMarginFor,
+  linearScale,
+  niceDomain,
+  numericTicks,
+  renderAxes,
+  svgDocument,
+  textWidth,
+  turnedLabelReach,
+} from '@lib/svg-chart';
 
 /** One comparison in a report (a report may hold several, e.g. the no-drift and drift scenarios). */
 export interface DriftReportSection {
@@ -10,12 +23,10 @@ export interface DriftReportSection {
   readonly facts?: Record<string, string | number | boolean>;
 }
 
-const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 /**
- * A hand-written SVG: the binned reference and recent distributions side by
- * side (proportions, so windows of different sizes compare), one pair of bars per bin.
+ * The binned reference and recent distributions side by side (proportions,
+ * so windows of different sizes compare), one pair of bars per bin; axes
+ * from @lib/svg-chart.
  */
 export function distributionSvg(feature: FeatureDrift, title: string): string | null {
   if (!feature.bins) return null;
@@ -26,40 +37,41 @@ export function distributionSvg(feature: FeatureDrift, title: string): string | 
   };
   const ref = share(reference);
   const cur = share(recent);
-  const max = Math.max(0.01, ...ref, ...cur);
+  const domain = niceDomain(0, Math.max(0.01, ...ref, ...cur), 5);
+  const yAxis = { ticks: numericTicks(domain, true), title: 'share of observations' };
+  const xAxis = { ticks: labels.map((label, i) => ({ value: i + 0.5, label })), title: 'bin', rotateLabels: true };
   const group = 44;
   const bar = 16;
-  const left = 48;
-  const top = 40;
+  const left = leftMarginFor(yAxis);
+  const top = 50;
   const height = 200;
-  const width = left + labels.length * group + 20;
-  const y = (p: number): number => top + height - (p / max) * height;
-  const parts: string[] = [];
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top + height + 70}" font-family="sans-serif" font-size="11">`,
-    `<text x="${left}" y="16" font-size="13" font-weight="bold">${escapeXml(title)}</text>`,
-    `<rect x="${left}" y="24" width="10" height="10" fill="#4c78a8"/><text x="${left + 14}" y="33">reference (training snapshot)</text>`,
-    `<rect x="${left + 190}" y="24" width="10" height="10" fill="#f58518"/><text x="${left + 204}" y="33">recent window</text>`,
-    `<line x1="${left}" y1="${top + height}" x2="${width - 10}" y2="${top + height}" stroke="#333"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + height}" stroke="#333"/>`,
-  );
-  for (const tick of [0, 0.5, 1]) {
-    const value = tick * max;
-    parts.push(
-      `<text x="${left - 4}" y="${y(value) + 4}" text-anchor="end">${(value * 100).toFixed(0)}%</text>`,
-      `<line x1="${left}" y1="${y(value)}" x2="${width - 10}" y2="${y(value)}" stroke="#ddd"/>`,
-    );
-  }
+  const reach = Math.max(20, ...labels.map((l) => turnedLabelReach(l) - group / 2 + 10));
+  const width = Math.ceil(Math.max(textWidth(title, 14) + 20, left + labels.length * group + reach));
+  const doc = svgDocument(width, top + height + bottomMarginFor(xAxis), title);
+  const frame = { left, top, width: labels.length * group, height };
+  const y = linearScale(domain.lo, domain.hi, top + height, top);
+  const x = linearScale(0, Math.max(1, labels.length), left, left + frame.width);
+  const parts: string[] = [
+    doc.open,
+    renderAxes(frame, { y: { scale: y, grid: true, ...yAxis }, x: { scale: x, ...xAxis } }).svg,
+    `<rect x="${left}" y="${top - 20}" width="10" height="10" fill="#4c78a8"/><text x="${left + 14}" y="${top - 11}">reference (training snapshot)</text>`,
+    `<rect x="${left + 210}" y="${top - 20}" width="10" height="10" fill="#f58518"/><text x="${left + 224}" y="${top - 11}">recent window</text>`,
+  ];
   labels.forEach((label, i) => {
-    const x = left + 6 + i * group;
+    const x0 = x.at(i) + 6;
     parts.push(
-      `<rect x="${x}" y="${y(ref[i])}" width="${bar}" height="${top + height - y(ref[i])}" fill="#4c78a8"><title>${escapeXml(label)} reference ${(ref[i] * 100).toFixed(1)}% (${reference[i]})</title></rect>`,
-      `<rect x="${x + bar}" y="${y(cur[i])}" width="${bar}" height="${top + height - y(cur[i])}" fill="#f58518"><title>${escapeXml(label)} recent ${(cur[i] * 100).toFixed(1)}% (${recent[i]})</title></rect>`,
-      `<text transform="translate(${x + bar},${top + height + 12}) rotate(40)" font-size="10">${escapeXml(label)}</text>`,
+      barRect(y, ref[i], x0, bar, 'fill="#4c78a8"').replace(
+        '/>',
+        `><title>${escapeXml(label)} reference ${(ref[i] * 100).toFixed(1)}% (${reference[i]})</title></rect>`,
+      ),
+      barRect(y, cur[i], x0 + bar, bar, 'fill="#f58518"').replace(
+        '/>',
+        `><title>${escapeXml(label)} recent ${(cur[i] * 100).toFixed(1)}% (${recent[i]})</title></rect>`,
+      ),
     );
   });
-  parts.push('</svg>');
-  return parts.join('\n') + '\n';
+  parts.push(doc.close);
+  return parts.join('\n');
 }
 
 const fmt = (x: number | undefined): string => (x === undefined ? '—' : x.toFixed(4));

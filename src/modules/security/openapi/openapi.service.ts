@@ -1,18 +1,33 @@
 import { Injectable, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { OperationDoc, OPERATIONS } from './openapi.document';
+import { z } from 'zod';
+import { apiOperationOf, ApiOperationDoc } from '@common';
 
 export interface RouteInfo {
   readonly method: string;
   /** OpenAPI form: /recommend/{userId} */
   readonly path: string;
+  /** The route's @ApiOperation declaration, if it has one. */
+  readonly doc?: ApiOperationDoc;
+}
+
+/** The summary of a mapped route without an @ApiOperation (the OpenAPI test fails on it). */
+export const UNDOCUMENTED = 'UNDOCUMENTED';
+
+type JsonSchema = Record<string, unknown>;
+
+/** A zod schema as the JSON Schema (2020-12) of what a client sends. */
+export function inputJsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
 }
 
 /**
- * Publishes the service's OpenAPI document: every route the application
- * registers (found through Nest's DiscoveryService, as @nestjs/swagger does),
- * described by the hand-written entries in openapi.document.ts where present.
+ * Publishes the service's OpenAPI 3.1 document, generated from every route the
+ * application maps (found through Nest's DiscoveryService, as @nestjs/swagger
+ * does) and its @ApiOperation declaration: summary, tags, and the zod schemas
+ * its handler validates the query and body with.
  */
 @Injectable()
 export class OpenApiService {
@@ -37,7 +52,11 @@ export class OpenApiService {
         if (sub === undefined || method === undefined) continue;
         for (const one of Array.isArray(sub) ? sub : [sub]) {
           const joined = `/${[base, normalise(one)].filter((p) => p.length > 0).join('/')}`;
-          out.push({ method: RequestMethod[method], path: joined.replace(/:(\w+)/g, '{$1}') });
+          out.push({
+            method: RequestMethod[method],
+            path: joined.replace(/:(\w+)/g, '{$1}'),
+            doc: apiOperationOf(handler),
+          });
         }
       }
     }
@@ -48,43 +67,53 @@ export class OpenApiService {
     if (this.cached) return this.cached;
     const paths: Record<string, Record<string, object>> = {};
     for (const route of this.routes()) {
-      const doc: OperationDoc = OPERATIONS[`${route.method} ${route.path}`] ?? {
-        summary: `${route.method} ${route.path}`,
-        admin: route.path.startsWith('/admin'),
-      };
-      const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      const declared = doc.parameters ?? [];
-      const parameters = [
-        ...pathParams
-          .filter((name) => !declared.some((p) => p.in === 'path' && p.name === name))
-          .map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
-        ...declared,
-      ];
+      const admin = route.path.startsWith('/admin');
+      const doc: ApiOperationDoc = route.doc ?? { summary: UNDOCUMENTED };
+      const parameters: object[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      }));
+      if (doc.query) {
+        const q = inputJsonSchema(doc.query);
+        const required = new Set((q.required as string[] | undefined) ?? []);
+        for (const [name, schema] of Object.entries((q.properties as Record<string, JsonSchema> | undefined) ?? {}))
+          parameters.push({ name, in: 'query', required: required.has(name), schema });
+      }
+      const described = doc.responses ?? { '200': 'ok' };
       const responses = Object.fromEntries(
-        Object.entries({ ...(doc.responses ?? { '200': 'ok' }), '429': 'rate limited' }).map(([code, description]) => [
+        Object.entries({
+          ...described,
+          ...(doc.body || doc.query ? { '400': described['400'] ?? 'invalid input' } : {}),
+          ...(admin ? { '401': 'no or invalid API key', '403': 'role lacks the permission' } : {}),
+          '429': 'rate limited',
+        }).map(([code, description]) => [
           code,
           {
             description,
             ...(code >= '400'
               ? { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
-              : {}),
+              : doc.produces
+                ? { content: { [doc.produces]: { schema: { type: 'string' } } } }
+                : {}),
           },
         ]),
       );
       (paths[route.path] ??= {})[route.method.toLowerCase()] = {
         operationId: `${route.method.toLowerCase()}${route.path.replace(/[^\w]+/g, '_')}`,
         summary: doc.summary,
-        ...(doc.tags ? { tags: doc.tags } : { tags: [route.path.startsWith('/admin') ? 'admin' : 'public'] }),
+        tags: doc.tags ?? [admin ? 'admin' : 'public'],
         ...(parameters.length > 0 ? { parameters } : {}),
-        ...(doc.requestBody
+        ...(doc.body
           ? {
               requestBody: {
-                required: doc.requestBody.required,
-                content: { 'application/json': { schema: doc.requestBody.schema } },
+                required: doc.bodyRequired ?? true,
+                content: { 'application/json': { schema: inputJsonSchema(doc.body) } },
               },
             }
           : {}),
-        ...(doc.admin ? { security: [{ apiKey: [] }, { bearer: [] }] } : {}),
+        ...(admin ? { security: [{ apiKey: [] }, { bearer: [] }] } : {}),
         responses,
       };
     }
@@ -94,7 +123,8 @@ export class OpenApiService {
         title: 'Marquee',
         version: '0.1.0',
         description:
-          'Movie recommendations with governed model promotion. Errors: {error:{status,code,message},requestId}.',
+          'Movie recommendations with governed model promotion. Errors: {error:{status,code,message},requestId}. ' +
+          'Generated from the routes the service maps and the zod schemas that validate their input.',
       },
       paths,
       components: {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AdminAuthGuard, CurrentPrincipal, RequirePermission, Principal, parseInput } from '@modules/governance';
 import { QUARANTINE_STATUSES } from './quarantine.repository';
 import { PoisoningScanService } from './poisoning-scan.service';
+import { ApiOperation } from '@common';
 
 const ListQuery = z
   .object({
@@ -24,6 +25,7 @@ export class QuarantineController {
   constructor(private readonly poisoning: PoisoningScanService) {}
 
   @Get('quarantine')
+  @ApiOperation({ summary: 'Accounts quarantined by the poisoning detectors', tags: ['security'], query: ListQuery })
   @RequirePermission('quarantine', 'read')
   async list(@Query() query: unknown) {
     const { status, limit } = parseInput(ListQuery, query);
@@ -31,6 +33,11 @@ export class QuarantineController {
   }
 
   @Post('quarantine/:id/review')
+  @ApiOperation({
+    summary: 'Review a quarantined account (genuine releases its events into snapshots)',
+    tags: ['security'],
+    body: ReviewBody,
+  })
   @HttpCode(200)
   @RequirePermission('quarantine', 'review')
   review(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
@@ -40,6 +47,12 @@ export class QuarantineController {
 
   /** Runs the shilling detectors over recent ratings now (also what a scheduler would call). */
   @Post('quarantine/scan')
+  @ApiOperation({
+    summary: 'Run the shilling detectors over recent ratings',
+    tags: ['security'],
+    body: ScanBody,
+    bodyRequired: false,
+  })
   @HttpCode(200)
   @RequirePermission('quarantine', 'review')
   scan(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
@@ -49,6 +62,7 @@ export class QuarantineController {
 
   /** Evaluates the poisoning gate for a model and records it (read by the promotion policy). */
   @Post('quarantine/gate/:modelId')
+  @ApiOperation({ summary: 'Evaluate and record the poisoning gate of a model', tags: ['security'] })
   @HttpCode(200)
   @RequirePermission('models', 'record-gate')
   gate(@Param('modelId') modelId: string, @CurrentPrincipal() principal: Principal) {

@@ -1,0 +1,3 @@
+export * from './axes';
+export * from './bars';
+export * from './inspect';
