@@ -8,11 +8,20 @@ export { type ChainAnchor, type ChainVerification } from './audit/audit-chain';
 export { AuditModule } from './audit/audit.module';
 export { AuditKind, AuditService } from './audit/audit.service';
 export {
+  GATE_STATUSES,
   type GateEvaluation,
   type GateEvaluator,
   type GateInput,
   GateRegistry,
+  POLICY_GATES,
+  type GateResult,
   GatesModule,
+  type GateStatus,
+  gateStatusOf,
+  type GateSummary,
+  normalizeGateResult,
+  summarizeGates,
+  undecidedGatesSentence,
   type SnapshotRef,
 } from './gates';
 export { governanceCliContext, GovernanceCliModule } from './governance-cli.module';

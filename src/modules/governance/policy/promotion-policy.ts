@@ -4,8 +4,11 @@
  */
 export type LifecycleTarget = 'canary' | 'production' | 'retired' | 'rejected';
 
+/** A gate result as the policy reads it (gates.rego): `status` is authoritative, `passed` is for older rows. */
 export interface GateResult {
+  readonly status?: 'passed' | 'failed' | 'undecided';
   readonly passed: boolean;
+  readonly reasons?: readonly string[];
   readonly reason?: string;
   readonly [measurement: string]: unknown;
 }

@@ -1,4 +1,5 @@
 import { ChainVerification } from '../audit/audit-chain';
+import { GateSummary, summarizeGates } from '../gates/gate-evaluator';
 import { POLICY_GATES } from '../gates/gate-registry';
 import { ModelLineage } from '../registry/lineage.service';
 
@@ -21,11 +22,31 @@ interface Section {
 const iso = (d: Date | null | undefined): string => (d ? d.toISOString() : '—');
 const json = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
 
-function gateSummary(result: unknown): string {
-  if (!result || typeof result !== 'object') return 'not evaluated';
-  const { passed, ...rest } = result as { passed?: unknown };
-  const verdict = passed === true ? 'passed' : passed === false ? 'FAILED' : 'no verdict';
-  return Object.keys(rest).length ? `${verdict} ${JSON.stringify(rest)}` : verdict;
+const VERDICT: Record<GateSummary['status'], string> = {
+  passed: 'passed',
+  failed: 'FAILED',
+  undecided: 'UNDECIDED',
+  missing: 'not evaluated',
+};
+
+/** The measurements of a gate result, without what the other columns already show. */
+function gateMeasurements(result: unknown): string {
+  if (!result || typeof result !== 'object') return '—';
+  const rest = { ...(result as Record<string, unknown>) };
+  for (const key of ['status', 'passed', 'reasons', 'reason', 'undecided']) delete rest[key];
+  return Object.keys(rest).length ? JSON.stringify(rest) : '—';
+}
+
+function undecidedRows(summaries: readonly GateSummary[]): string[][] {
+  return summaries.flatMap((s) =>
+    s.undecided.map((u) => [
+      s.gate,
+      u.name,
+      u.samples ? String(u.samples.reference) : '—',
+      u.samples ? String(u.samples.recent) : '—',
+      u.reason ?? '—',
+    ]),
+  );
 }
 
 function deploymentEvent(kind: string, payload: unknown): string {
@@ -41,6 +62,8 @@ function sections(data: ComplianceReportData): Section[] {
   const overrides = decisions.filter((d) => d.overridden);
   const deployments = history.filter((r) => r.kind === 'model.transition' || r.kind === 'model.rolled-back');
   const policyVersions = [...new Set(decisions.map((d) => d.policyVersion))];
+  const gates = summarizeGates(model.gates, data.gateNames ?? POLICY_GATES);
+  const undecided = undecidedRows(gates);
   return [
     {
       title: 'Summary',
@@ -53,6 +76,7 @@ function sections(data: ComplianceReportData): Section[] {
           ['Model type', model.modelType],
           ['Policy decisions', String(decisions.length)],
           ['Policy versions used', policyVersions.join(', ') || '—'],
+          ['Gates', gates.map((g) => `${g.gate} ${VERDICT[g.status]}`).join(', ')],
           ['Overrides', String(overrides.length)],
           [
             'Audit chain',
@@ -103,10 +127,27 @@ function sections(data: ComplianceReportData): Section[] {
     },
     {
       title: 'Gate results',
+      paragraphs: [
+        'Each gate is passed, FAILED or UNDECIDED (it could not decide, e.g. too few samples in a window); the ' +
+          'policy denies a promotion on a failed or undecided gate unless an admin overrides it with a written ' +
+          'justification that names the gate.',
+      ],
       table: {
-        head: ['Gate', 'Result'],
-        rows: (data.gateNames ?? POLICY_GATES).map((gate) => [gate, gateSummary(model.gates[gate])]),
+        head: ['Gate', 'Status', 'Reasons', 'Measurements'],
+        rows: gates.map((g) => [
+          g.gate,
+          VERDICT[g.status],
+          g.reasons.length ? g.reasons.join('; ') : '—',
+          gateMeasurements(model.gates[g.gate]),
+        ]),
       },
+    },
+    {
+      title: 'Undecided gate features',
+      paragraphs: undecided.length
+        ? ['What each gate could not decide, with the samples it had in the reference and recent windows.']
+        : ['None: every evaluated gate decided every feature.'],
+      table: { head: ['Gate', 'Feature', 'Reference samples', 'Recent samples', 'Why'], rows: undecided },
     },
     {
       title: 'Policy decisions',

@@ -111,7 +111,15 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     admin: true,
     requestBody: {
       required: true,
-      schema: { type: 'object', required: ['passed'], properties: { passed: { type: 'boolean' } } },
+      // `status` (three-valued), or the older `passed`; one of the two is required.
+      schema: {
+        type: 'object',
+        properties: {
+          status: { type: 'string', enum: ['passed', 'failed', 'undecided'] },
+          passed: { type: 'boolean' },
+          reasons: { type: 'array', items: { type: 'string' } },
+        },
+      },
     },
   },
   'POST /admin/api-keys': {
