@@ -53,7 +53,7 @@ describe('start-up bootstrap and the retraining loop (embedded store)', () => {
   });
 
   it('has every promotion gate registered by the module that owns it', () => {
-    expect(app.get(GateRegistry).names()).toEqual(['drift', 'fairness', 'poisoning']);
+    expect(app.get(GateRegistry).names()).toEqual(['drift', 'fairness', 'holdout-comparison', 'poisoning']);
   });
 
   it('ingests a simulated world, trains through the pipeline and serves a production model', async () => {

@@ -26,6 +26,7 @@ export {
 } from './gates';
 export { governanceCliContext, GovernanceCliModule } from './governance-cli.module';
 export { GovernanceModule } from './governance.module';
+export { HOLDOUT_COMPARISON_GATE, type HoldoutComparisonResult } from './policy/promotion-policy';
 export { ModelRegistryService, modelSubject } from './registry/model-registry.service';
 export { type ModelVersion } from './registry/model-version';
 export { PromotionGate, type TransitionOutcome } from './registry/promotion-gate.service';

@@ -3,7 +3,12 @@ import { SqlConnection } from '@modules/storage';
 import { AuditKind, AuditService } from '../audit/audit.service';
 import { InvalidGateResultError, normalizeGateResult } from '../gates/gate-evaluator';
 import { GovernanceMetrics } from '../governance-metrics';
-import { CanaryTelemetry, PolicyInput } from '../policy/promotion-policy';
+import {
+  CanaryTelemetry,
+  HOLDOUT_COMPARISON_GATE,
+  HoldoutComparisonResult,
+  PolicyInput,
+} from '../policy/promotion-policy';
 import { PromotionPolicyService } from '../policy/promotion-policy.service';
 import { canTransition, InvalidTransitionError, isModelState, ModelState, TransitionTarget } from './lifecycle';
 import { ModelVersion, PromotionDecisionRecord } from './model-version';
@@ -127,6 +132,15 @@ export class PromotionGate {
             overrideRequested: request.override === true,
             reasons: verdict.reasons,
             policyVersion: verdict.policyVersion,
+            // The like-for-like offline comparison the quality rule used (null: registered figures compared).
+            comparison: input.comparison
+              ? {
+                  championId: input.comparison.championId,
+                  candidate: input.comparison.candidate,
+                  champion: input.comparison.champion,
+                  splitHash: input.comparison.splitHash,
+                }
+              : null,
           },
         },
         tx,
@@ -248,7 +262,16 @@ export class PromotionGate {
       },
       champion: champion ? { id: champion.id, metrics: champion.metrics } : null,
       canary: request.canaryTelemetry ?? null,
+      comparison: holdoutComparison(model.gates[HOLDOUT_COMPARISON_GATE]),
       override: { requested: request.override === true, justification: request.justification ?? '' },
     };
   }
+}
+
+/** The like-for-like comparison the policy reads: a measured `holdout-comparison` gate with both figures. */
+function holdoutComparison(result: unknown): HoldoutComparisonResult | null {
+  const r = result as (Partial<HoldoutComparisonResult> & { status?: unknown }) | undefined;
+  if (!r || r.status !== 'passed' || typeof r.championId !== 'string' || !r.candidate || !r.champion) return null;
+  const { status: _status, passed: _passed, reasons: _reasons, ...comparison } = r as Record<string, unknown>;
+  return comparison as HoldoutComparisonResult;
 }

@@ -1,6 +1,7 @@
 import { ChainVerification } from '../audit/audit-chain';
 import { GateSummary, summarizeGates } from '../gates/gate-evaluator';
 import { POLICY_GATES } from '../gates/gate-registry';
+import { HOLDOUT_COMPARISON_GATE } from '../policy/promotion-policy';
 import { ModelLineage } from '../registry/lineage.service';
 
 /** Everything an auditor needs about one model, gathered at `generatedAt`. */
@@ -35,6 +36,66 @@ function gateMeasurements(result: unknown): string {
   const rest = { ...(result as Record<string, unknown>) };
   for (const key of ['status', 'passed', 'reasons', 'reason', 'undecided']) delete rest[key];
   return Object.keys(rest).length ? JSON.stringify(rest) : '—';
+}
+
+const figure = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '—');
+
+/** The like-for-like comparison with the champion, as recorded by the candidate's holdout-comparison gate. */
+function comparisonSection(
+  gates: Record<string, unknown>,
+  decisions: ComplianceReportData['lineage']['decisions'],
+): Section {
+  const c = gates[HOLDOUT_COMPARISON_GATE] as
+    | {
+        status?: string;
+        reasons?: string[];
+        championId?: string | null;
+        candidate?: Record<string, unknown>;
+        champion?: Record<string, unknown>;
+        championRegistered?: Record<string, unknown>;
+        split?: string;
+        splitHash?: string;
+        holdoutRows?: number;
+        holdoutUsers?: number;
+        method?: string;
+      }
+    | undefined;
+  const used = decisions.filter((d) => (d.input as { comparison?: unknown } | null)?.comparison);
+  const title = 'Comparison with the champion (like-for-like)';
+  if (!c) {
+    return {
+      title,
+      paragraphs: [
+        'No like-for-like comparison was recorded: any champion comparison in the decisions used registered ' +
+          'figures, each measured on its own model’s holdout.',
+      ],
+    };
+  }
+  if (!c.championId) return { title, paragraphs: ['No champion was in production when the model was evaluated.'] };
+  return {
+    title,
+    paragraphs: [
+      `Both models measured on the same holdout (${c.method ?? 'same split'}). Decisions that used it: ` +
+        `${used.map((d) => `#${d.id}`).join(', ') || 'none'}.` +
+        (c.status === 'passed' ? '' : ` Status ${String(c.status).toUpperCase()}: ${(c.reasons ?? []).join('; ')}`),
+    ],
+    table: {
+      head: ['Field', 'Value'],
+      rows: [
+        ['Champion', c.championId],
+        ['Candidate ndcg@20 (shared holdout)', figure(c.candidate?.['ndcg@20'])],
+        ['Champion ndcg@20 (shared holdout)', figure(c.champion?.['ndcg@20'])],
+        ['Champion ndcg@20 as registered (its own holdout)', figure(c.championRegistered?.['ndcg@20'])],
+        [
+          'Candidate coverage / champion coverage',
+          `${figure(c.candidate?.coverage)} / ${figure(c.champion?.coverage)}`,
+        ],
+        ['Split', c.split ?? '—'],
+        ['Split hash', c.splitHash ?? '—'],
+        ['Holdout', `${c.holdoutRows ?? '—'} rows, ${c.holdoutUsers ?? '—'} evaluated users`],
+      ],
+    },
+  };
 }
 
 function undecidedRows(summaries: readonly GateSummary[]): string[][] {
@@ -149,6 +210,7 @@ function sections(data: ComplianceReportData): Section[] {
         : ['None: every evaluated gate decided every feature.'],
       table: { head: ['Gate', 'Feature', 'Reference samples', 'Recent samples', 'Why'], rows: undecided },
     },
+    comparisonSection(model.gates, decisions),
     {
       title: 'Policy decisions',
       paragraphs: decisions.length ? [] : ['No transition was ever requested.'],
