@@ -1,17 +1,43 @@
 /**
- * `npm run audit:verify [-- --anchor <seq>:<hash> …]`: walks the audit hash
- * chain in seq order and reports the first broken link. Anchors are earlier
- * heads kept outside the database (print them with each run and store them);
- * they also detect a truncated tail or a chain re-hashed after an edit.
- * Exit code 0 when intact, 1 when broken, 2 on error.
+ * `npm run audit:verify [-- --anchor <seq>:<hash> …] [--no-external-anchor] [--write-anchor]`:
+ * walks the audit hash chain in seq order and reports the first broken link,
+ * checked against the latest anchor kept outside the database (the service
+ * writes one every AUDIT_ANCHOR_MS to AUDIT_ANCHOR_SINK: a file under
+ * AUDIT_ANCHOR_DIR, or a Kafka topic). Anchors catch what the chain alone
+ * cannot: a truncated tail, or a rewrite that re-hashed everything after the
+ * edit. Exit code 0 when intact, 1 when broken, 2 on error.
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@modules/config';
-import { AuditService, governanceCliContext } from '@modules/governance';
+import { AuditAnchorService, AuditService, governanceCliContext } from '@modules/governance';
+
+const HELP = `Usage: npm run audit:verify -- [options]
+
+Walks the audit hash chain and checks it against the latest anchor kept outside
+the database (AUDIT_ANCHOR_SINK: file under AUDIT_ANCHOR_DIR, or Kafka topic).
+
+Options:
+  --anchor <seq>:<sha256>   also check this kept head (repeatable)
+  --no-external-anchor      do not read the external anchor sink
+  --write-anchor            when intact, append the current head to the sink
+  -h, --help                this text
+
+Exit code: 0 intact, 1 broken, 2 error.`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { anchor: { type: 'string', multiple: true } } });
+  const { values } = parseArgs({
+    options: {
+      anchor: { type: 'string', multiple: true },
+      'no-external-anchor': { type: 'boolean', default: false },
+      'write-anchor': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
   const anchors = (values.anchor ?? []).map((text) => {
     const match = /^(\d+):([0-9a-f]{64})$/.exec(text);
     if (!match) throw new Error(`--anchor expects <seq>:<sha256 hex>, got ${text}`);
@@ -19,17 +45,30 @@ async function main(): Promise<number> {
   });
   const context = await governanceCliContext(loadConfig());
   try {
-    const result = await context.get(AuditService).verify(anchors);
+    const anchorService = context.get(AuditAnchorService);
+    const external = values['no-external-anchor'] ? null : await anchorService.latest();
+    if (!values['no-external-anchor']) {
+      console.log(
+        external
+          ? `external anchor (${anchorService.location}): ${external.seq}:${external.hash} taken ${external.at}`
+          : `no external anchor yet (${anchorService.location})`,
+      );
+    }
+    const result = await context.get(AuditService).verify([...(external ? [external] : []), ...anchors]);
     if (result.ok) {
       console.log(
         `audit chain intact: ${result.checked} records; anchor for next time: --anchor ${result.lastSeq ?? 0}:${result.head}`,
       );
+      if (values['write-anchor']) {
+        const written = await anchorService.anchorNow();
+        if (written?.verification.ok) console.log(`anchor written to ${anchorService.location}`);
+      }
     } else {
       console.error(
         `audit chain BROKEN at seq ${result.firstBroken!.seq} (${result.firstBroken!.problem}): ${result.firstBroken!.detail}`,
       );
     }
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify({ ...result, externalAnchor: external }));
     return result.ok ? 0 : 1;
   } finally {
     await context.close();

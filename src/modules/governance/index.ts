@@ -5,6 +5,8 @@ export { CurrentPrincipal, RequirePermission } from './access/require-permission
 export { type Principal, ROLES } from './access/roles';
 export { parseInput } from './admin/admin-dto';
 export { type ChainAnchor, type ChainVerification } from './audit/audit-chain';
+export { type AnchorSink, type ExternalAnchor, FileAnchorSink } from './audit/audit-anchor';
+export { type AnchoredVerification, AuditAnchorService } from './audit/audit-anchor.service';
 export { AuditModule } from './audit/audit.module';
 export { AuditKind, AuditService } from './audit/audit.service';
 export {
