@@ -1,6 +1,7 @@
 // Public surface of modules/governance: what other modules may import. Everything else is internal.
 export { AdminAuthGuard } from './access/admin-auth.guard';
 export { ApiKeyService } from './access/api-key.service';
+export { CallerAccess, type CallerVerdict } from './access/caller-access.service';
 export { CurrentPrincipal, RequirePermission } from './access/require-permission';
 export { type Principal, ROLES } from './access/roles';
 export { parseInput } from './admin/admin-dto';

@@ -58,10 +58,12 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     responses: { '200': 'movie', '404': 'unknown movie' },
   },
   'GET /user/{id}': {
-    summary: 'Profile of a user',
+    summary:
+      'Profile of a user: demographics (age, gender, occupation) only for an API key whose role may read ' +
+      'profiles (auditor, admin); otherwise {user_id} and x-demographics: withheld',
     tags: ['catalog'],
     parameters: [{ name: 'id', in: 'path', required: true, schema: str({ pattern: '^\\d+$' }) }],
-    responses: { '200': 'user', '404': 'unknown user' },
+    responses: { '200': 'user', '401': 'unknown API key', '404': 'unknown user' },
   },
   'POST /admin/models': {
     summary: 'Register a model artifact',
