@@ -39,6 +39,8 @@ function harness(opts: { gate?: (req: { to: string }) => { allowed: boolean; rea
   const repository = {
     transaction: async <T>(fn: (tx: unknown) => Promise<T>) => fn('tx'),
     insert: async (x: Partial<Experiment>) => ({ ...x, startedAt: null, concludedAt: null, conclusion: null }),
+    saveCanaryState: async () => undefined,
+    runningCanaryStates: async () => [],
   };
   const telemetry = {
     onOutcome: (l: OutcomeListener) => ((listener = l), () => (listener = null)),
@@ -73,7 +75,7 @@ function harness(opts: { gate?: (req: { to: string }) => { allowed: boolean; rea
     metrics as unknown as ExperimentsMetrics,
     { loadFailure: () => loadFailure } as unknown as LiveModels,
   );
-  service.onApplicationBootstrap();
+  const booted = service.onApplicationBootstrap();
   /** `users` new users in each arm, one response each, the given share of them converting (no control: null). */
   const serve = (users: number, candidate: number, control: number | null, firstId = 0) => {
     for (let i = 0; i < users; i++)
@@ -96,6 +98,7 @@ function harness(opts: { gate?: (req: { to: string }) => { allowed: boolean; rea
         });
   };
   const start = async (steps: number[]) => {
+    await booted;
     const started = await service.start(
       {
         candidate: 'v2',

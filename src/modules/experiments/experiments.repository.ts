@@ -316,4 +316,27 @@ export class ExperimentsRepository {
       watchMinutes: r.watch_minutes,
     }));
   }
+
+  /** Saves a canary's controller state (per-step statistics, looks, last comparison) for its current step. */
+  async saveCanaryState(experimentId: string, step: number, state: unknown): Promise<void> {
+    await this.storage.sql.query(
+      `INSERT INTO canary_state (experiment_id, step, state, updated_at) VALUES ($1, $2, $3::jsonb, now())
+       ON CONFLICT (experiment_id) DO UPDATE SET step = EXCLUDED.step, state = EXCLUDED.state, updated_at = now()`,
+      [experimentId, step, JSON.stringify(state)],
+    );
+  }
+
+  /** The saved controller state of each running canary, with the step it was saved at. */
+  async runningCanaryStates(): Promise<{ experimentId: string; step: number; state: unknown }[]> {
+    const rows = await this.storage.sql.query<{ experiment_id: string; step: number; state: unknown }>(
+      `SELECT s.experiment_id, s.step, s.state FROM canary_state s
+         JOIN experiment e ON e.id = s.experiment_id
+        WHERE e.status = 'running' AND e.kind = 'canary'`,
+    );
+    return rows.map((r) => ({
+      experimentId: r.experiment_id,
+      step: r.step,
+      state: typeof r.state === 'string' ? (JSON.parse(r.state) as unknown) : r.state,
+    }));
+  }
 }
