@@ -39,6 +39,7 @@ async function pod(config: AppConfig) {
       running = await repository.running();
     },
     get: async (id: string) => repository.find(id),
+    confirmedLoadFailure: async () => null,
   };
   const telemetry = {
     onOutcome: (l: OutcomeListener) => ((listener = l), () => (listener = null)),

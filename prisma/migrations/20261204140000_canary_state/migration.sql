@@ -12,3 +12,19 @@ CREATE TABLE "canary_state" (
 );
 ALTER TABLE "canary_state" ADD CONSTRAINT "canary_state_experiment_id_fkey"
     FOREIGN KEY ("experiment_id") REFERENCES "experiment"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Whether each pod could load each running experiment arm's model: a test is stopped for an
+-- arm that cannot load only when the failure is tampering (the registry's checksum differs) or
+-- a majority of the pods that reported recently could not load it, not for one pod's missing volume.
+CREATE TABLE "experiment_arm_load" (
+    "experiment_id" TEXT NOT NULL,
+    "model_version" TEXT NOT NULL,
+    "pod" TEXT NOT NULL,
+    "loaded" BOOLEAN NOT NULL,
+    "kind" TEXT,
+    "reason" TEXT,
+    "reported_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "experiment_arm_load_pkey" PRIMARY KEY ("experiment_id", "model_version", "pod")
+);
+ALTER TABLE "experiment_arm_load" ADD CONSTRAINT "experiment_arm_load_experiment_id_fkey"
+    FOREIGN KEY ("experiment_id") REFERENCES "experiment"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -35,6 +35,8 @@ function harness(opts: { gate?: (req: { to: string }) => { allowed: boolean; rea
       if (reloadError) throw reloadError;
     },
     get: async (id: string) => running.find((x) => x.id === id),
+    confirmedLoadFailure: async () =>
+      loadFailure === undefined ? null : { reason: loadFailure, confirmedBy: 'checksum' },
   };
   const repository = {
     transaction: async <T>(fn: (tx: unknown) => Promise<T>) => fn('tx'),

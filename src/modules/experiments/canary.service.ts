@@ -279,7 +279,9 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     const report = this.report(e);
     const look = stepLook(state.step);
     if (look) state.looks.push(look);
-    const verdict = decideStep(plan, report, this.live.loadFailure(e.arms[1].modelVersion));
+    // A candidate this pod cannot load rolls back only when that is confirmed (checksum or a majority of pods).
+    const loadFailure = await this.experiments.confirmedLoadFailure(e, e.arms[1].modelVersion);
+    const verdict = decideStep(plan, report, loadFailure?.reason);
     switch (verdict.decision) {
       case 'rollback':
         await this.rollback(e, verdict.report, verdict.reasons, CANARY_ACTOR);

@@ -339,4 +339,34 @@ export class ExperimentsRepository {
       state: typeof r.state === 'string' ? (JSON.parse(r.state) as unknown) : r.state,
     }));
   }
+
+  /** This pod's view of an arm's model: loaded, or why not (`kind`: tampered | unavailable). */
+  async reportArmLoad(
+    experimentId: string,
+    modelVersion: string,
+    pod: string,
+    failure: { kind: string; reason: string } | null,
+  ): Promise<void> {
+    await this.storage.sql.query(
+      `INSERT INTO experiment_arm_load (experiment_id, model_version, pod, loaded, kind, reason, reported_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (experiment_id, model_version, pod)
+       DO UPDATE SET loaded = EXCLUDED.loaded, kind = EXCLUDED.kind, reason = EXCLUDED.reason, reported_at = now()`,
+      [experimentId, modelVersion, pod, failure === null, failure?.kind ?? null, failure?.reason ?? null],
+    );
+  }
+
+  /** Pods that reported on an arm's model since `since`, and how many of them could not load it. */
+  async armLoadReports(
+    experimentId: string,
+    modelVersion: string,
+    since: Date,
+  ): Promise<{ pods: number; failing: number }> {
+    const [row] = await this.storage.sql.query<{ pods: number; failing: number }>(
+      `SELECT count(*)::int AS pods, count(*) FILTER (WHERE NOT loaded)::int AS failing
+         FROM experiment_arm_load WHERE experiment_id = $1 AND model_version = $2 AND reported_at >= $3`,
+      [experimentId, modelVersion, since.toISOString()],
+    );
+    return { pods: row?.pods ?? 0, failing: row?.failing ?? 0 };
+  }
 }
