@@ -92,3 +92,25 @@ deny contains msg if {
 		quality.metric,
 	])
 }
+
+# A like-for-like comparison that was attempted but could not be made is no silent pass either:
+# it denies like an undecided gate (an override may set it aside, naming it).
+deny contains msg if {
+	promotion_target
+	is_object(input.champion)
+	result := input.candidate.gates["holdout-comparison"]
+	gate_status(result) != "passed"
+	msg := sprintf("holdout-comparison with champion %v was not made%s", [input.champion.id, gate_detail(result)])
+}
+
+deny contains msg if {
+	promotion_target
+	is_object(input.champion)
+	result := input.candidate.gates["holdout-comparison"]
+	gate_status(result) == "passed"
+	result.championId == null
+	msg := sprintf(
+		"the like-for-like comparison was made when no champion was in production, not against %v: evaluate the candidate again",
+		[input.champion.id],
+	)
+}

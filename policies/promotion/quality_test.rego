@@ -89,3 +89,30 @@ test_null_comparison_falls_back_to_registered_figures if {
 	req := object.union(with_metrics({"ndcg@20": 0.2, "coverage": 0.4}), {"comparison": null})
 	"candidate ndcg@20 0.2 is worse than champion m1's 0.3 by more than the tolerance 0.005" in promotion.deny with input as req
 }
+
+test_undecided_holdout_comparison_is_denied if {
+	req := json.patch(fixtures.good_canary_request, [{"op": "add", "path": "/candidate/gates/holdout-comparison", "value": {
+		"status": "undecided",
+		"reasons": ["champion m1 (hybrid) could not be retrained on this split: no trainer"],
+	}}])
+	reasons := promotion.deny with input as req
+	reasons == {"holdout-comparison with champion m1 was not made: champion m1 (hybrid) could not be retrained on this split: no trainer"}
+}
+
+test_undecided_holdout_comparison_without_champion_is_ignored if {
+	req := json.patch(fixtures.good_canary_request, [
+		{"op": "add", "path": "/candidate/gates/holdout-comparison", "value": {"status": "undecided", "reasons": ["x"]}},
+		{"op": "replace", "path": "/champion", "value": null},
+	])
+	count(promotion.deny) == 0 with input as req
+}
+
+test_comparison_made_without_a_champion_is_stale_once_there_is_one if {
+	req := json.patch(fixtures.good_canary_request, [{"op": "add", "path": "/candidate/gates/holdout-comparison", "value": {
+		"status": "passed",
+		"reasons": [],
+		"championId": null,
+	}}])
+	reasons := promotion.deny with input as req
+	reasons == {"the like-for-like comparison was made when no champion was in production, not against m1: evaluate the candidate again"}
+}
