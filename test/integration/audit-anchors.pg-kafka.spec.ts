@@ -10,7 +10,7 @@ import { AuditAnchorService, AuditService, ExternalAnchor, governanceCliContext 
 // The attacker's tool: the chain's published hash formula (an owner of the table can compute it too).
 import { hashAuditRecord } from '@modules/governance/audit/audit-chain';
 import { BusAnchorSink } from '@modules/governance/audit/audit-anchor';
-import { createScratchDatabase, requireKafkaBrokers, uniqueSuffix } from '../support/services';
+import { createScratchDatabase, requireKafkaBrokers, uniqueSuffix, waitFor } from '../support/services';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -133,6 +133,43 @@ describe('audit anchors outside the database (PostgreSQL)', () => {
     expect((await anchors.anchorNow())?.verification.ok).toBe(false);
     expect(anchorLines()).toHaveLength(1);
   }, 180_000);
+});
+
+describe('scheduled anchors (PostgreSQL)', () => {
+  it('writes an anchor every AUDIT_ANCHOR_MS without being asked, and only when the chain grew', async () => {
+    const db = await createScratchDatabase('marquee_anchor_tick');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-anchor-tick-'));
+    const anchorDir = path.join(dataDir, 'elsewhere');
+    const context = await governanceCliContext(
+      loadConfig({
+        DATABASE_URL: db.url,
+        DATA_DIR: dataDir,
+        AUDIT_ANCHOR_DIR: anchorDir,
+        AUDIT_ANCHOR_MS: '100',
+        LOG_LEVEL: 'silent',
+      }),
+    );
+    try {
+      const audit = context.get(AuditService);
+      const head = await audit.append({
+        actor: 'test',
+        kind: 'experiment.decision',
+        subject: 'experiment:t',
+        payload: {},
+      });
+      const sink = context.get(AuditAnchorService);
+      await waitFor(async () => (await sink.latest())?.seq === head.seq, 30_000);
+      expect(await sink.latest()).toMatchObject({ seq: head.seq, hash: head.hash });
+      // Nothing appended: later ticks add no line.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const lines = readFileSync(path.join(anchorDir, 'audit-anchors.jsonl'), 'utf8').split('\n').filter(Boolean);
+      expect(lines).toHaveLength(1);
+    } finally {
+      await context.close();
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('audit anchors on a Kafka topic', () => {
