@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { Test, TestingModule } from '@nestjs/testing';
 import { AppConfig, ConfigModule, loadConfig } from '@modules/config';
 import { AuditService, ModelRegistryService, PromotionGate } from '@modules/governance';
-import { LiveModels } from '@modules/serving';
 import { StorageModule } from '@modules/storage';
 // The controller and its store, wired by hand around fakes for routing, telemetry and the gate: what is under
 // test is that the canary's per-step state survives a restart of the process that runs the controller.
@@ -63,7 +62,6 @@ async function pod(config: AppConfig) {
     } as unknown as PromotionGate,
     { append: async () => undefined } as unknown as AuditService,
     { canaryShare: { set: () => undefined }, decisions: { inc: () => undefined } } as unknown as ExperimentsMetrics,
-    { loadFailure: () => undefined } as unknown as LiveModels,
   );
   await service.onApplicationBootstrap();
   /** Users `from`..`to` - 1 in each arm, one response each; the first `converting` of each range convert. */

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '@modules/config';
 import { AuditService, ModelRegistryService, PromotionGate } from '@modules/governance';
-import { LiveModels } from '@modules/serving';
 import { CanaryService } from './canary.service';
 import { Experiment } from './experiment';
 import { ExperimentsMetrics } from './experiments.metrics';
@@ -75,7 +74,6 @@ function harness(opts: { gate?: (req: { to: string }) => { allowed: boolean; rea
     gate as unknown as PromotionGate,
     { append: async () => undefined } as unknown as AuditService,
     metrics as unknown as ExperimentsMetrics,
-    { loadFailure: () => loadFailure } as unknown as LiveModels,
   );
   const booted = service.onApplicationBootstrap();
   /** `users` new users in each arm, one response each, the given share of them converting (no control: null). */

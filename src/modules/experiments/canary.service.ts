@@ -38,7 +38,6 @@ import {
   ExperimentSettings,
   experimentSubject,
 } from './experiment';
-import { LiveModels } from '@modules/serving';
 import { ExperimentsMetrics } from './experiments.metrics';
 import { ExperimentsRepository } from './experiments.repository';
 import { ExperimentsService } from './experiments.service';
@@ -93,7 +92,6 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly gate: PromotionGate,
     private readonly audit: AuditService,
     private readonly metrics: ExperimentsMetrics,
-    private readonly live: LiveModels,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
