@@ -1,13 +1,15 @@
 /**
- * `npm run audit:verify [-- --anchor <seq>:<hash> …]`: walks the audit hash
- * chain in seq order and reports the first broken link. Anchors are earlier
- * heads kept outside the database (print them with each run and store them);
- * they also detect a truncated tail or a chain re-hashed after an edit.
- * Exit code 0 when intact, 1 when broken, 2 on error.
+ * `npm run audit:verify [-- --anchor <seq>:<hash> …] [--no-external-anchor] [--write-anchor]`:
+ * walks the audit hash chain in seq order and reports the first broken link,
+ * checked against the latest anchor kept outside the database (the service
+ * writes one every AUDIT_ANCHOR_MS to AUDIT_ANCHOR_SINK: a file under
+ * AUDIT_ANCHOR_DIR, or a Kafka topic). Anchors catch what the chain alone
+ * cannot: a truncated tail, or a rewrite that re-hashed everything after the
+ * edit. Exit code 0 when intact, 1 when broken, 2 on error.
  */
 import 'reflect-metadata';
 import { loadConfig } from '@modules/config';
-import { AuditService, governanceCliContext } from '@modules/governance';
+import { AuditAnchorService, AuditService, governanceCliContext } from '@modules/governance';
 import { parseCommand } from '@lib/cli';
 import { COMMANDS } from './commands';
 
@@ -20,17 +22,30 @@ async function main(): Promise<number> {
   });
   const context = await governanceCliContext(loadConfig());
   try {
-    const result = await context.get(AuditService).verify(anchors);
+    const anchorService = context.get(AuditAnchorService);
+    const external = values['no-external-anchor'] ? null : await anchorService.latest();
+    if (!values['no-external-anchor']) {
+      console.log(
+        external
+          ? `external anchor (${anchorService.location}): ${external.seq}:${external.hash} taken ${external.at}`
+          : `no external anchor yet (${anchorService.location})`,
+      );
+    }
+    const result = await context.get(AuditService).verify([...(external ? [external] : []), ...anchors]);
     if (result.ok) {
       console.log(
         `audit chain intact: ${result.checked} records; anchor for next time: --anchor ${result.lastSeq ?? 0}:${result.head}`,
       );
+      if (values['write-anchor']) {
+        const written = await anchorService.anchorNow();
+        if (written?.verification.ok) console.log(`anchor written to ${anchorService.location}`);
+      }
     } else {
       console.error(
         `audit chain BROKEN at seq ${result.firstBroken!.seq} (${result.firstBroken!.problem}): ${result.firstBroken!.detail}`,
       );
     }
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify({ ...result, externalAnchor: external }));
     return result.ok ? 0 : 1;
   } finally {
     await context.close();

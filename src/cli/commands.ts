@@ -124,11 +124,18 @@ export const COMMANDS = {
   'audit:verify': defineCommand({
     usage: 'npm run audit:verify --',
     summary:
-      'Walks the audit hash chain in seq order and reports the first broken link. Anchors are earlier heads kept ' +
-      'outside the database; they also detect a truncated tail or a chain re-hashed after an edit. ' +
+      'Walks the audit hash chain in seq order and reports the first broken link, checked against the latest ' +
+      'anchor kept outside the database (AUDIT_ANCHOR_SINK: a file under AUDIT_ANCHOR_DIR, or a Kafka topic). ' +
+      'Anchors also detect a truncated tail or a chain re-hashed after an edit. ' +
       'Exit 0 when intact, 1 when broken, 2 on error.',
     options: {
       anchor: { type: 'string', value: '<seq>:<hash>', multiple: true, description: 'An earlier chain head to check.' },
+      'no-external-anchor': { type: 'boolean', default: false, description: 'Do not read the external anchor sink.' },
+      'write-anchor': {
+        type: 'boolean',
+        default: false,
+        description: 'When intact, append the current head to the anchor sink.',
+      },
     },
     examples: ['npm run audit:verify', 'npm run audit:verify -- --anchor 120:3f2a…'],
   }),

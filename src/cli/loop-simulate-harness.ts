@@ -27,7 +27,13 @@ import { CatalogService } from '@modules/catalog';
 import { AppConfig, loadConfig } from '@modules/config';
 import { EVENT_BUS, EventBus } from '@modules/events';
 import { Experiment, ExperimentsRepository, ExperimentsService, OnlineTelemetryService } from '@modules/experiments';
-import { AuditService, ModelRegistryService, PromotionGate } from '@modules/governance';
+import {
+  AuditService,
+  ModelRegistryService,
+  POLICY_GATES,
+  PromotionGate,
+  undecidedGatesSentence,
+} from '@modules/governance';
 import { IngestionService } from '@modules/ingestion';
 import { ActivityWindowRepository } from '@modules/interactions';
 import { ModelReleaseService, RetrainingService } from '@modules/releases';
@@ -454,6 +460,11 @@ async function releaseFirstModel(app: NestFastifyApplication, seed: number, mode
   const als = await releases.release({ ...common, modelType, snapshotId: popularity.snapshot.id });
   const ndcg = (m: typeof als.model) => Number(m.metrics['ndcg@20'] ?? 0);
   const best = ndcg(als.model) > ndcg(popularity.model) ? als.model : popularity.model;
+  // As the bootstrap: the override names every gate that could not decide (the policy requires it).
+  const { gates } = await app.get(ModelRegistryService).get(best.id);
+  const justification = [BOOTSTRAP_JUSTIFICATION, undecidedGatesSentence(gates, POLICY_GATES)]
+    .filter(Boolean)
+    .join(' ');
   for (const to of ['canary', 'production'] as const) {
     const { decision } = await app.get(PromotionGate).requestTransition({
       modelId: best.id,
@@ -461,7 +472,7 @@ async function releaseFirstModel(app: NestFastifyApplication, seed: number, mode
       actor: BOOTSTRAP_ACTOR,
       role: 'admin',
       override: true,
-      justification: BOOTSTRAP_JUSTIFICATION,
+      justification,
     });
     if (!decision.allowed) throw new Error(`bootstrap promotion refused: ${decision.reasons.join('; ')}`);
   }

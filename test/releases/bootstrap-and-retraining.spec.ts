@@ -10,7 +10,9 @@ import { GateRegistry } from '@modules/governance';
 import { StorageService } from '@modules/storage';
 import { waitFor } from '../support/services';
 
-const KEYS = 'ds:data-scientist:ds-key-0123456789abcdef,viewer:viewer:viewer-key-0123456789ab';
+const KEYS =
+  'ds:data-scientist:ds-key-0123456789abcdef,viewer:viewer:viewer-key-0123456789ab,' +
+  'auditor:auditor:auditor-key-0123456789ab';
 
 async function startApp(dataDir: string): Promise<NestFastifyApplication> {
   const config = loadConfig({
@@ -51,7 +53,7 @@ describe('start-up bootstrap and the retraining loop (embedded store)', () => {
   });
 
   it('has every promotion gate registered by the module that owns it', () => {
-    expect(app.get(GateRegistry).names()).toEqual(['drift', 'fairness', 'poisoning']);
+    expect(app.get(GateRegistry).names()).toEqual(['drift', 'fairness', 'holdout-comparison', 'poisoning']);
   });
 
   it('ingests a simulated world, trains through the pipeline and serves a production model', async () => {
@@ -84,6 +86,44 @@ describe('start-up bootstrap and the retraining loop (embedded store)', () => {
       );
     expect(rows.filter((r) => r.kind === 'training.run')).toHaveLength(2);
     expect(rows.filter((r) => r.kind === 'policy.override').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('shows the undecided drift gate plainly: the override names it, the report and the admin API list its features', async () => {
+    const [production] = await app
+      .get(StorageService)
+      .sql.query<{ id: string }>(`SELECT id FROM model_version WHERE state = 'production'`);
+    // Nobody asked for a recommendation before the first model went live: no served lists, so the
+    // served-popularity feature cannot be decided, and the gate says so instead of passing.
+    const model = (await inject('GET', `/admin/models/${production.id}`, 'viewer-key-0123456789ab')).json() as {
+      gates: { drift: { status: string; passed: boolean; undecided: string[] } };
+      gateSummary: { gate: string; status: string; undecided: { name: string; samples?: { recent: number } }[] }[];
+    };
+    expect(model.gates.drift).toMatchObject({ status: 'undecided', passed: false });
+    expect(model.gates.drift.undecided).toContain('served_popularity');
+    const drift = model.gateSummary.find((g) => g.gate === 'drift');
+    expect(drift?.status).toBe('undecided');
+    expect(drift?.undecided.find((u) => u.name === 'served_popularity')?.samples?.recent).toBe(0);
+
+    const overrides = await app
+      .get(StorageService)
+      .sql.query<{ payload: { justification: string; overriddenReasons: string[] } }>(
+        `SELECT payload FROM audit_record WHERE kind = 'policy.override' AND subject = $1 ORDER BY seq`,
+        [`model:${production.id}`],
+      );
+    expect(overrides).toHaveLength(2);
+    for (const { payload } of overrides) {
+      expect(payload.justification).toMatch(/Undecided gates set aside: .*drift \(.*served_popularity: undecided/);
+      expect(payload.overriddenReasons).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^drift gate undecided: .*served_popularity: undecided/)]),
+      );
+    }
+
+    const report = await inject('GET', `/admin/reports/models/${production.id}?format=md`, 'auditor-key-0123456789ab');
+    expect(report.statusCode).toBe(200);
+    expect(report.body).toMatch(/\| Gates \| [^\n]*drift UNDECIDED/);
+    expect(report.body).toMatch(
+      /\| drift \| served_popularity \| \d+ \| 0 \| served_popularity: undecided, 0 recent samples < \d+ required \|/,
+    );
   });
 
   it('retrains on demand through the gates and the policy, never touching production directly', async () => {

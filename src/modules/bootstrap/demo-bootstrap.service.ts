@@ -3,7 +3,7 @@ import { bootstrapWorld } from '@world/bootstrap';
 import { CatalogService } from '@modules/catalog';
 import { AppConfig, APP_CONFIG } from '@modules/config';
 import { EVENT_BUS, EventBus } from '@modules/events';
-import { ModelRegistryService, PromotionGate } from '@modules/governance';
+import { ModelRegistryService, POLICY_GATES, PromotionGate, undecidedGatesSentence } from '@modules/governance';
 import { IngestionService } from '@modules/ingestion';
 import { UserHistoryRepository } from '@modules/interactions';
 import { ModelLoaderService } from '@modules/serving';
@@ -92,6 +92,10 @@ export class DemoBootstrapService implements OnApplicationBootstrap {
     // tiny world popularity can beat a factor model, and then it should serve.
     const ndcg = (m: typeof als.model) => Number(m.metrics['ndcg@20'] ?? 0);
     const best = ndcg(als.model) > ndcg(popularity.model) ? als.model : popularity.model;
+    // The override names every gate that could not decide (the policy refuses one that does not), so the
+    // audit trail says which evidence was missing when the first model went live.
+    const { gates } = await this.registry.get(best.id);
+    const justification = [JUSTIFICATION, undecidedGatesSentence(gates, POLICY_GATES)].filter(Boolean).join(' ');
     let state: string = best.state;
     for (const to of ['canary', 'production'] as const) {
       const outcome = await this.gate.requestTransition({
@@ -100,7 +104,7 @@ export class DemoBootstrapService implements OnApplicationBootstrap {
         actor: BOOTSTRAP_ACTOR,
         role: 'admin',
         override: true,
-        justification: JUSTIFICATION,
+        justification,
       });
       state = outcome.model.state;
       if (!outcome.decision.allowed)

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { GovernanceModule } from '@modules/governance';
 import { InteractionsModule } from '@modules/interactions';
 import { CatalogController } from './catalog.controller';
 import { CatalogService } from './catalog.service';
@@ -9,7 +10,7 @@ import { CatalogService } from './catalog.service';
  * and `app_user` (the stream registers them too).
  */
 @Module({
-  imports: [InteractionsModule],
+  imports: [InteractionsModule, GovernanceModule],
   controllers: [CatalogController],
   providers: [CatalogService],
   exports: [CatalogService],

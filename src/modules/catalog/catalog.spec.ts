@@ -38,12 +38,22 @@ describe('catalog API', () => {
   let app: NestFastifyApplication;
   let catalog: CatalogService;
 
-  const get = (url: string) => app.getHttpAdapter().getInstance().inject({ method: 'GET', url });
+  const KEYS = { auditor: 'auditor-key-0123456789abcdef', viewer: 'viewer-key-0123456789abcdef' };
+  const get = (url: string, key?: string) =>
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({ method: 'GET', url, headers: key ? { 'x-api-key': key } : {} });
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'marquee-catalog-'));
     app = await createApp(
-      loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', NODE_ENV: 'test' }),
+      loadConfig({
+        DATA_DIR: dir,
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'test',
+        ADMIN_API_KEYS: `aud:auditor:${KEYS.auditor},eve:viewer:${KEYS.viewer}`,
+      }),
       createRootLogger('silent'),
     );
     await app.init();
@@ -94,10 +104,26 @@ describe('catalog API', () => {
     expect(noYear.json()).toMatchObject({ id: 'untitled+', release_date: null, budget: null });
   });
 
-  it('GET /user/<id> answers 200 with the platform user JSON', async () => {
-    const res = await get('/user/7');
+  it('GET /user/<id> answers 200 with the platform user JSON to a role that may read profiles', async () => {
+    const res = await get('/user/7', KEYS.auditor);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ user_id: 7, age: 15, occupation: 'K-12 student', gender: 'F' });
+    expect(res.headers['x-demographics']).toBeUndefined();
+  });
+
+  it('GET /user/<id> withholds demographics from anonymous callers and roles without profiles:read', async () => {
+    for (const key of [undefined, KEYS.viewer]) {
+      const res = await get('/user/7', key);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ user_id: 7 });
+      expect(res.headers['x-demographics']).toBe('withheld');
+    }
+  });
+
+  it('GET /user/<id> refuses an unknown API key with a JSON 401 instead of downgrading silently', async () => {
+    const res = await get('/user/7', 'not-a-key-0123456789abcdef');
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error).toMatchObject({ status: 401 });
   });
 
   it('answers 404 with a JSON error for unknown ids', async () => {

@@ -158,6 +158,20 @@ const envSchema = z.object({
     .optional(),
   /** How often the audit chain is verified into marquee_audit_chain_ok (0 = never). */
   MONITORING_AUDIT_VERIFY_MS: z.coerce.number().int().min(0).default(300_000),
+  /**
+   * Where audit-chain anchors (last seq + head hash) are written outside the database: `file` (an
+   * append-only JSON-lines file under AUDIT_ANCHOR_DIR), `kafka` (AUDIT_ANCHOR_TOPIC; needs KAFKA_BROKERS),
+   * `none`; `auto` = kafka when KAFKA_BROKERS is set, else file.
+   */
+  AUDIT_ANCHOR_SINK: z.enum(['auto', 'file', 'kafka', 'none']).default('auto'),
+  /** Directory of the anchor file (default DATA_DIR/audit-anchors; put it on another volume in production). */
+  AUDIT_ANCHOR_DIR: z.string().min(1).optional(),
+  AUDIT_ANCHOR_TOPIC: z
+    .string()
+    .regex(/^[\w.-]{1,200}$/, 'letters, digits, _ . -')
+    .default('marquee.audit-anchors'),
+  /** How often the service verifies the chain against the latest anchor and writes a new one (0 = never). */
+  AUDIT_ANCHOR_MS: z.coerce.number().int().min(0).default(300_000),
   /** Drift: length of the recent window, and of the snapshot's last stretch it is compared with. */
   DRIFT_WINDOW_HOURS: positiveInt.max(24 * 90).default(24),
   /** Drift thresholds: PSI and KS per feature, share of users / watched movies unknown to the snapshot. */
@@ -293,6 +307,13 @@ export interface AppConfig {
     readonly memoryMaxKeys: number;
     readonly redisUrl?: string;
   };
+  /** Audit-chain anchors outside the database (governance's AuditAnchorService). */
+  readonly auditAnchors: {
+    readonly sink: 'file' | 'kafka' | 'none';
+    readonly dir: string;
+    readonly topic: string;
+    readonly everyMs: number;
+  };
   readonly monitoring: {
     readonly auditVerifyMs: number;
     readonly drift: {
@@ -340,6 +361,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError([
       `HTTP_WORKERS: ${e.HTTP_WORKERS} processes need DATABASE_URL and KAFKA_BROKERS (the embedded PGlite store and in-process bus belong to one process), got ${JSON.stringify(cleaned.HTTP_WORKERS)}`,
     ]);
+  }
+  if (e.AUDIT_ANCHOR_SINK === 'kafka' && !e.KAFKA_BROKERS) {
+    throw new ConfigError(['AUDIT_ANCHOR_SINK: kafka needs KAFKA_BROKERS, got "kafka" without brokers']);
   }
   const dataDir = path.resolve(e.DATA_DIR);
   return Object.freeze({
@@ -428,6 +452,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .filter((part) => part.length > 0),
       memoryMaxKeys: e.RATE_LIMIT_MEMORY_MAX_KEYS,
       redisUrl: e.REDIS_URL,
+    },
+    auditAnchors: {
+      sink: e.AUDIT_ANCHOR_SINK === 'auto' ? (e.KAFKA_BROKERS ? 'kafka' : 'file') : e.AUDIT_ANCHOR_SINK,
+      dir: path.resolve(e.AUDIT_ANCHOR_DIR ?? path.join(dataDir, 'audit-anchors')),
+      topic: e.AUDIT_ANCHOR_TOPIC,
+      everyMs: e.AUDIT_ANCHOR_MS,
     },
     monitoring: {
       auditVerifyMs: e.MONITORING_AUDIT_VERIFY_MS,

@@ -34,6 +34,7 @@ describe('ExperimentsService: attribution follows the model that answered', () =
       {} as never,
       {} as never,
       {} as never,
+      {} as never,
     );
     router.setAssigner((userId, models) => service.route(userId, models));
     service.replaceRunning(canary);

@@ -336,3 +336,72 @@ function userConversions(stats: ArmStats): [number, number] {
   for (const [, c] of stats.users.values()) if (c > 0) converted++;
   return [stats.users.size, converted];
 }
+
+/** A CanaryState as JSON (Maps as entry lists), as the store keeps it. */
+export interface StoredCanaryState {
+  readonly version: 1;
+  readonly total: { readonly control: StoredArm; readonly candidate: StoredArm };
+  readonly step: {
+    readonly control: StoredArm;
+    readonly candidate: StoredArm;
+    readonly startedAt: number;
+    readonly startedStream: number | null;
+  };
+  readonly looks: readonly SequentialLook[];
+  readonly compared: ArmComparison | null;
+}
+
+interface StoredArm {
+  /** [userId, responses, conversions] per user. */
+  readonly users: readonly (readonly [number, number, number])[];
+  readonly responses: number;
+  readonly errors: number;
+  readonly latency: readonly number[];
+}
+
+const storeArm = (arm: ArmStats): StoredArm => ({
+  users: [...arm.users].map(([id, [n, c]]) => [id, n, c] as const),
+  responses: arm.responses,
+  errors: arm.errors,
+  latency: [...arm.latency],
+});
+
+const restoreArm = (arm: StoredArm): ArmStats => ({
+  users: new Map(arm.users.map(([id, n, c]) => [id, [n, c] as [number, number]])),
+  responses: arm.responses,
+  errors: arm.errors,
+  latency: [...arm.latency],
+});
+
+/** The state in the store's JSON shape (the inverse of restoreCanaryState). */
+export function storeCanaryState(state: CanaryState): StoredCanaryState {
+  return {
+    version: 1,
+    total: { control: storeArm(state.total.control), candidate: storeArm(state.total.candidate) },
+    step: {
+      control: storeArm(state.step.control),
+      candidate: storeArm(state.step.candidate),
+      startedAt: state.step.startedAt,
+      startedStream: state.step.startedStream,
+    },
+    looks: [...state.looks],
+    compared: state.compared,
+  };
+}
+
+/** A stored state back in memory; null for a shape this code does not know (the step then starts afresh). */
+export function restoreCanaryState(stored: unknown): CanaryState | null {
+  const s = stored as Partial<StoredCanaryState> | null;
+  if (!s || s.version !== 1 || !s.total || !s.step) return null;
+  return {
+    total: { control: restoreArm(s.total.control), candidate: restoreArm(s.total.candidate) },
+    step: {
+      control: restoreArm(s.step.control),
+      candidate: restoreArm(s.step.candidate),
+      startedAt: s.step.startedAt,
+      startedStream: s.step.startedStream,
+    },
+    looks: [...(s.looks ?? [])],
+    compared: s.compared ?? null,
+  };
+}

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '@modules/config';
 import { AuditService, ModelRegistryService, PromotionGate } from '@modules/governance';
-import { LiveModels } from '@modules/serving';
 import { CanaryService } from './canary.service';
 import { Experiment } from './experiment';
 import { ExperimentsMetrics } from './experiments.metrics';
@@ -35,10 +34,14 @@ function harness(opts: { gate?: (req: { to: string }) => { allowed: boolean; rea
       if (reloadError) throw reloadError;
     },
     get: async (id: string) => running.find((x) => x.id === id),
+    confirmedLoadFailure: async () =>
+      loadFailure === undefined ? null : { reason: loadFailure, confirmedBy: 'checksum' },
   };
   const repository = {
     transaction: async <T>(fn: (tx: unknown) => Promise<T>) => fn('tx'),
     insert: async (x: Partial<Experiment>) => ({ ...x, startedAt: null, concludedAt: null, conclusion: null }),
+    saveCanaryState: async () => undefined,
+    runningCanaryStates: async () => [],
   };
   const telemetry = {
     onOutcome: (l: OutcomeListener) => ((listener = l), () => (listener = null)),
@@ -71,9 +74,8 @@ function harness(opts: { gate?: (req: { to: string }) => { allowed: boolean; rea
     gate as unknown as PromotionGate,
     { append: async () => undefined } as unknown as AuditService,
     metrics as unknown as ExperimentsMetrics,
-    { loadFailure: () => loadFailure } as unknown as LiveModels,
   );
-  service.onApplicationBootstrap();
+  const booted = service.onApplicationBootstrap();
   /** `users` new users in each arm, one response each, the given share of them converting (no control: null). */
   const serve = (users: number, candidate: number, control: number | null, firstId = 0) => {
     for (let i = 0; i < users; i++)
@@ -96,6 +98,7 @@ function harness(opts: { gate?: (req: { to: string }) => { allowed: boolean; rea
         });
   };
   const start = async (steps: number[]) => {
+    await booted;
     const started = await service.start(
       {
         candidate: 'v2',

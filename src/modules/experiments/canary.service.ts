@@ -22,7 +22,9 @@ import {
   promotionDeniedReasons,
   promotionTelemetry,
   recordOutcome,
+  restoreCanaryState,
   startNextStep,
+  storeCanaryState,
   stepElapsedMs,
   stepLook,
   validCanarySteps,
@@ -36,7 +38,6 @@ import {
   ExperimentSettings,
   experimentSubject,
 } from './experiment';
-import { LiveModels } from '@modules/serving';
 import { ExperimentsMetrics } from './experiments.metrics';
 import { ExperimentsRepository } from './experiments.repository';
 import { ExperimentsService } from './experiments.service';
@@ -68,8 +69,11 @@ const CANARY_ROLE = 'release-manager';
  * The decisions themselves are pure functions in canary-decision.ts; this
  * class feeds them the outcomes and the clocks and carries them out.
  *
- * The per-step statistics live in memory: after a restart the current step
- * starts measuring again (the persisted minute buckets keep the history).
+ * The per-step statistics are saved in the store (`canary_state`) on every
+ * tick, every advance and at shutdown; a restarted controller resumes the
+ * current step with the counts saved last (outcomes finalised after the last
+ * save and before a hard kill are lost, as the open responses of the
+ * streaming join are).
  */
 @Injectable()
 export class CanaryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -88,19 +92,62 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly gate: PromotionGate,
     private readonly audit: AuditService,
     private readonly metrics: ExperimentsMetrics,
-    private readonly live: LiveModels,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.config.experiments.enabled) return;
+    // Resume each running canary's step with the counts it had (before any new outcome is counted).
+    await this.restoreStates();
     this.unsubscribe = this.telemetry.onOutcome((o) => this.observe(o));
     this.timer = setInterval(() => void this.evaluateAll(), this.config.experiments.canaryTickMs);
     this.timer.unref();
   }
 
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.unsubscribe?.();
+    await this.evaluating?.catch((error: unknown) =>
+      this.logger.warn(`canary evaluation failed during shutdown: ${(error as Error).message}`),
+    );
+    await this.persistAll();
+  }
+
+  /** Loads the saved controller state of every running canary (a state saved at another step is not reused). */
+  private async restoreStates(): Promise<void> {
+    try {
+      for (const { experimentId, step, state } of await this.repository.runningCanaryStates()) {
+        const restored = restoreCanaryState(state);
+        const e = await this.experiments.get(experimentId).catch((error: unknown) => {
+          this.logger.warn(`canary ${experimentId}: not resumed: ${(error as Error).message}`);
+          return null;
+        });
+        if (!restored || !e || (e.canaryStep ?? 0) !== step) continue;
+        this.states.set(experimentId, restored);
+        this.logger.log(
+          `canary ${experimentId}: resumed step ${step} with ${restored.step.candidate.users.size} candidate and ` +
+            `${restored.step.control.users.size} control users`,
+        );
+      }
+    } catch (error) {
+      // A store outage at start-up: the steps measure again from zero, as before persistence (logged, not fatal).
+      this.logger.error(`could not restore canary states: ${(error as Error).message}`);
+    }
+  }
+
+  /** Saves the controller state of a canary at its current step (each tick, each advance, at shutdown). */
+  private async persist(e: Experiment): Promise<void> {
+    const state = this.states.get(e.id);
+    if (state) await this.repository.saveCanaryState(e.id, e.canaryStep ?? 0, storeCanaryState(state));
+  }
+
+  private async persistAll(): Promise<void> {
+    for (const e of this.experiments.runningExperiments.filter((x) => x.kind === 'canary')) {
+      try {
+        await this.persist(e);
+      } catch (error) {
+        this.logger.warn(`could not save canary ${e.id} state: ${(error as Error).message}`);
+      }
+    }
   }
 
   /**
@@ -179,6 +226,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
       share: steps[0],
     });
     this.states.set(id, this.freshState());
+    await this.persist(started);
     this.metrics.canaryShare.set({ experiment: id }, steps[0]);
     await this.experiments.reload();
     return started;
@@ -229,12 +277,15 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
     const report = this.report(e);
     const look = stepLook(state.step);
     if (look) state.looks.push(look);
-    const verdict = decideStep(plan, report, this.live.loadFailure(e.arms[1].modelVersion));
+    // A candidate this pod cannot load rolls back only when that is confirmed (checksum or a majority of pods).
+    const loadFailure = await this.experiments.confirmedLoadFailure(e, e.arms[1].modelVersion);
+    const verdict = decideStep(plan, report, loadFailure?.reason);
     switch (verdict.decision) {
       case 'rollback':
         await this.rollback(e, verdict.report, verdict.reasons, CANARY_ACTOR);
         return { decision: 'rollback', report: verdict.report };
       case 'hold':
+        await this.persist(e);
         return { decision: 'hold', report };
       case 'advance': {
         const advanced = await this.experiments.transition(
@@ -249,6 +300,7 @@ export class CanaryService implements OnApplicationBootstrap, BeforeApplicationS
           },
         );
         startNextStep(state, verdict.from, Date.now(), this.telemetry.streamTime());
+        await this.persist(advanced);
         this.experiments.replaceRunning(advanced);
         this.metrics.canaryShare.set({ experiment: e.id }, verdict.to);
         this.metrics.decisions.inc({ kind: 'canary', decision: 'advance' });

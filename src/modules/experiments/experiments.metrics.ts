@@ -12,6 +12,7 @@ export class ExperimentsMetrics {
   readonly openResponses;
   readonly canaryShare;
   readonly decisions;
+  readonly armLoadFailed;
 
   constructor(metrics: MetricsRegistry) {
     this.recommendations = metrics.counter({
@@ -53,6 +54,11 @@ export class ExperimentsMetrics {
       name: 'marquee_experiment_decisions_total',
       help: 'Experiment and canary decisions (advance, rollback, promote, conclude)',
       labelNames: ['kind', 'decision'],
+    });
+    this.armLoadFailed = metrics.gauge({
+      name: 'marquee_experiment_arm_load_failed',
+      help: 'Running experiment arms whose model this pod could not load (1; the series is removed once it loads)',
+      labelNames: ['experiment', 'arm', 'model_version'],
     });
   }
 }

@@ -316,4 +316,57 @@ export class ExperimentsRepository {
       watchMinutes: r.watch_minutes,
     }));
   }
+
+  /** Saves a canary's controller state (per-step statistics, looks, last comparison) for its current step. */
+  async saveCanaryState(experimentId: string, step: number, state: unknown): Promise<void> {
+    await this.storage.sql.query(
+      `INSERT INTO canary_state (experiment_id, step, state, updated_at) VALUES ($1, $2, $3::jsonb, now())
+       ON CONFLICT (experiment_id) DO UPDATE SET step = EXCLUDED.step, state = EXCLUDED.state, updated_at = now()`,
+      [experimentId, step, JSON.stringify(state)],
+    );
+  }
+
+  /** The saved controller state of each running canary, with the step it was saved at. */
+  async runningCanaryStates(): Promise<{ experimentId: string; step: number; state: unknown }[]> {
+    const rows = await this.storage.sql.query<{ experiment_id: string; step: number; state: unknown }>(
+      `SELECT s.experiment_id, s.step, s.state FROM canary_state s
+         JOIN experiment e ON e.id = s.experiment_id
+        WHERE e.status = 'running' AND e.kind = 'canary'`,
+    );
+    return rows.map((r) => ({
+      experimentId: r.experiment_id,
+      step: r.step,
+      state: typeof r.state === 'string' ? (JSON.parse(r.state) as unknown) : r.state,
+    }));
+  }
+
+  /** This pod's view of an arm's model: loaded, or why not (`kind`: tampered | unavailable). */
+  async reportArmLoad(
+    experimentId: string,
+    modelVersion: string,
+    pod: string,
+    failure: { kind: string; reason: string } | null,
+  ): Promise<void> {
+    await this.storage.sql.query(
+      `INSERT INTO experiment_arm_load (experiment_id, model_version, pod, loaded, kind, reason, reported_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (experiment_id, model_version, pod)
+       DO UPDATE SET loaded = EXCLUDED.loaded, kind = EXCLUDED.kind, reason = EXCLUDED.reason, reported_at = now()`,
+      [experimentId, modelVersion, pod, failure === null, failure?.kind ?? null, failure?.reason ?? null],
+    );
+  }
+
+  /** Pods that reported on an arm's model since `since`, and how many of them could not load it. */
+  async armLoadReports(
+    experimentId: string,
+    modelVersion: string,
+    since: Date,
+  ): Promise<{ pods: number; failing: number }> {
+    const [row] = await this.storage.sql.query<{ pods: number; failing: number }>(
+      `SELECT count(*)::int AS pods, count(*) FILTER (WHERE NOT loaded)::int AS failing
+         FROM experiment_arm_load WHERE experiment_id = $1 AND model_version = $2 AND reported_at >= $3`,
+      [experimentId, modelVersion, since.toISOString()],
+    );
+    return { pods: row?.pods ?? 0, failing: row?.failing ?? 0 };
+  }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   BadRequestException,
   BeforeApplicationShutdown,
@@ -8,7 +9,9 @@ import {
   Logger,
   NotFoundException,
   OnApplicationBootstrap,
+  OnModuleInit,
 } from '@nestjs/common';
+import { ReadinessRegistry } from '@modules/health';
 import { AppConfig, APP_CONFIG } from '@modules/config';
 import { AuditKind, AuditService, ModelRegistryService } from '@modules/governance';
 import { LiveModel, LiveModels, ModelLoaderService, RouteDecision, ServingRouter } from '@modules/serving';
@@ -32,6 +35,14 @@ const ASSIGNMENT_FLUSH_MS = 1_000;
 const RECORDED_CAP = 500_000;
 /** Who stops an experiment on its own (audited as the actor). */
 const EXPERIMENTS_ACTOR = 'service:experiments';
+/** How recent a pod's report on an arm's model must be to count in the majority (pods report every poll). */
+export const ARM_LOAD_REPORT_WINDOW_MS = 10 * 60_000;
+
+/** Why a test must stop for an arm that cannot load, once the failure is confirmed (null: not confirmed). */
+export interface ConfirmedLoadFailure {
+  readonly reason: string;
+  readonly confirmedBy: 'checksum' | 'majority';
+}
 
 /**
  * A/B tests: create, start, stop, conclude; routes each running experiment's
@@ -40,8 +51,12 @@ const EXPERIMENTS_ACTOR = 'service:experiments';
  * 'canary' routed here as well, so serving has one assigner.
  */
 @Injectable()
-export class ExperimentsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ExperimentsService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExperimentsService.name);
+  /** This process among the replicas, in arm-load reports. */
+  readonly pod = `${hostname()}:${process.pid}`;
+  /** Arm model versions this pod could not load, by `<experiment>/<arm>` (readiness and the gauge). */
+  private armFailures = new Map<string, { experimentId: string; arm: string; modelVersion: string; kind: string }>();
   private running: readonly Experiment[] = [];
   private pending: { experimentId: string; userId: number; arm: string; at: Date }[] = [];
   private recorded = new Set<string>();
@@ -58,7 +73,19 @@ export class ExperimentsService implements OnApplicationBootstrap, BeforeApplica
     private readonly audit: AuditService,
     private readonly telemetry: OnlineTelemetryService,
     private readonly metrics: ExperimentsMetrics,
+    private readonly readiness: ReadinessRegistry,
   ) {}
+
+  /** /readyz: false while this pod cannot load a running experiment's arm (it answers that arm with production). */
+  onModuleInit(): void {
+    if (!this.config.experiments.enabled) return;
+    this.readiness.register({ name: 'experimentArmsLoaded', check: () => this.armFailures.size === 0 });
+  }
+
+  /** The arms this pod could not load: what /readyz's experimentArmsLoaded = false stands for. */
+  armLoadFailures(): { experimentId: string; arm: string; modelVersion: string; kind: string }[] {
+    return [...this.armFailures.values()];
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.experiments.enabled) return;
@@ -93,20 +120,97 @@ export class ExperimentsService implements OnApplicationBootstrap, BeforeApplica
     this.running = (await this.repository.running()).filter((e) => e.slot === this.config.serving.slot);
     // Resolves after a sync that began after this call, so it sees the experiments just read.
     await this.loader.refresh();
+    await this.reportArmLoads();
     await this.stopWhereAnArmCannotLoad();
   }
 
   /**
+   * Records, for every arm of every running experiment, whether this pod loaded its model: in the store (the
+   * majority other pods count), in the marquee_experiment_arm_load_failed gauge and in readiness.
+   */
+  private async reportArmLoads(): Promise<void> {
+    const failures = new Map<string, { experimentId: string; arm: string; modelVersion: string; kind: string }>();
+    for (const e of this.running) {
+      for (const arm of e.arms) {
+        const reason = this.live.loadFailure(arm.modelVersion);
+        const kind = this.live.loadFailureKind(arm.modelVersion) ?? 'unavailable';
+        const labels = { experiment: e.id, arm: arm.name, model_version: arm.modelVersion };
+        if (reason !== undefined) {
+          failures.set(`${e.id}/${arm.name}`, {
+            experimentId: e.id,
+            arm: arm.name,
+            modelVersion: arm.modelVersion,
+            kind,
+          });
+          this.metrics.armLoadFailed.set(labels, 1);
+        } else {
+          this.metrics.armLoadFailed.remove(labels);
+        }
+        try {
+          await this.repository.reportArmLoad(
+            e.id,
+            arm.modelVersion,
+            this.pod,
+            reason === undefined ? null : { kind, reason },
+          );
+        } catch (error) {
+          this.logger.warn(`could not report arm ${e.id}/${arm.name} load: ${(error as Error).message}`);
+        }
+      }
+    }
+    for (const [key, f] of this.armFailures)
+      if (!failures.has(key))
+        this.metrics.armLoadFailed.remove({ experiment: f.experimentId, arm: f.arm, model_version: f.modelVersion });
+    this.armFailures = failures;
+  }
+
+  /**
+   * Whether an arm's load failure on this pod is reason enough to stop the test: confirmed when the artifact
+   * does not match the registry's checksum (tampering: the same bytes fail everywhere) or when a majority of
+   * the pods that reported in the last ARM_LOAD_REPORT_WINDOW_MS could not load it. One pod's missing volume
+   * makes that pod unready, not the test stop.
+   */
+  async confirmedLoadFailure(e: Experiment, modelVersion: string): Promise<ConfirmedLoadFailure | null> {
+    const reason = this.live.loadFailure(modelVersion);
+    if (reason === undefined) return null;
+    if (this.live.loadFailureKind(modelVersion) === 'tampered') {
+      return { reason: `${reason} (confirmed by the registry's checksum: tampering)`, confirmedBy: 'checksum' };
+    }
+    const { pods, failing } = await this.repository.armLoadReports(
+      e.id,
+      modelVersion,
+      new Date(Date.now() - ARM_LOAD_REPORT_WINDOW_MS),
+    );
+    if (failing * 2 > pods) {
+      return { reason: `${reason} (confirmed by ${failing} of ${pods} pods)`, confirmedBy: 'majority' };
+    }
+    this.logger.warn(
+      `model ${modelVersion} of ${e.id} cannot be loaded on this pod (${reason}); ${failing} of ${pods} pods ` +
+        `report the same: not confirmed, the test goes on and this pod is unready`,
+    );
+    return null;
+  }
+
+  /**
    * An arm whose model cannot be loaded is answered by production and measures nothing, so its
-   * experiment could never conclude: it is stopped, with the load error as the audited reason.
+   * experiment could never conclude: once the failure is confirmed (checksum or majority of pods,
+   * confirmedLoadFailure) it is stopped, with the load error as the audited reason.
    * (Canaries are rolled back by CanaryService instead.)
    */
   private async stopWhereAnArmCannotLoad(): Promise<void> {
     for (const e of this.running) {
       if (e.kind !== 'ab') continue;
-      const arm = e.arms.find((a) => this.live.loadFailure(a.modelVersion) !== undefined);
-      if (!arm) continue;
-      const reason = `arm ${arm.name}: model ${arm.modelVersion} could not be loaded: ${this.live.loadFailure(arm.modelVersion)}`;
+      let confirmed: { arm: ExperimentArm; failure: ConfirmedLoadFailure } | null = null;
+      for (const arm of e.arms) {
+        const failure = await this.confirmedLoadFailure(e, arm.modelVersion);
+        if (failure) {
+          confirmed = { arm, failure };
+          break;
+        }
+      }
+      if (!confirmed) continue;
+      const { arm, failure } = confirmed;
+      const reason = `arm ${arm.name}: model ${arm.modelVersion} could not be loaded: ${failure.reason}`;
       this.logger.warn(`stopping experiment ${e.id}: ${reason}`);
       // Another replica may have stopped it first (Conflict): nothing left to do then.
       await this.stop(e.id, EXPERIMENTS_ACTOR, reason).catch((error: unknown) =>

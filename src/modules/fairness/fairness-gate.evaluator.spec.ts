@@ -31,7 +31,7 @@ describe('FairnessGateEvaluator', () => {
     const { gate, metrics } = evaluator({ FAIRNESS_MAX_QUALITY_GAP: '1' });
     const result = await gate.evaluate({ model, snapshot, data });
     expect(gate.gate).toBe('fairness');
-    expect(result.passed).toBe(true);
+    expect(result).toMatchObject({ status: 'passed', passed: true, reasons: [], undecided: [] });
     expect(result.qualityGap).toBeGreaterThanOrEqual(0);
     expect(result.gapCi[0]).toBeLessThanOrEqual(result.gapCi[1]);
     expect(Object.keys(result.groups).sort()).toEqual(['activity', 'age', 'gender', 'occupation']);
@@ -46,8 +46,21 @@ describe('FairnessGateEvaluator', () => {
     const strict = await evaluator({ FAIRNESS_MAX_QUALITY_GAP: '0.000001' }).gate.evaluate({ model, snapshot, data });
     const lenient = await evaluator({ FAIRNESS_MAX_QUALITY_GAP: '1' }).gate.evaluate({ model, snapshot, data });
     expect(strict.qualityGap).toBeGreaterThan(0.000001);
-    expect(strict.passed).toBe(false);
-    expect({ ...strict, passed: true, maxQualityGap: 1 }).toEqual(lenient);
+    expect(strict).toMatchObject({ status: 'failed', passed: false });
+    expect(strict.reasons).toEqual([
+      `quality gap ${strict.qualityGap.toFixed(3)} on ${strict.dimension} exceeds the bound 0.000001`,
+    ]);
+    expect({ ...strict, status: 'passed', passed: true, reasons: [], maxQualityGap: 1 }).toEqual(lenient);
+  });
+
+  it('is undecided, not passed, when a gated dimension has fewer than two groups large enough to compare', async () => {
+    // 20 audited users: no group reaches the 30 users a gap needs.
+    const { gate } = evaluator({ FAIRNESS_MAX_QUALITY_GAP: '1', FAIRNESS_AUDIT_MAX_USERS: '20' });
+    const result = await gate.evaluate({ model, snapshot, data });
+    expect(result).toMatchObject({ status: 'undecided', passed: false });
+    expect(result.undecided).toEqual(['gender', 'age', 'occupation']);
+    expect(result.reasons).toHaveLength(3);
+    expect(result.reasons[0]).toMatch(/^gender: undecided, fewer than two groups with at least 30 holdout users \(/);
   });
 
   it('the default bound is the policy’s 0.1', () => {

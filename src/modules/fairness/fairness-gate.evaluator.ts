@@ -1,12 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, APP_CONFIG } from '@modules/config';
-import { GateEvaluator, GateInput } from '@modules/governance';
+import { GateEvaluator, GateInput, GateStatus } from '@modules/governance';
 import { FairnessAudit } from './audit/offline-audit';
 import { FairnessAuditService } from './fairness-audit.service';
 
-/** The measurements recorded on the model under gates.fairness (the policy reads passed and qualityGap). */
+/**
+ * The measurements recorded on the model under gates.fairness (the policy reads status and qualityGap):
+ * `failed` when the gap exceeds the bound, `undecided` when a gated dimension has fewer than two groups
+ * large enough to compare (its gap is not measured), `passed` otherwise.
+ */
 export interface FairnessGateResult {
   [measurement: string]: unknown;
+  readonly status: GateStatus;
+  readonly reasons: string[];
+  /** Gated dimensions whose gap could not be measured (fewer than two groups of minGroupSize users). */
+  readonly undecided: string[];
+  /** `status === 'passed'` (the stored shape of a gate result). */
   readonly passed: boolean;
   readonly qualityGap: number;
   readonly gapCi: readonly [number, number];
@@ -55,8 +64,28 @@ export class FairnessGateEvaluator implements GateEvaluator {
 }
 
 export function fairnessGateResult(audit: FairnessAudit, maxQualityGap: number): FairnessGateResult {
+  const failed = audit.qualityGap > maxQualityGap;
+  const unmeasured = audit.gatedDimensions.filter(
+    (d) => audit.quality[d].groups.filter((g) => g.users >= audit.quality[d].minGroupSize).length < 2,
+  );
+  const status: GateStatus = failed ? 'failed' : unmeasured.length > 0 ? 'undecided' : 'passed';
+  const reasons = [
+    ...(failed
+      ? [
+          `quality gap ${audit.qualityGap.toFixed(3)} on ${audit.qualityGapDimension} exceeds the bound ${maxQualityGap}`,
+        ]
+      : []),
+    ...unmeasured.map(
+      (d) =>
+        `${d}: undecided, fewer than two groups with at least ${audit.quality[d].minGroupSize} holdout users ` +
+        `(${audit.quality[d].groups.map((g) => `${g.group} ${g.users}`).join(', ') || 'no users'})`,
+    ),
+  ];
   return {
-    passed: audit.qualityGap <= maxQualityGap,
+    status,
+    passed: status === 'passed',
+    reasons,
+    undecided: unmeasured,
     qualityGap: audit.qualityGap,
     gapCi: audit.gapCi,
     maxQualityGap,

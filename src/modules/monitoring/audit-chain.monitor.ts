@@ -1,13 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig, APP_CONFIG } from '@modules/config';
-import { ChainAnchor, ChainVerification, AuditService } from '@modules/governance';
+import { AuditAnchorService, ChainAnchor, ChainVerification, AuditService } from '@modules/governance';
 import { MonitoringMetrics } from './monitoring.metrics';
 
 /**
  * Verifies the hash-chained audit trail every MONITORING_AUDIT_VERIFY_MS and
  * publishes marquee_audit_chain_ok (1 intact, 0 broken) for the AuditChainBroken
  * alert. Each run also passes the head seen by the previous run as an anchor, so a
- * truncated tail or a re-hashed rewrite since the last check is caught too.
+ * truncated tail or a re-hashed rewrite since the last check is caught too, and
+ * the latest anchor kept outside the database (AuditAnchorService), so one
+ * from before this process started is caught as well.
  * (AuditService.verify walks the chain in pages of 1000; at minutes apart that is cheap.)
  */
 @Injectable()
@@ -21,6 +23,7 @@ export class AuditChainMonitor implements OnApplicationBootstrap, OnApplicationS
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly metrics: MonitoringMetrics,
+    private readonly anchors: AuditAnchorService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -46,7 +49,9 @@ export class AuditChainMonitor implements OnApplicationBootstrap, OnApplicationS
 
   private async verify(): Promise<ChainVerification | null> {
     try {
-      const result = await this.audit.verify(this.anchor ? [this.anchor] : []);
+      // The latest anchor kept outside the database too: a rewrite before this process started is caught.
+      const external = await this.anchors.latest();
+      const result = await this.audit.verify([...(external ? [external] : []), ...(this.anchor ? [this.anchor] : [])]);
       this.metrics.auditChainOk.set(result.ok ? 1 : 0);
       this.metrics.auditChainChecked.set(result.checked);
       this.metrics.auditVerifiedAt.set(Date.now() / 1000);

@@ -175,10 +175,14 @@ describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', (
   });
 
   it('loads a snapshot by id through the datasets module; its own last day compared with itself shows no drift', async () => {
+    // The cutoff lies 5 hours past the last event (a cutoff taken on another clock): the reference
+    // window ends at the snapshot's last event, and its age is measured on the stream's clock.
     const cutoff = new Date(trainingStart + 8 * 24 * HOUR);
+    const lastEvent = new Date(trainingStart + 7 * 24 * HOUR + 19 * HOUR);
     const snapshot = await moduleRef.get(DatasetSnapshotService).createSnapshot({ cutoff });
     const evaluation = await moduleRef.get(DriftService).evaluate(snapshot.id, { until: cutoff });
-    expect(evaluation.reference).toMatchObject({ snapshotId: snapshot.id, windowEnd: cutoff.toISOString() });
+    expect(evaluation.reference).toMatchObject({ snapshotId: snapshot.id, windowEnd: lastEvent.toISOString() });
+    expect(evaluation.snapshotAgeHours).toBe(5);
     expect(evaluation.recent.windowEnd).toBe(cutoff.toISOString());
     for (const f of evaluation.features.filter((x) => !x.insufficient)) {
       expect({ feature: f.feature, psi: f.psi ?? 0, share: f.share ?? 0 }).toEqual({
@@ -190,14 +194,33 @@ describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', (
     expect(evaluation.passed).toBe(true);
   });
 
-  it('records a passing drift gate on the model (snapshotAgeHours for the policy), no audit block', async () => {
+  it('records an undecided drift gate, never a pass, when a feature has too few samples (no served lists yet)', async () => {
     const modelId = await registerModel('model-a');
     const { result } = await moduleRef.get(DriftService).evaluateDriftGate(modelId, dataset);
-    expect(result.passed).toBe(true);
+    expect(result).toMatchObject({ status: 'undecided', passed: false, undecided: ['served_popularity'] });
+    expect(result.features.served_popularity).toEqual({
+      kind: 'prediction',
+      decided: false,
+      drifted: false,
+      samples: { reference: training.length, recent: 0 },
+      psi: expect.any(Number),
+      ks: expect.any(Number),
+      reason: 'served_popularity: undecided, 0 recent samples < 100 required',
+    });
+    expect(result.features.genre_mix).toMatchObject({ decided: true, drifted: false, psi: 0 });
+    expect(result.reasons).toEqual(['served_popularity: undecided, 0 recent samples < 100 required']);
     const model = await moduleRef.get(ModelRegistryService).get(modelId);
-    expect(model.gates.drift).toMatchObject({ passed: true, snapshotAgeHours: result.snapshotAgeHours });
+    expect(model.gates.drift).toMatchObject({
+      status: 'undecided',
+      passed: false,
+      snapshotAgeHours: result.snapshotAgeHours,
+      undecided: ['served_popularity'],
+      reasons: result.reasons,
+    });
     expect((model.gates.drift as { psi: Record<string, number> }).psi.genre_mix).toBe(0);
     expect(await moduleRef.get(AuditService).latest(10, 'drift.blocked')).toEqual([]);
+    const [undecided] = await moduleRef.get(AuditService).latest(1, 'drift.undecided');
+    expect(undecided).toMatchObject({ actor: 'service:drift', subject: `model:${modelId}` });
   });
 
   it('blocks on drift: gate failed with reasons, drift.blocked audited, gauges flag the feature', async () => {
@@ -225,7 +248,7 @@ describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', (
     );
     const modelId = await registerModel('model-b');
     const { result, evaluation } = await moduleRef.get(DriftService).evaluateDriftGate(modelId, dataset);
-    expect(result.passed).toBe(false);
+    expect(result).toMatchObject({ status: 'failed', passed: false });
     expect(result.reasons).toEqual(
       expect.arrayContaining([expect.stringMatching(/^genre_mix: PSI/), expect.stringMatching(/^rating: PSI/)]),
     );
@@ -235,7 +258,7 @@ describe('monitoring on PGlite: drift service, drift gate, audit-chain gauge', (
     expect(served?.recentSamples).toBe(600);
 
     const model = await moduleRef.get(ModelRegistryService).get(modelId);
-    expect(model.gates.drift).toMatchObject({ passed: false });
+    expect(model.gates.drift).toMatchObject({ status: 'failed', passed: false });
     const [blocked] = await moduleRef.get(AuditService).latest(1, 'drift.blocked');
     expect(blocked).toMatchObject({ actor: 'service:drift', subject: `model:${modelId}` });
     expect((blocked.payload as { reasons: string[] }).reasons).toEqual(result.reasons);

@@ -46,7 +46,7 @@ class LicensingGateEvaluator implements GateEvaluator {
 
   async evaluate(input: GateInput): Promise<GateEvaluation> {
     this.inputs.push(input);
-    return { passed: true, licensedMovies: input.data.movies.length };
+    return { status: 'passed', reasons: [], licensedMovies: input.data.movies.length };
   }
 }
 
@@ -110,7 +110,9 @@ describe('ModelReleaseService with a registered gate (PGlite)', () => {
     expect(licensing.inputs[0].snapshot).toBe(snapshot);
 
     const model = await moduleRef.get(ModelRegistryService).get(outcome.model.id);
-    expect(model.gates).toEqual({ licensing: { passed: true, licensedMovies: data.movies.length } });
+    expect(model.gates).toEqual({
+      licensing: { status: 'passed', passed: true, reasons: [], licensedMovies: data.movies.length },
+    });
 
     const recorded = (await moduleRef.get(AuditService).latest(50, 'model.gate-recorded')).filter(
       (r) => r.subject === `model:${model.id}`,

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Scorer } from '@lib/artifacts';
 
+export type LoadFailureKind = 'tampered' | 'unavailable';
+
 /** A model loaded in memory and ready to rank. Immutable once built. */
 export interface LiveModel {
   /** Registry model version id (or a content-derived id for a fixed artifact). */
@@ -23,7 +25,7 @@ export class LiveModels {
   private productionModel: LiveModel | null = null;
   private others: ReadonlyMap<string, LiveModel> = new Map();
   /** Versions whose artifact failed to load (tampered, missing, unreadable), with why: not retried. */
-  private readonly failures = new Map<string, string>();
+  private readonly failures = new Map<string, { reason: string; kind: LoadFailureKind }>();
 
   get production(): LiveModel | null {
     return this.productionModel;
@@ -43,13 +45,22 @@ export class LiveModels {
     this.others = new Map(models.map((m) => [m.versionId, m]));
   }
 
-  recordLoadFailure(versionId: string, reason: string): void {
-    this.failures.set(versionId, reason);
+  recordLoadFailure(versionId: string, reason: string, kind: LoadFailureKind = 'unavailable'): void {
+    this.failures.set(versionId, { reason, kind });
   }
 
   /** Why this version could not be loaded, or undefined if it is loaded or was never tried. */
   loadFailure(versionId: string): string | undefined {
-    return this.byVersion(versionId) ? undefined : this.failures.get(versionId);
+    return this.byVersion(versionId) ? undefined : this.failures.get(versionId)?.reason;
+  }
+
+  /**
+   * `tampered`: the artifact this pod read does not match the registry's checksum (or its own manifest's
+   * hashes): the same bytes fail on every pod. `unavailable`: it could not be read here (a missing volume,
+   * permissions), which may be this pod's problem only.
+   */
+  loadFailureKind(versionId: string): LoadFailureKind | undefined {
+    return this.byVersion(versionId) ? undefined : this.failures.get(versionId)?.kind;
   }
 
   loadedVersions(): string[] {

@@ -12,7 +12,7 @@ import {
 import { AppConfig, APP_CONFIG } from '@modules/config';
 import { ModelRegistryService, ModelVersion } from '@modules/governance';
 import { ReadinessRegistry } from '@modules/health';
-import { readManifest, RankingThread, loadScorer } from '@lib/artifacts';
+import { ArtifactIntegrityError, readManifest, RankingThread, loadScorer } from '@lib/artifacts';
 import { LiveModel, LiveModels } from './live-models';
 import { ServingMetrics } from './serving.metrics';
 
@@ -181,13 +181,16 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
         .update(await fs.readFile(path.join(version.artifactDir, 'manifest.json')))
         .digest('hex');
       if (manifestHash !== version.artifactSha256) {
-        throw new Error(
+        throw new ArtifactChecksumError(
           `manifest sha256 ${manifestHash.slice(0, 12)}… differs from the registry's ${version.artifactSha256.slice(0, 12)}…`,
         );
       }
       return await this.load(version.id, version.artifactDir, version.snapshotId);
     } catch (error) {
-      this.live.recordLoadFailure(version.id, (error as Error).message);
+      // A checksum that differs from the registry's (or from the manifest's own hashes) is tampering, the same on
+      // every pod; anything else (ENOENT, EACCES) may be this pod's volume only.
+      const tampered = error instanceof ArtifactChecksumError || error instanceof ArtifactIntegrityError;
+      this.live.recordLoadFailure(version.id, (error as Error).message, tampered ? 'tampered' : 'unavailable');
       this.logger.error(`cannot load model ${version.id} from ${version.artifactDir}: ${(error as Error).message}`);
       return null;
     }
@@ -228,3 +231,6 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
     return production ? (Date.now() - production.loadedAt.getTime()) / 1000 : 0;
   }
 }
+
+/** The artifact's manifest does not hash to the checksum the registry pinned at registration. */
+class ArtifactChecksumError extends Error {}

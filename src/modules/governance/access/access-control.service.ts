@@ -5,7 +5,7 @@ import { Enforcer, newEnforcer } from 'casbin';
 /** policies/rbac, found from src/ and from dist/ alike (same depth). */
 export const RBAC_DIR = path.resolve(__dirname, '../../../../policies/rbac');
 
-/** Resources and actions of the admin API, as named in policies/rbac/policy.csv. */
+/** Resources and actions of the admin API (and `profiles`: demographics on GET /user/<id>), as named in policies/rbac/policy.csv. */
 export type Resource =
   | 'models'
   | 'promotions'
@@ -16,7 +16,8 @@ export type Resource =
   | 'training'
   | 'quarantine'
   | 'experiments'
-  | 'canaries';
+  | 'canaries'
+  | 'profiles';
 export type Action = 'read' | 'register' | 'record-gate' | 'request' | 'rollback' | 'override' | 'manage' | 'review';
 
 /** casbin RBAC: may a role perform an action on a resource? */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
 import { AuditModule } from '../audit/audit.module';
+import { GatesModule } from '../gates/gates.module';
 import { RegistryModule } from '../registry/registry.module';
 import { ReportsModule } from '../reports/reports.module';
 import { AuditController } from './audit.controller';
@@ -9,7 +10,7 @@ import { ModelsController } from './models.controller';
 
 /** The /admin HTTP API: thin controllers behind AdminAuthGuard. */
 @Module({
-  imports: [AccessModule, AuditModule, RegistryModule, ReportsModule],
+  imports: [AccessModule, AuditModule, GatesModule, RegistryModule, ReportsModule],
   controllers: [ModelsController, LineageController, AuditController],
 })
 export class AdminApiModule {}

@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
 import { ROLES } from '../access/roles';
+import { GATE_STATUSES, normalizeGateResult } from '../gates/gate-evaluator';
 import { POLICY_GATES } from '../gates/gate-registry';
 
 /** Parses a request body (or query) with zod; a 400 names every bad field. */
@@ -15,7 +16,25 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.in
 }
 
 const name = z.string().regex(/^[\w.-]{1,100}$/, 'letters, digits, _ . - (at most 100)');
-const gateResult = z.looseObject({ passed: z.boolean() });
+/**
+ * A gate result: `{status: passed|failed|undecided, reasons?: string[], …measurements}`, or the older
+ * `{passed: boolean, reason?}` (passed → passed, otherwise failed). Stored in the normalized shape.
+ */
+const gateResult = z
+  .looseObject({
+    status: z.enum(GATE_STATUSES).optional(),
+    passed: z.boolean().optional(),
+    reasons: z.array(z.string().max(2000)).max(200).optional(),
+    reason: z.string().max(2000).optional(),
+  })
+  .superRefine((value, ctx) => {
+    try {
+      normalizeGateResult(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  })
+  .transform((value) => normalizeGateResult(value));
 
 export const RegisterModelBody = z.object({
   artifactDir: z.string().min(1).max(1000),

@@ -16,6 +16,7 @@ import { AdminAuthGuard } from '../access/admin-auth.guard';
 import { ApiKeyService } from '../access/api-key.service';
 import { CurrentPrincipal, RequirePermission } from '../access/require-permission';
 import { Principal } from '../access/roles';
+import { AuditAnchorService } from '../audit/audit-anchor.service';
 import { AuditService } from '../audit/audit.service';
 import { renderHtml, renderMarkdown } from '../reports/compliance-report';
 import { ComplianceReportService } from '../reports/compliance-report.service';
@@ -29,15 +30,21 @@ export class AuditController {
     private readonly audit: AuditService,
     private readonly reports: ComplianceReportService,
     private readonly apiKeys: ApiKeyService,
+    private readonly anchors: AuditAnchorService,
   ) {}
 
-  /** Walks the hash chain; `ok: false` names the first broken record. `?anchor=<seq>:<hash>` checks a kept head too. */
+  /**
+   * Walks the hash chain against the latest anchor kept outside the database (AUDIT_ANCHOR_SINK);
+   * `ok: false` names the first broken record. `?anchor=<seq>:<hash>` checks a kept head too.
+   */
   @Get('audit/verify')
   @ApiOperation({ summary: 'Verify the audit hash chain (optionally against an anchor)', query: VerifyQuery })
   @RequirePermission('audit', 'read')
-  verify(@Query() query: unknown) {
+  async verify(@Query() query: unknown) {
     const { anchor } = parseInput(VerifyQuery, query);
-    return this.audit.verify(anchor ? [anchor] : []);
+    const external = await this.anchors.latest();
+    const result = await this.audit.verify([...(external ? [external] : []), ...(anchor ? [anchor] : [])]);
+    return { ...result, externalAnchor: external, anchorSink: this.anchors.location };
   }
 
   @Get('audit')

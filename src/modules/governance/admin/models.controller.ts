@@ -3,6 +3,8 @@ import type { FastifyReply } from 'fastify';
 import { AdminAuthGuard } from '../access/admin-auth.guard';
 import { CurrentPrincipal, RequirePermission } from '../access/require-permission';
 import { Principal } from '../access/roles';
+import { summarizeGates } from '../gates/gate-evaluator';
+import { GateRegistry } from '../gates/gate-registry';
 import { CanaryTelemetry } from '../policy/promotion-policy';
 import { LineageService } from '../registry/lineage.service';
 import { ModelRegistryService } from '../registry/model-registry.service';
@@ -18,6 +20,7 @@ export class ModelsController {
     private readonly registry: ModelRegistryService,
     private readonly gate: PromotionGate,
     private readonly lineage: LineageService,
+    private readonly gates: GateRegistry,
   ) {}
 
   @Post()
@@ -42,7 +45,9 @@ export class ModelsController {
   @RequirePermission('models', 'read')
   async get(@Param('id') id: string) {
     const { model, decisions, snapshot, trainingRun } = await this.lineage.forModel(id);
-    return { ...model, decisions, snapshot, trainingRun };
+    // Every known gate at a glance (status, reasons, undecided features with their samples), then the raw results.
+    const gateSummary = summarizeGates(model.gates, this.gates.knownGates());
+    return { ...model, gateSummary, decisions, snapshot, trainingRun };
   }
 
   @Post(':id/gates/:gate')

@@ -7,7 +7,10 @@ import { GateRegistry, POLICY_GATES } from './gate-registry';
 import { GatesModule } from './gates.module';
 
 function gate(name: string, passed = true): GateEvaluator {
-  return { gate: name, evaluate: async (): Promise<GateEvaluation> => ({ passed }) };
+  return {
+    gate: name,
+    evaluate: async (): Promise<GateEvaluation> => ({ status: passed ? 'passed' : 'failed', reasons: [] }),
+  };
 }
 
 describe('GateRegistry', () => {
@@ -30,11 +33,11 @@ describe('GateRegistry', () => {
   it('refuses a second evaluator for a gate name, naming both', () => {
     class FirstDrift implements GateEvaluator {
       readonly gate = 'drift';
-      evaluate = async () => ({ passed: true });
+      evaluate = async (): Promise<GateEvaluation> => ({ status: 'passed', reasons: [] });
     }
     class SecondDrift implements GateEvaluator {
       readonly gate = 'drift';
-      evaluate = async () => ({ passed: false });
+      evaluate = async (): Promise<GateEvaluation> => ({ status: 'failed', reasons: ['no'] });
     }
     const registry = new GateRegistry();
     const first = new FirstDrift();
@@ -76,7 +79,7 @@ describe('GatesModule', () => {
   @Injectable()
   class AlphaGate implements GateEvaluator {
     readonly gate = 'alpha';
-    evaluate = async () => ({ passed: true });
+    evaluate = async (): Promise<GateEvaluation> => ({ status: 'passed', reasons: [] });
   }
 
   /** How a gate-owning module registers its gate (one module class per evaluator class). */

@@ -4,8 +4,11 @@
  */
 export type LifecycleTarget = 'canary' | 'production' | 'retired' | 'rejected';
 
+/** A gate result as the policy reads it (gates.rego): `status` is authoritative, `passed` is for older rows. */
 export interface GateResult {
+  readonly status?: 'passed' | 'failed' | 'undecided';
   readonly passed: boolean;
+  readonly reasons?: readonly string[];
   readonly reason?: string;
   readonly [measurement: string]: unknown;
 }
@@ -35,6 +38,8 @@ export interface PolicyInput {
   };
   readonly champion: { readonly id: string; readonly metrics: Record<string, unknown> } | null;
   readonly canary: CanaryTelemetry | null;
+  /** The candidate's like-for-like comparison with a champion (its `holdout-comparison` gate), null when none. */
+  readonly comparison?: HoldoutComparisonResult | null;
   readonly override: { readonly requested: boolean; readonly justification: string };
 }
 
@@ -44,4 +49,27 @@ export interface PolicyDecision {
   readonly overridden: boolean;
   /** sha256(promotion.wasm ‖ data.json): the exact rules and thresholds that decided. */
   readonly policyVersion: string;
+}
+
+/** The gate whose result is the like-for-like offline comparison with the champion (quality.rego reads it). */
+export const HOLDOUT_COMPARISON_GATE = 'holdout-comparison';
+
+/**
+ * The like-for-like comparison as recorded under gates['holdout-comparison']
+ * (besides status and reasons) and as the policy reads it under `comparison`:
+ * both figures measured on one holdout, named by its hash.
+ */
+export interface HoldoutComparisonResult {
+  readonly [measurement: string]: unknown;
+  readonly championId: string;
+  readonly candidate: Record<string, number>;
+  readonly champion: Record<string, number>;
+  /** The champion's figure as registered (its own holdout), for the report: not what the policy compares. */
+  readonly championRegistered: Record<string, unknown>;
+  readonly split: string;
+  readonly splitHash: string;
+  readonly snapshotId: string;
+  readonly holdoutRows: number;
+  readonly holdoutUsers: number;
+  readonly method: string;
 }

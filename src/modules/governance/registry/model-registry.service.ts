@@ -13,6 +13,7 @@ import { AppConfig, APP_CONFIG } from '@modules/config';
 import { ArtifactIntegrityError, readArtifact } from '@lib/artifacts';
 import { SqlConnection } from '@modules/storage';
 import { AuditKind, AuditService } from '../audit/audit.service';
+import { GateResult, InvalidGateResultError, normalizeGateResult } from '../gates/gate-evaluator';
 import { GateRegistry } from '../gates/gate-registry';
 import { ModelVersion } from './model-version';
 import { ModelVersionRepository } from './model-version.repository';
@@ -68,6 +69,7 @@ export class ModelRegistryService {
     }
     const existing = await this.repository.findByArtifactSha(artifactSha256);
     if (existing) throw new ConflictException(`artifact already registered as model ${existing.id}`);
+    const gates = this.normalizeGates(request.gates ?? {});
     const extraMetrics = (manifest.extra as { metrics?: Record<string, unknown> } | undefined)?.metrics;
     const id = `${manifest.modelType}-${artifactSha256.slice(0, 12)}`;
     return this.repository.transaction(async (tx) => {
@@ -85,7 +87,7 @@ export class ModelRegistryService {
           artifactSha256,
           trainingRunId: request.trainingRunId ?? null,
           metrics: request.metrics ?? extraMetrics ?? {},
-          gates: request.gates ?? {},
+          gates,
           trainedBy: request.trainedBy ?? actor,
           trainedAt: new Date(manifest.createdAt),
           registeredBy: actor,
@@ -143,19 +145,27 @@ export class ModelRegistryService {
 
   /**
    * Stores a gate result; the policy reads it at the next promotion. The gate
-   * must be known: one the policy requires or one a module registered.
+   * must be known: one the policy requires or one a module registered. The
+   * result is stored three-valued (`normalizeGateResult`): `{status, passed,
+   * reasons, …measurements}`; returns what was stored.
    */
   async recordGateResult(
     modelId: string,
     gate: string,
-    result: { passed: boolean; [measurement: string]: unknown },
+    raw: { status?: string; passed?: boolean; [measurement: string]: unknown },
     actor = 'system',
     tx?: SqlConnection,
-  ): Promise<void> {
+  ): Promise<GateResult> {
     if (!this.gates.isKnown(gate)) {
       throw new BadRequestException(`unknown gate ${gate} (expected ${this.gates.knownGates().join(', ')})`);
     }
-    if (typeof result?.passed !== 'boolean') throw new BadRequestException('a gate result needs a boolean "passed"');
+    let result: GateResult;
+    try {
+      result = normalizeGateResult(raw);
+    } catch (error) {
+      if (error instanceof InvalidGateResultError) throw new BadRequestException(error.message);
+      throw error;
+    }
     const work = async (db: SqlConnection) => {
       if (!(await this.repository.findById(modelId, db)))
         throw new NotFoundException(`model ${modelId} is not registered`);
@@ -166,6 +176,7 @@ export class ModelRegistryService {
       );
     };
     await (tx ? work(tx) : this.repository.transaction(work));
+    return result;
   }
 
   /** Adds or replaces offline metrics (e.g. from a later evaluation run). */
@@ -179,6 +190,16 @@ export class ModelRegistryService {
         tx,
       );
     });
+  }
+
+  /** Gate results handed in with a registration or a promotion request, in the stored shape (400 when invalid). */
+  normalizeGates(gates: Record<string, unknown>): Record<string, GateResult> {
+    try {
+      return Object.fromEntries(Object.entries(gates).map(([gate, result]) => [gate, normalizeGateResult(result)]));
+    } catch (error) {
+      if (error instanceof InvalidGateResultError) throw new BadRequestException(error.message);
+      throw error;
+    }
   }
 
   /** Artifacts must live under DATA_DIR: an API caller must not make the service read arbitrary paths. */

@@ -1,8 +1,14 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { SqlConnection } from '@modules/storage';
 import { AuditKind, AuditService } from '../audit/audit.service';
+import { InvalidGateResultError, normalizeGateResult } from '../gates/gate-evaluator';
 import { GovernanceMetrics } from '../governance-metrics';
-import { CanaryTelemetry, PolicyInput } from '../policy/promotion-policy';
+import {
+  CanaryTelemetry,
+  HOLDOUT_COMPARISON_GATE,
+  HoldoutComparisonResult,
+  PolicyInput,
+} from '../policy/promotion-policy';
 import { PromotionPolicyService } from '../policy/promotion-policy.service';
 import { canTransition, InvalidTransitionError, isModelState, ModelState, TransitionTarget } from './lifecycle';
 import { ModelVersion, PromotionDecisionRecord } from './model-version';
@@ -20,7 +26,7 @@ export interface TransitionRequest {
   /** Online telemetry of the canary; needed for canary → production. */
   readonly canaryTelemetry?: CanaryTelemetry;
   /** Gate results computed just now; stored on the model before the policy runs. */
-  readonly gates?: Record<string, { passed: boolean; [measurement: string]: unknown }>;
+  readonly gates?: Record<string, { status?: string; passed?: boolean; [measurement: string]: unknown }>;
 }
 
 export interface TransitionOutcome {
@@ -60,6 +66,15 @@ export class PromotionGate {
     if (!isModelState(request.to) || (request.to as string) === 'candidate') {
       throw new BadRequestException(`unknown target state ${String(request.to)}`);
     }
+    let gates: Record<string, unknown> | undefined;
+    try {
+      gates = request.gates
+        ? Object.fromEntries(Object.entries(request.gates).map(([g, r]) => [g, normalizeGateResult(r)]))
+        : undefined;
+    } catch (error) {
+      if (error instanceof InvalidGateResultError) throw new BadRequestException(error.message);
+      throw error;
+    }
     const outcome = await this.repository.transaction(async (tx) => {
       const before = await this.repository.findById(request.modelId, tx);
       if (!before) throw new NotFoundException(`model ${request.modelId} is not registered`);
@@ -68,14 +83,14 @@ export class PromotionGate {
       if (!canTransition(model.state, request.to)) {
         throw new ConflictException(new InvalidTransitionError(model.id, model.state, request.to).message);
       }
-      if (request.gates && Object.keys(request.gates).length > 0) {
-        await this.repository.mergeGates(model.id, request.gates, tx);
+      if (gates && Object.keys(gates).length > 0) {
+        await this.repository.mergeGates(model.id, gates, tx);
         await this.audit.append(
           {
             actor: request.actor,
             kind: AuditKind.GateRecorded,
             subject: modelSubject(model.id),
-            payload: { gates: request.gates },
+            payload: { gates },
           },
           tx,
         );
@@ -83,7 +98,7 @@ export class PromotionGate {
       const [champion] = (await this.repository.findInState(model.slot, 'production', tx)).filter(
         (m) => m.id !== model.id,
       );
-      const input = this.policyInput(request, { ...model, gates: { ...model.gates, ...request.gates } }, champion);
+      const input = this.policyInput(request, { ...model, gates: { ...model.gates, ...gates } }, champion);
       const verdict = await this.policy.evaluate(input);
       const decision = await this.repository.insertDecision(
         {
@@ -117,6 +132,15 @@ export class PromotionGate {
             overrideRequested: request.override === true,
             reasons: verdict.reasons,
             policyVersion: verdict.policyVersion,
+            // The like-for-like offline comparison the quality rule used (null: registered figures compared).
+            comparison: input.comparison
+              ? {
+                  championId: input.comparison.championId,
+                  candidate: input.comparison.candidate,
+                  champion: input.comparison.champion,
+                  splitHash: input.comparison.splitHash,
+                }
+              : null,
           },
         },
         tx,
@@ -238,7 +262,16 @@ export class PromotionGate {
       },
       champion: champion ? { id: champion.id, metrics: champion.metrics } : null,
       canary: request.canaryTelemetry ?? null,
+      comparison: holdoutComparison(model.gates[HOLDOUT_COMPARISON_GATE]),
       override: { requested: request.override === true, justification: request.justification ?? '' },
     };
   }
+}
+
+/** The like-for-like comparison the policy reads: a measured `holdout-comparison` gate with both figures. */
+function holdoutComparison(result: unknown): HoldoutComparisonResult | null {
+  const r = result as (Partial<HoldoutComparisonResult> & { status?: unknown }) | undefined;
+  if (!r || r.status !== 'passed' || typeof r.championId !== 'string' || !r.candidate || !r.champion) return null;
+  const { status: _status, passed: _passed, reasons: _reasons, ...comparison } = r as Record<string, unknown>;
+  return comparison as HoldoutComparisonResult;
 }

@@ -4,7 +4,9 @@ import { ComplianceReportData, renderHtml, renderMarkdown } from './compliance-r
 const at = new Date('2026-11-26T08:00:00.000Z');
 const version = 'ab'.repeat(32);
 
-function report(): ComplianceReportData {
+function report(
+  gates: Record<string, unknown> = { fairness: { passed: true }, drift: { passed: false, reason: 'stale' } },
+): ComplianceReportData {
   const model = {
     id: 'als-123',
     slot: 'default',
@@ -18,7 +20,7 @@ function report(): ComplianceReportData {
     artifactSha256: 'ef'.repeat(32),
     trainingRunId: 'run-1',
     metrics: { 'ndcg@20': 0.3 },
-    gates: { fairness: { passed: true }, drift: { passed: false, reason: 'stale' } },
+    gates,
     state: 'production' as const,
     trainedBy: 'ds',
     trainedAt: at,
@@ -79,11 +81,48 @@ describe('compliance report', () => {
     expect(md).toContain(
       `| 2 | 2026-11-26T08:00:00.000Z | candidate → canary | root (admin) | ALLOWED BY OVERRIDE | ${version} |`,
     );
-    expect(md).toContain('| drift | FAILED {"reason":"stale"} |');
-    expect(md).toContain('| poisoning | not evaluated |');
+    // Results recorded before gates were three-valued read as passed / failed.
+    expect(md).toContain('| drift | FAILED | stale | — |');
+    expect(md).toContain('| fairness | passed | — | — |');
+    expect(md).toContain('| poisoning | not evaluated | — | — |');
+    expect(md).toContain('| Gates | fairness passed, drift FAILED, poisoning not evaluated |');
+    expect(md).toContain('None: every evaluated gate decided every feature.');
     expect(md).toContain('abc (dirty tree)');
     // A pipe in free text must not break the table.
     expect(md).toContain('<script>alert(1)</script> \\| urgent fix');
+  });
+
+  it('shows an undecided gate plainly: its status, reasons, and every undecided feature with its samples', () => {
+    const md = renderMarkdown(
+      report({
+        drift: {
+          status: 'undecided',
+          passed: false,
+          reasons: ['served_popularity: undecided, 0 recent samples < 100 required'],
+          snapshotAgeHours: 0.5,
+          undecided: ['served_popularity'],
+          features: {
+            rating: { decided: true, drifted: false, samples: { reference: 900, recent: 800 }, psi: 0.01 },
+            served_popularity: {
+              decided: false,
+              drifted: false,
+              samples: { reference: 5000, recent: 0 },
+              psi: 1.8,
+              reason: 'served_popularity: undecided, 0 recent samples < 100 required',
+            },
+          },
+        },
+        fairness: { status: 'passed', passed: true, reasons: [], qualityGap: 0.02 },
+      }),
+    );
+    expect(md).toContain('| Gates | fairness passed, drift UNDECIDED, poisoning not evaluated |');
+    expect(md).toMatch(
+      /\| drift \| UNDECIDED \| served_popularity: undecided, 0 recent samples < 100 required \| \{"snapshotAgeHours":0.5,/,
+    );
+    expect(md).toContain(
+      '| drift | served_popularity | 5000 | 0 | served_popularity: undecided, 0 recent samples < 100 required |',
+    );
+    expect(md).not.toContain('| drift | rating |');
   });
 
   it('escapes free text in the HTML page', () => {

@@ -1,5 +1,7 @@
 import { ChainVerification } from '../audit/audit-chain';
+import { GateSummary, summarizeGates } from '../gates/gate-evaluator';
 import { POLICY_GATES } from '../gates/gate-registry';
+import { HOLDOUT_COMPARISON_GATE } from '../policy/promotion-policy';
 import { ModelLineage } from '../registry/lineage.service';
 
 /** Everything an auditor needs about one model, gathered at `generatedAt`. */
@@ -21,11 +23,91 @@ interface Section {
 const iso = (d: Date | null | undefined): string => (d ? d.toISOString() : '—');
 const json = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
 
-function gateSummary(result: unknown): string {
-  if (!result || typeof result !== 'object') return 'not evaluated';
-  const { passed, ...rest } = result as { passed?: unknown };
-  const verdict = passed === true ? 'passed' : passed === false ? 'FAILED' : 'no verdict';
-  return Object.keys(rest).length ? `${verdict} ${JSON.stringify(rest)}` : verdict;
+const VERDICT: Record<GateSummary['status'], string> = {
+  passed: 'passed',
+  failed: 'FAILED',
+  undecided: 'UNDECIDED',
+  missing: 'not evaluated',
+};
+
+/** The measurements of a gate result, without what the other columns already show. */
+function gateMeasurements(result: unknown): string {
+  if (!result || typeof result !== 'object') return '—';
+  const rest = { ...(result as Record<string, unknown>) };
+  for (const key of ['status', 'passed', 'reasons', 'reason', 'undecided']) delete rest[key];
+  return Object.keys(rest).length ? JSON.stringify(rest) : '—';
+}
+
+const figure = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '—');
+
+/** The like-for-like comparison with the champion, as recorded by the candidate's holdout-comparison gate. */
+function comparisonSection(
+  gates: Record<string, unknown>,
+  decisions: ComplianceReportData['lineage']['decisions'],
+): Section {
+  const c = gates[HOLDOUT_COMPARISON_GATE] as
+    | {
+        status?: string;
+        reasons?: string[];
+        championId?: string | null;
+        candidate?: Record<string, unknown>;
+        champion?: Record<string, unknown>;
+        championRegistered?: Record<string, unknown>;
+        split?: string;
+        splitHash?: string;
+        holdoutRows?: number;
+        holdoutUsers?: number;
+        method?: string;
+      }
+    | undefined;
+  const used = decisions.filter((d) => (d.input as { comparison?: unknown } | null)?.comparison);
+  const title = 'Comparison with the champion (like-for-like)';
+  if (!c) {
+    return {
+      title,
+      paragraphs: [
+        'No like-for-like comparison was recorded: any champion comparison in the decisions used registered ' +
+          'figures, each measured on its own model’s holdout.',
+      ],
+    };
+  }
+  if (!c.championId) return { title, paragraphs: ['No champion was in production when the model was evaluated.'] };
+  return {
+    title,
+    paragraphs: [
+      `Both models measured on the same holdout (${c.method ?? 'same split'}). Decisions that used it: ` +
+        `${used.map((d) => `#${d.id}`).join(', ') || 'none'}.` +
+        (c.status === 'passed' ? '' : ` Status ${String(c.status).toUpperCase()}: ${(c.reasons ?? []).join('; ')}`),
+    ],
+    table: {
+      head: ['Field', 'Value'],
+      rows: [
+        ['Champion', c.championId],
+        ['Candidate ndcg@20 (shared holdout)', figure(c.candidate?.['ndcg@20'])],
+        ['Champion ndcg@20 (shared holdout)', figure(c.champion?.['ndcg@20'])],
+        ['Champion ndcg@20 as registered (its own holdout)', figure(c.championRegistered?.['ndcg@20'])],
+        [
+          'Candidate coverage / champion coverage',
+          `${figure(c.candidate?.coverage)} / ${figure(c.champion?.coverage)}`,
+        ],
+        ['Split', c.split ?? '—'],
+        ['Split hash', c.splitHash ?? '—'],
+        ['Holdout', `${c.holdoutRows ?? '—'} rows, ${c.holdoutUsers ?? '—'} evaluated users`],
+      ],
+    },
+  };
+}
+
+function undecidedRows(summaries: readonly GateSummary[]): string[][] {
+  return summaries.flatMap((s) =>
+    s.undecided.map((u) => [
+      s.gate,
+      u.name,
+      u.samples ? String(u.samples.reference) : '—',
+      u.samples ? String(u.samples.recent) : '—',
+      u.reason ?? '—',
+    ]),
+  );
 }
 
 function deploymentEvent(kind: string, payload: unknown): string {
@@ -92,6 +174,8 @@ function sections(data: ComplianceReportData): Section[] {
   const overrides = decisions.filter((d) => d.overridden);
   const deployments = history.filter((r) => r.kind === 'model.transition' || r.kind === 'model.rolled-back');
   const policyVersions = [...new Set(decisions.map((d) => d.policyVersion))];
+  const gates = summarizeGates(model.gates, data.gateNames ?? POLICY_GATES);
+  const undecided = undecidedRows(gates);
   return [
     {
       title: 'Summary',
@@ -104,6 +188,7 @@ function sections(data: ComplianceReportData): Section[] {
           ['Model type', model.modelType],
           ['Policy decisions', String(decisions.length)],
           ['Policy versions used', policyVersions.join(', ') || '—'],
+          ['Gates', gates.map((g) => `${g.gate} ${VERDICT[g.status]}`).join(', ')],
           ['Overrides', String(overrides.length)],
           [
             'Audit chain',
@@ -155,11 +240,29 @@ function sections(data: ComplianceReportData): Section[] {
     },
     {
       title: 'Gate results',
+      paragraphs: [
+        'Each gate is passed, FAILED or UNDECIDED (it could not decide, e.g. too few samples in a window); the ' +
+          'policy denies a promotion on a failed or undecided gate unless an admin overrides it with a written ' +
+          'justification that names the gate.',
+      ],
       table: {
-        head: ['Gate', 'Result'],
-        rows: (data.gateNames ?? POLICY_GATES).map((gate) => [gate, gateSummary(model.gates[gate])]),
+        head: ['Gate', 'Status', 'Reasons', 'Measurements'],
+        rows: gates.map((g) => [
+          g.gate,
+          VERDICT[g.status],
+          g.reasons.length ? g.reasons.join('; ') : '—',
+          gateMeasurements(model.gates[g.gate]),
+        ]),
       },
     },
+    {
+      title: 'Undecided gate features',
+      paragraphs: undecided.length
+        ? ['What each gate could not decide, with the samples it had in the reference and recent windows.']
+        : ['None: every evaluated gate decided every feature.'],
+      table: { head: ['Gate', 'Feature', 'Reference samples', 'Recent samples', 'Why'], rows: undecided },
+    },
+    comparisonSection(model.gates, decisions),
     {
       title: 'Policy decisions',
       paragraphs: decisions.length ? [] : ['No transition was ever requested.'],

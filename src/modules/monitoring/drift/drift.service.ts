@@ -2,13 +2,14 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { DatasetSnapshotService } from '@modules/datasets';
 import type { InteractionDataset } from '@lib/dataset';
 import { AppConfig, APP_CONFIG } from '@modules/config';
-import { AuditService, ModelRegistryService, modelSubject } from '@modules/governance';
+import { AuditService, GateStatus, ModelRegistryService, modelSubject } from '@modules/governance';
 import { ActivityWindowRepository } from '@modules/interactions';
 import { MonitoringMetrics } from '../monitoring.metrics';
 import {
   compareProfiles,
   DriftComparison,
   DriftThresholds,
+  FeatureDrift,
   profileDataset,
   profileRecentWindow,
   ReferenceProfile,
@@ -22,14 +23,39 @@ export interface DriftEvaluation extends DriftComparison {
   readonly snapshotAgeHours: number;
 }
 
-/** What the drift gate stores on the model (the policy reads `passed` and `snapshotAgeHours`). */
+/** One feature as the drift gate records it: whether it was decided, on how many samples, and its scores. */
+export interface DriftGateFeature {
+  readonly kind: 'data' | 'prediction';
+  /** False when either window had fewer than `thresholds.minSamples` observations: reported, not decided. */
+  readonly decided: boolean;
+  readonly drifted: boolean;
+  readonly samples: { readonly reference: number; readonly recent: number };
+  readonly psi?: number;
+  readonly ks?: number;
+  readonly share?: number;
+  /** Why it drifted, or why it could not be decided. */
+  readonly reason?: string;
+}
+
+/**
+ * What the drift gate stores on the model (the policy reads `status` and
+ * `snapshotAgeHours`): `failed` when a decided feature drifted, `undecided`
+ * when none drifted but some feature had too few samples to decide, `passed`
+ * when every feature was decided and none drifted.
+ */
 export interface DriftGateResult {
+  readonly status: GateStatus;
   readonly passed: boolean;
+  /** Hours from the snapshot's last event to the newest event in the store (the stream's clock). */
   readonly snapshotAgeHours: number;
+  readonly features: Record<string, DriftGateFeature>;
+  /** Features that could not be decided (too few samples), by name. */
+  readonly undecided: readonly string[];
   readonly psi: Record<string, number>;
   readonly ks: Record<string, number>;
   readonly shares: Record<string, number>;
-  readonly reasons: readonly string[];
+  /** Every drifted feature's reason, then every undecided feature's. */
+  readonly reasons: string[];
   readonly thresholds: DriftThresholds;
   readonly window: { readonly reference: DriftComparison['reference']; readonly recent: DriftComparison['recent'] };
   readonly evaluatedAt: string;
@@ -86,14 +112,17 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
   /**
    * Profiles a training snapshot (a dataset in hand, or a snapshot id loaded through the
    * datasets module) and remembers the profile, so later evaluations of the same snapshot
-   * need no reload. The reference window ends at the snapshot's recorded cutoff.
+   * need no reload. The reference window ends at the snapshot's last event (its recorded
+   * cutoff only when it holds no event).
    */
   async reference(snapshot: InteractionDataset | string): Promise<ReferenceProfile> {
     const snapshotId = typeof snapshot === 'string' ? snapshot : snapshot.snapshotId;
     const cached = this.references.get(snapshotId);
     if (cached) return cached;
     const dataset = typeof snapshot === 'string' ? await this.snapshots.load(snapshotId) : snapshot;
-    const ref = await this.snapshots.find(snapshotId);
+    // The reference window ends at the snapshot's last event (the stream's clock), not at its cutoff:
+    // a cutoff taken on the wall clock can lie a day past the data, leaving the window nearly empty.
+    const ref = dataset.userIndex.length === 0 ? await this.snapshots.find(snapshotId) : null;
     const profile = profileDataset(dataset, this.config.monitoring.drift.windowHours * HOUR_MS, {
       dataEnd: ref?.cutoff.getTime(),
     });
@@ -104,21 +133,22 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Compares the snapshot with the recent window, which ends at the newest event
-   * in the store (not the wall clock: a replay or a paused stream still has a
-   * "recent" to compare) unless `until` is given. Updates the drift gauges.
+   * in the store (the stream's clock, never the wall clock: a replay or a paused
+   * stream still has a "recent" to compare) unless `until` is given. The
+   * snapshot's age is measured on the same clock. Updates the drift gauges.
    */
   async evaluate(snapshot: InteractionDataset | string, options: { until?: Date } = {}): Promise<DriftEvaluation> {
     try {
       const reference = await this.reference(snapshot);
-      const end = options.until ?? (await this.activity.newestEventAt()) ?? new Date();
+      // No event in the store at all: the recent window ends where the data ends (and is empty, so undecided).
+      const end = options.until ?? (await this.activity.newestEventAt()) ?? new Date(reference.dataEnd);
       const start = new Date(end.getTime() - this.config.monitoring.drift.windowHours * HOUR_MS);
       const recent = profileRecentWindow(await this.activity.window(start, end), reference);
       const comparison = compareProfiles(reference, recent, this.thresholds, this.config.ratingScaleMax);
-      const now = Date.now();
       const evaluation: DriftEvaluation = {
         ...comparison,
-        evaluatedAt: new Date(now).toISOString(),
-        snapshotAgeHours: Math.max(0, Math.round(((now - reference.dataEnd) / HOUR_MS) * 100) / 100),
+        evaluatedAt: new Date().toISOString(),
+        snapshotAgeHours: Math.max(0, Math.round(((end.getTime() - reference.dataEnd) / HOUR_MS) * 100) / 100),
       };
       this.publish(evaluation);
       return evaluation;
@@ -144,10 +174,10 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
     const evaluation = await this.evaluate(dataset ?? model.snapshotId);
     const result = gateResult(evaluation);
     await this.registry.recordGateResult(modelId, 'drift', result, 'service:drift');
-    if (!result.passed) {
+    if (result.status !== 'passed') {
       await this.audit.append({
         actor: 'service:drift',
-        kind: 'drift.blocked',
+        kind: result.status === 'failed' ? 'drift.blocked' : 'drift.undecided',
         subject: modelSubject(modelId),
         payload: { snapshotId: model.snapshotId, ...result },
       });
@@ -193,20 +223,54 @@ export class DriftService implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+/** Why a feature was not decided: which window lacked samples. */
+function undecidedReason(f: FeatureDrift, minSamples: number): string {
+  const short = [
+    f.referenceSamples < minSamples ? `${f.referenceSamples} reference samples` : null,
+    f.recentSamples < minSamples ? `${f.recentSamples} recent samples` : null,
+  ].filter((p): p is string => p !== null);
+  return `${f.feature}: undecided, ${short.join(' and ')} < ${minSamples} required`;
+}
+
 export function gateResult(evaluation: DriftEvaluation): DriftGateResult {
   const pick = (key: 'psi' | 'ks' | 'share'): Record<string, number> =>
     Object.fromEntries(
-      evaluation.features
-        .filter((f) => f[key] !== undefined)
-        .map((f) => [f.feature, Math.round((f[key] as number) * 10_000) / 10_000]),
+      evaluation.features.filter((f) => f[key] !== undefined).map((f) => [f.feature, round4(f[key] as number)]),
     );
+  const minSamples = evaluation.thresholds.minSamples;
+  const features: Record<string, DriftGateFeature> = Object.fromEntries(
+    evaluation.features.map((f) => [
+      f.feature,
+      {
+        kind: f.kind,
+        decided: !f.insufficient,
+        drifted: f.drifted,
+        samples: { reference: f.referenceSamples, recent: f.recentSamples },
+        ...(f.psi === undefined ? {} : { psi: round4(f.psi) }),
+        ...(f.ks === undefined ? {} : { ks: round4(f.ks) }),
+        ...(f.share === undefined ? {} : { share: round4(f.share) }),
+        ...(f.insufficient
+          ? { reason: undecidedReason(f, minSamples) }
+          : f.reason === undefined
+            ? {}
+            : { reason: f.reason }),
+      },
+    ]),
+  );
+  const undecided = evaluation.features.filter((f) => f.insufficient);
+  const status: GateStatus = !evaluation.passed ? 'failed' : undecided.length > 0 ? 'undecided' : 'passed';
   return {
-    passed: evaluation.passed,
+    status,
+    passed: status === 'passed',
     snapshotAgeHours: evaluation.snapshotAgeHours,
+    features,
+    undecided: undecided.map((f) => f.feature),
     psi: pick('psi'),
     ks: pick('ks'),
     shares: pick('share'),
-    reasons: evaluation.reasons,
+    reasons: [...evaluation.reasons, ...undecided.map((f) => undecidedReason(f, minSamples))],
     thresholds: evaluation.thresholds,
     window: { reference: evaluation.reference, recent: evaluation.recent },
     evaluatedAt: evaluation.evaluatedAt,

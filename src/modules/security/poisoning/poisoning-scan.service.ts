@@ -20,7 +20,15 @@ export interface ScanResult {
   readonly newlyQuarantined: number;
 }
 
+/**
+ * The poisoning gate: `undecided` while quarantined accounts flagged up to the snapshot's cutoff await a
+ * reviewer's verdict (the detector cannot tell a shilling attack from a false positive; a human decides),
+ * `passed` when none does. Events of accounts found malicious never reach a snapshot.
+ */
 export interface PoisoningGateResult {
+  readonly status: 'passed' | 'undecided';
+  readonly reasons: string[];
+  /** `status === 'passed'` (the stored shape of a gate result). */
   readonly passed: boolean;
   readonly unreviewedSuspiciousEvents: number;
   readonly unreviewedAccounts: number;
@@ -172,14 +180,16 @@ export class PoisoningScanService {
     const unreviewed = await this.repository.unreviewed(cutoff);
     const counts = await this.repository.countsByStatus();
     return {
+      status: unreviewed.events === 0 ? 'passed' : 'undecided',
       passed: unreviewed.events === 0,
+      reasons:
+        unreviewed.events === 0
+          ? []
+          : [`${unreviewed.accounts} quarantined accounts (${unreviewed.events} events) await review`],
       unreviewedSuspiciousEvents: unreviewed.events,
       unreviewedAccounts: unreviewed.accounts,
       maliciousAccounts: counts.malicious,
       detector: SHILLING_DETECTOR,
-      ...(unreviewed.accounts > 0
-        ? { reason: `${unreviewed.accounts} quarantined accounts (${unreviewed.events} events) await review` }
-        : {}),
     };
   }
 
