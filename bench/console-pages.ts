@@ -11,31 +11,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from '@lib/cli';
+import { COMMANDS } from '@app/cli/commands';
 
-const HELP = `usage: npm run bench:console -- --url <service url> --key <API key> [--rounds N]
-
-Signs in to /console with the key and times each console page (sequential GETs).
-  --url     service base URL (default http://127.0.0.1:8082)
-  --key     an API key whose role can read the audit and reports (auditor or admin)
-  --rounds  requests per page (default 20, at most 1000)
-  --help    this text`;
-
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string', default: 'http://127.0.0.1:8082' },
-    key: { type: 'string' },
-    rounds: { type: 'string', default: '20' },
-    help: { type: 'boolean', default: false },
-  },
-});
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const { values } = parseCommand(COMMANDS['bench:console']);
 const rounds = Number(values.rounds);
 if (!values.key || !Number.isInteger(rounds) || rounds < 1 || rounds > 1000) {
-  console.error(HELP);
+  console.error('npm run bench:console: --key is required and --rounds must be an integer in 1..1000 (see --help)');
   process.exit(2);
 }
 const base = values.url.replace(/\/$/, '');

@@ -474,6 +474,23 @@ export const COMMANDS = {
     },
     examples: ['npm run bench:serve -- --duration 20 --rate 500'],
   }),
+  'bench:console': defineCommand({
+    usage: 'npm run bench:console --',
+    summary:
+      'Response times of the operator console’s pages against a running service (e.g. `npm start` on the ' +
+      'bootstrapped embedded store): signs in with the key, GETs each page `rounds` times one at a time (10 s ' +
+      'timeout each, 5 minutes in all) and prints p50 / p95 / max per page into bench/results/console-pages.json.',
+    options: {
+      url: { type: 'string', value: '<url>', default: 'http://127.0.0.1:8082', description: 'Service base URL.' },
+      key: {
+        type: 'string',
+        value: '<key>',
+        description: 'An API key whose role can read the audit and reports (auditor or admin); required.',
+      },
+      rounds: { type: 'string', value: '<n>', default: '20', description: 'Requests per page (1–1000).' },
+    },
+    examples: ['npm run bench:console -- --url http://127.0.0.1:8082 --key <admin key> --rounds 20'],
+  }),
   'bench:score': defineCommand({
     usage: 'npm run bench:score --',
     summary:
@@ -713,6 +730,7 @@ export const COMMAND_ENTRIES: Readonly<Record<string, CommandName>> = {
   'bench/train.ts': 'bench:train',
   'bench/serve.ts': 'bench:serve',
   'bench/score.ts': 'bench:score',
+  'bench/console-pages.ts': 'bench:console',
   'src/cli/poisoning-report.ts': 'security:poisoning-report',
   'src/cli/experiment-report.ts': 'experiment:report',
   'src/cli/fairness-report.ts': 'fairness:report',

@@ -22,10 +22,15 @@ import { waitFor } from '../support/services';
  * embedded store (PGlite, in-process bus) as after `npm start`; the registry,
  * a denied and an overridden promotion, and a canary that rolls back on its own
  * are made through the same services the admin API calls. Screenshots of the
- * main pages go to docs/console/. In CI a missing browser fails the suite.
+ * main pages are always taken; they go to docs/console/ (the committed ones)
+ * when CONSOLE_SCREENSHOTS=docs, else to a temporary directory, so a test run
+ * leaves the checkout clean. In CI a missing browser fails the suite.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(__dirname, '../../docs/console');
+const SHOTS =
+  process.env.CONSOLE_SCREENSHOTS === 'docs'
+    ? path.resolve(__dirname, '../../docs/console')
+    : mkdtempSync(path.join(tmpdir(), 'marquee-console-shots-'));
 const KEYS = {
   viewer: 'viewer-key-0123456789abcdef',
   'data-scientist': 'scientist-key-0123456789abcdef',

@@ -3,6 +3,7 @@ import { serialize } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseInput } from '@modules/governance';
+import { ApiOperation } from '@common';
 import { ConsoleAuthGuard, ConsolePermission, cookiesOf, CurrentSession } from './console-auth.guard';
 import { ConsoleExceptionFilter } from './console-exception.filter';
 import { ConsolePagesService } from './console-pages.service';
@@ -100,11 +101,18 @@ export class ConsoleSignInController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'Console home: redirects to the models page or to sign-in',
+    tags: ['console'],
+    responses: { '303': 'redirect' },
+    produces: 'text/html',
+  })
   home(@Res({ passthrough: true }) reply: FastifyReply): string {
     return seeOther(reply, '/console/models');
   }
 
   @Get('sign-in')
+  @ApiOperation({ summary: 'Console sign-in form (API key)', tags: ['console'], produces: 'text/html' })
   signInForm(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): string {
     const token = randomToken();
     void reply.header('set-cookie', this.cookie(request, SIGN_IN_COOKIE, token, 600));
@@ -112,6 +120,12 @@ export class ConsoleSignInController {
   }
 
   @Post('sign-in')
+  @ApiOperation({
+    summary: 'Exchange an API key (form field apiKey, CSRF token) for an HttpOnly session cookie',
+    tags: ['console'],
+    responses: { '303': 'signed in', '400': 'bad form', '401': 'unknown key', '403': 'CSRF token missing' },
+    produces: 'text/html',
+  })
   async signIn(@Req() request: FastifyRequest, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const form = SignInForm.safeParse(body ?? {});
     const token = randomToken();
@@ -135,6 +149,12 @@ export class ConsoleSignInController {
   }
 
   @Post('sign-out')
+  @ApiOperation({
+    summary: 'End the console session (audited)',
+    tags: ['console'],
+    responses: { '303': 'signed out' },
+    produces: 'text/html',
+  })
   @UseGuards(ConsoleAuthGuard)
   @ConsolePermission('models', 'read')
   async signOut(
@@ -166,6 +186,12 @@ export class ConsolePagesController {
   constructor(private readonly pages: ConsolePagesService) {}
 
   @Get('models')
+  @ApiOperation({
+    summary: 'Console: the registry by slot and state (paginated)',
+    tags: ['console'],
+    query: ModelsQuery,
+    produces: 'text/html',
+  })
   @ConsolePermission('models', 'read')
   async models(
     @Query() query: unknown,
@@ -178,6 +204,12 @@ export class ConsolePagesController {
   }
 
   @Get('models/:id')
+  @ApiOperation({
+    summary: 'Console: one model with metrics, gates, training run, decisions and lineage',
+    tags: ['console'],
+    responses: { '200': 'page', '404': 'unknown model' },
+    produces: 'text/html',
+  })
   @ConsolePermission('models', 'read')
   async model(
     @Param('id') id: string,
@@ -190,6 +222,13 @@ export class ConsolePagesController {
 
   /** Policy denials render the model page with every reason; an impossible transition (409) renders it too. */
   @Post('models/:id/promotions')
+  @ApiOperation({
+    summary: 'Console: request a policy-gated transition (override with justification where the role may)',
+    tags: ['console'],
+    body: PromotionForm,
+    responses: { '303': 'decided', '403': 'role or CSRF refused' },
+    produces: 'text/html',
+  })
   @ConsolePermission('promotions', 'request')
   async promote(
     @Param('id') id: string,
@@ -214,6 +253,13 @@ export class ConsolePagesController {
   }
 
   @Post('slots/:slot/rollback')
+  @ApiOperation({
+    summary: 'Console: roll the slot back to its previous production model',
+    tags: ['console'],
+    body: RollbackForm,
+    responses: { '303': 'rolled back', '403': 'role or CSRF refused' },
+    produces: 'text/html',
+  })
   @ConsolePermission('models', 'rollback')
   async rollback(
     @Param('slot') slot: string,
@@ -231,6 +277,12 @@ export class ConsolePagesController {
   }
 
   @Get('experiments')
+  @ApiOperation({
+    summary: 'Console: A/B tests and canaries (paginated)',
+    tags: ['console'],
+    query: ExperimentsQuery,
+    produces: 'text/html',
+  })
   @ConsolePermission('experiments', 'read')
   async experiments(
     @Query() query: unknown,
@@ -246,6 +298,12 @@ export class ConsolePagesController {
   }
 
   @Get('experiments/:id')
+  @ApiOperation({
+    summary: 'Console: one experiment with arms, sequential test, SRM check and charts',
+    tags: ['console'],
+    responses: { '200': 'page', '404': 'unknown experiment' },
+    produces: 'text/html',
+  })
   @ConsolePermission('experiments', 'read')
   async experiment(
     @Param('id') id: string,
@@ -257,6 +315,12 @@ export class ConsolePagesController {
   }
 
   @Get('audit')
+  @ApiOperation({
+    summary: 'Console: the audit trail, filtered by kind, subject and actor (paginated)',
+    tags: ['console'],
+    query: AuditQuery,
+    produces: 'text/html',
+  })
   @ConsolePermission('audit', 'read')
   async audit(
     @Query() query: unknown,
@@ -270,6 +334,12 @@ export class ConsolePagesController {
 
   /** Verification changes nothing, so it is a GET (bookmarkable with its anchor). */
   @Get('audit/verify')
+  @ApiOperation({
+    summary: 'Console: verify the hash chain (against an anchor when given)',
+    tags: ['console'],
+    query: VerifyQuery,
+    produces: 'text/html',
+  })
   @ConsolePermission('audit', 'read')
   async verify(
     @Query() query: unknown,
@@ -290,6 +360,12 @@ export class ConsolePagesController {
   }
 
   @Get('reports/models/:id')
+  @ApiOperation({
+    summary: 'Console: the compliance report of a model',
+    tags: ['console'],
+    responses: { '200': 'page', '404': 'unknown model' },
+    produces: 'text/html',
+  })
   @ConsolePermission('reports', 'read')
   async report(
     @Param('id') id: string,
@@ -302,6 +378,12 @@ export class ConsolePagesController {
 
   /** The report as a standalone printable document (the same bytes as GET /admin/reports/models/:id). */
   @Get('reports/models/:id/document')
+  @ApiOperation({
+    summary: 'Console: the compliance report as a printable document (HTML or Markdown)',
+    tags: ['console'],
+    query: ReportQuery,
+    produces: 'text/html',
+  })
   @ConsolePermission('reports', 'read')
   async reportDocument(
     @Param('id') id: string,
@@ -317,6 +399,11 @@ export class ConsolePagesController {
   }
 
   @Get('health')
+  @ApiOperation({
+    summary: 'Console: ingestion lag, dead letters, drift, fairness and serving health',
+    tags: ['console'],
+    produces: 'text/html',
+  })
   @ConsolePermission('models', 'read')
   async health(@CurrentSession() s: ConsoleSession, @Res({ passthrough: true }) reply: FastifyReply) {
     const [ctx, view] = await Promise.all([this.pages.context(s), this.pages.health()]);
