@@ -11,6 +11,7 @@ export class ServingMetrics {
   readonly modelLoaded;
   readonly modelAgeSeconds;
   readonly responseLogDropped;
+  readonly responseLogBacklog;
   readonly contentSafetyRemoved;
   readonly historyIndexUsers;
   readonly historyIndexBytes;
@@ -83,7 +84,12 @@ export class ServingMetrics {
     });
     this.responseLogDropped = metrics.counter({
       name: 'marquee_recommend_log_dropped_total',
-      help: 'Served responses not logged because the log backlog was full.',
+      help: 'Served-response lines (stream) or rows (store) dropped because that destination\'s backlog was full.',
+    });
+    this.responseLogBacklog = metrics.gauge({
+      name: 'marquee_recommend_log_backlog',
+      help: 'Served responses waiting for a destination: publish (the stream) or store (the database).',
+      labelNames: ['stage'] as const,
     });
     this.contentSafetyRemoved = metrics.counter({
       name: 'marquee_content_safety_removed_total',
