@@ -64,7 +64,7 @@ describe('ResponseLogWriter', () => {
       const bus = {
         publish: async (_topic: string, messages: readonly OutgoingMessage[]) => {
           if (!brokerUp) throw new Error('broker down');
-          published.push(...messages.map((m) => m.value));
+          published.push(...messages.map((m) => m.value.toString()));
         },
       } as unknown as EventBus;
       const store = {
