@@ -60,6 +60,14 @@ const envSchema = z.object({
   KAFKA_BROKERS: csv.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('marquee'),
   KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  /**
+   * How long a consumer group waits for a silent member. After a broker
+   * restart the group's old members are remembered until this expires, and
+   * every consumer's rejoin waits for it: at 30 s ingestion resumed ~25 s
+   * after the broker was back. 6000 is the broker's minimum
+   * (group.min.session.timeout.ms); kafkajs heartbeats every 3 s.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt.min(6_000).max(300_000).default(10_000),
   /** kafkajs on a thread of its own, so its encoding and decoding stay off the thread that answers requests. */
   KAFKA_CLIENT_THREAD: z.enum(['true', 'false']).default('true'),
   /** That thread's CPU priority (Linux nice, 0..19): behind request handling when the cores are busy. */
@@ -214,6 +222,7 @@ export interface AppConfig {
         readonly brokers: readonly string[];
         readonly clientId: string;
         readonly connectTimeoutMs: number;
+        readonly sessionTimeoutMs: number;
         /** Run kafkajs on its own worker thread (handlers stay on the main thread). */
         readonly thread: boolean;
         /** That thread's CPU priority (nice). */
@@ -338,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           brokers: e.KAFKA_BROKERS,
           clientId: e.KAFKA_CLIENT_ID,
           connectTimeoutMs: e.KAFKA_CONNECT_TIMEOUT_MS,
+          sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
           thread: e.KAFKA_CLIENT_THREAD === 'true',
           threadNice: e.KAFKA_CLIENT_THREAD_NICE,
         }

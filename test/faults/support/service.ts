@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -26,14 +27,19 @@ export function startService(port: number, env: Record<string, string>, entry = 
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'info',
+      // No shared dependency unless the case names it (empty = unset).
+      REDIS_URL: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   // Keep the tail only: a long outage logs a warning per retry.
+  // FAULT_LOG_FILE: the whole log of every service a case starts, for a closer look.
+  const logFile = process.env.FAULT_LOG_FILE;
   const append = (c: Buffer) => {
     output = (output + c.toString()).slice(-200_000);
+    if (logFile) appendFileSync(logFile, c);
   };
   child.stdout!.on('data', append);
   child.stderr!.on('data', append);
