@@ -101,6 +101,11 @@ const envSchema = z.object({
   SERVING_SLOT: z.string().min(1).default('default'),
   /** Serve this artifact directory instead of the registry's production model (operators, benchmarks). */
   SERVING_MODEL_DIR: z.string().min(1).optional(),
+  /** sha256 of SERVING_MODEL_DIR's manifest.json: a load (start-up, SIGHUP) of anything else is refused. */
+  SERVING_MODEL_SHA256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (sha256sum of manifest.json)')
+    .optional(),
   /** Budget for one recommendation before the popularity fallback answers (the platform allows 600 ms). */
   SERVING_TIMEOUT_MS: positiveInt.max(600).default(200),
   /** How often serving asks the registry whether the production model changed. */
@@ -245,6 +250,8 @@ export interface AppConfig {
     readonly enabled: boolean;
     readonly slot: string;
     readonly modelDir?: string;
+    /** Pinned sha256 of modelDir/manifest.json (SERVING_MODEL_SHA256). */
+    readonly modelSha256?: string;
     readonly timeoutMs: number;
     readonly modelPollMs: number;
     readonly historyCacheUsers: number;
@@ -369,6 +376,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: e.SERVING_ENABLED === 'true',
       slot: e.SERVING_SLOT,
       modelDir: e.SERVING_MODEL_DIR ? path.resolve(e.SERVING_MODEL_DIR) : undefined,
+      modelSha256: e.SERVING_MODEL_SHA256,
       timeoutMs: e.SERVING_TIMEOUT_MS,
       modelPollMs: e.SERVING_MODEL_POLL_MS,
       historyCacheUsers: e.SERVING_HISTORY_CACHE_USERS,
