@@ -25,10 +25,10 @@ export function startService(port: number, env: Record<string, string>, entry = 
       NODE_OPTIONS: '',
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
-      PORT: String(port),
       LOG_LEVEL: 'info',
       // No shared dependency unless the case names it (empty = unset).
       REDIS_URL: '',
+      PORT: String(port),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
