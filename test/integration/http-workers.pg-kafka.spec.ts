@@ -86,13 +86,10 @@ describe('HTTP_WORKERS: several service processes on one port', () => {
 
     // Both processes listening (not just one ready): connections are dealt only to listening processes.
     const listening = () => output.split('\n').filter((line) => line.includes('Marquee listening on')).length;
-    await waitFor(
+    const readyz = () =>
       // eslint-disable-next-line no-restricted-syntax -- polled until the port answers
-      async () =>
-        listening() >= 2 &&
-        (await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(() => null))?.status === 200,
-      120_000,
-    );
+      fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+    await waitFor(async () => listening() >= 2 && (await readyz())?.status === 200, 120_000);
     // New connections are dealt round-robin: enough of them reach both processes.
     for (let i = 0; i < 20; i++) {
       const response = await getOnNewConnection(`${base}/recommend/${i + 1}`);
