@@ -27,6 +27,8 @@ module.exports = {
     '^@test/(.*)$': '<rootDir>/test/$1',
   },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  // The fault-injection cases run apart: `npm run test:faults` (jest.faults.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
   testTimeout: 60_000,
   // Real Kafka and PostgreSQL are shared by the suites; one worker keeps them from racing.
   maxWorkers: 1,

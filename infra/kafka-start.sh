@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Start a real single-node Apache Kafka 3.9.x broker (KRaft, no ZooKeeper) on
 # 127.0.0.1 for tests and CI. Idempotent: a broker already running is left alone.
-# Everything lives under <project>/.infra/kafka (gitignored).
+# Everything lives under <project>/.infra/kafka (gitignored). A second,
+# throwaway broker (fault-injection tests) sets KAFKA_PORT,
+# KAFKA_CONTROLLER_PORT and KAFKA_DIR (its config, data, log and pid file;
+# the jars stay shared under .infra/kafka/libs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,8 +15,8 @@ KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 
 POM="$ROOT/infra/kafka/pom.xml"
-HOME_DIR="$ROOT/.infra/kafka"
-LIBS="$HOME_DIR/libs"
+LIBS="$ROOT/.infra/kafka/libs"
+HOME_DIR="${KAFKA_DIR:-$ROOT/.infra/kafka}"
 DATA="$HOME_DIR/data"
 CONF="$HOME_DIR/server.properties"
 LOG4J="$HOME_DIR/log4j.properties"

@@ -25,5 +25,6 @@ const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js', .
   env,
   stdio: 'inherit',
 });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+// SIGHUP (reload) too: unhandled it would end this wrapper and leave the service orphaned.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -85,4 +85,7 @@ export function installGracefulShutdown(
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // SIGHUP's default action ends the process at once (no drain). Here it means "reload": the model
+  // loader reloads (every mode); a process without one (ingest worker) logs and carries on.
+  process.on('SIGHUP', () => logger.info({ signal: 'SIGHUP' }, 'SIGHUP: reload requested'));
 }

@@ -2,3 +2,4 @@
 export { JsonExceptionFilter } from './http-exception.filter';
 export { createRootLogger, PinoNestLogger } from './logger';
 export { ApiOperation, apiOperationOf, type ApiOperationDoc } from './api-operation';
+export { redactUrl, StartupError, withDeadline } from './startup-error';

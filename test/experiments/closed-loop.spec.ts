@@ -356,7 +356,9 @@ describe('experiments in the closed loop with the simulator', () => {
       ),
     ).toBe(true);
     for (let user = 1; user <= 40; user++) {
-      const answer = (await fetch(`${url}/recommend/${user}?format=json`).then((r) => r.json())) as {
+      const answer = (await fetch(`${url}/recommend/${user}?format=json`, { signal: AbortSignal.timeout(10_000) }).then(
+        (r) => r.json(),
+      )) as {
         model: { version: string } | null;
       };
       expect(answer.model?.version).not.toBe(ids.random);

@@ -86,18 +86,17 @@ describe('HTTP_WORKERS: several service processes on one port', () => {
 
     // Both processes listening (not just one ready): connections are dealt only to listening processes.
     const listening = () => output.split('\n').filter((line) => line.includes('Marquee listening on')).length;
-    await waitFor(
+    const readyz = () =>
       // eslint-disable-next-line no-restricted-syntax -- polled until the port answers
-      async () => listening() >= 2 && (await fetch(`${base}/readyz`).catch(() => null))?.status === 200,
-      120_000,
-    );
+      fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+    await waitFor(async () => listening() >= 2 && (await readyz())?.status === 200, 120_000);
     // New connections are dealt round-robin: enough of them reach both processes.
     for (let i = 0; i < 20; i++) {
       const response = await getOnNewConnection(`${base}/recommend/${i + 1}`);
       expect(response.status).toBe(200);
       expect(response.body).toMatch(/^[^,\s]+(,[^,\s]+)*$/);
     }
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
     const served = [...metrics.matchAll(/^marquee_recommend_requests_total\{[^}]*worker="(\d)"[^}]*\} (\d+)/gm)];
     expect(new Set(served.map((m) => m[1]))).toEqual(new Set(['1', '2']));
     expect(served.reduce((sum, m) => sum + Number(m[2]), 0)).toBe(20);

@@ -95,6 +95,7 @@ describe('Prometheus scrapes the service', () => {
     // connection: close: no keep-alive socket outlives Prometheus.
     const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`, {
       headers: { connection: 'close' },
+      signal: AbortSignal.timeout(10_000),
     });
     const body = (await res.json()) as QueryResult;
     if (body.status !== 'success') throw new Error(`query ${expr} failed: ${JSON.stringify(body)}`);

@@ -15,6 +15,22 @@ const FLOOD_REQUESTS = 3_000;
 const FLOOD_CONCURRENCY = 32;
 const FLOOD_MAX_MS = 15_000;
 const LEGIT_REQUESTS = 150;
+/** The legitimate client stops after this long even if it has not sent all its requests (a loaded machine). */
+const LEGIT_MAX_MS = 40_000;
+/** Every request gives up after this long: a stuck request is a failure, never a hung test. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** fetch with a per-request deadline; a timeout or network error is status 0. */
+async function get(url: string): Promise<{ status: number; retryAfter: string | null }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    await res.arrayBuffer();
+    return { status: res.status, retryAfter: res.headers.get('retry-after') };
+  } catch (error) {
+    process.stderr.write(`flood: ${url} failed: ${String(error)}\n`);
+    return { status: 0, retryAfter: null };
+  }
+}
 
 /**
  * The real service on loopback. One abusive client hammers one user's
@@ -64,21 +80,19 @@ describe('flood on loopback: the limiter holds, legitimate traffic is answered',
     const attacker = async (): Promise<void> => {
       while (flood.sent < FLOOD_REQUESTS && Date.now() - started < FLOOD_MAX_MS) {
         flood.sent++;
-        const res = await fetch(`${base}/recommend/42`);
-        await res.arrayBuffer();
+        const res = await get(`${base}/recommend/42`);
         if (res.status === 429) {
           flood.limited++;
-          if (!res.headers.get('retry-after')) flood.retryAfterMissing++;
+          if (!res.retryAfter) flood.retryAfterMissing++;
         } else if (res.status === 200) flood.ok++;
         else flood.other++;
       }
     };
     const legit: { status: number; ms: number }[] = [];
     const user = async (): Promise<void> => {
-      for (let i = 0; i < LEGIT_REQUESTS; i++) {
+      for (let i = 0; i < LEGIT_REQUESTS && Date.now() - started < LEGIT_MAX_MS; i++) {
         const t0 = performance.now();
-        const res = await fetch(`${base}/recommend/${1 + (i % 40)}`);
-        await res.arrayBuffer();
+        const res = await get(`${base}/recommend/${1 + (i % 40)}`);
         legit.push({ status: res.status, ms: performance.now() - t0 });
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -109,9 +123,11 @@ describe('flood on loopback: the limiter holds, legitimate traffic is answered',
     expect(flood.other).toBe(0);
     expect(flood.retryAfterMissing).toBe(0);
     expect(flood.sent).toBeGreaterThan(100);
-    // Legitimate users (≤ 4 requests each per window) are all answered.
-    expect(figures.legitOk).toBe(LEGIT_REQUESTS);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    // Legitimate users (≤ 4 requests each per window): every one sent is answered (how many are sent
+    // depends on the machine's load; the loop is bounded in count and time).
+    expect(figures.legitRequests).toBeGreaterThanOrEqual(20);
+    expect(figures.legitOk).toBe(figures.legitRequests);
+    const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).text();
     expect(metrics).toMatch(/marquee_rate_limited_total\{route="recommend",scope="user"\} \d+/);
   }, 120_000);
 });

@@ -8,8 +8,10 @@ import { IngestionService } from '@modules/ingestion';
 import { UserHistoryRepository } from '@modules/interactions';
 import { ModelLoaderService } from '@modules/serving';
 import { ModelReleaseService } from '@modules/releases';
+import { BootstrapRecordFile, BootstrapWorld } from './bootstrap-record';
 
 const BOOTSTRAP_ACTOR = 'service:bootstrap';
+const DAY_MS = 86_400_000;
 const JUSTIFICATION =
   'Start-up bootstrap of an empty embedded store: first model of the platform, no champion to compare with, ' +
   'trained on a simulated world; the better of ALS and popularity on the holdout goes live; ' +
@@ -25,6 +27,13 @@ const JUSTIFICATION =
  * with a written justification, so the audit trail says exactly why the
  * first model went live. Runs in the background: /healthz answers at once,
  * /readyz once the model is loaded. A restart finds the model and does nothing.
+ *
+ * Killed part-way (BootstrapRecordFile says where it got to), the next start
+ * resumes: an interrupted world stream is replayed from the start (the world
+ * is deterministic and ingestion merges idempotently, so the stored counts end
+ * exactly as in an uninterrupted run), and training runs the dead process left
+ * 'running' are failed and audited. A store with a catalog but no record
+ * (imported data, an older version) is trained on as it is, with a warning.
  */
 @Injectable()
 export class DemoBootstrapService implements OnApplicationBootstrap {
@@ -58,20 +67,44 @@ export class DemoBootstrapService implements OnApplicationBootstrap {
 
   private async run(): Promise<void> {
     const slot = this.config.serving.slot;
-    if ((await this.registry.serving(slot)).production) return;
+    const records = new BootstrapRecordFile(this.config.dataDir);
+    const record = await records.read();
+    const production = (await this.registry.serving(slot)).production;
+    if (production) {
+      // Killed between the promotion and the record: the model is there, the record catches up.
+      if (record && record.phase !== 'complete') {
+        await records.write({ ...record, phase: 'complete', modelId: production.id });
+      }
+      return;
+    }
     const started = Date.now();
     const { users, movies, days, seed } = this.config.bootstrap;
+    const seedWorld: BootstrapWorld = { users, movies, days, seed, end: Math.floor(Date.now() / DAY_MS) * DAY_MS };
 
-    if ((await this.catalog.counts()).movies === 0) {
-      this.logger.log(`bootstrap: simulating ${users} users × ${movies} movies × ${days} days (seed ${seed})`);
-      const { stats } = await bootstrapWorld(
-        { users, movies, days, seed, ratingScaleMax: this.config.ratingScaleMax },
-        { catalogService: this.catalog, bus: yieldingBus(this.bus), topic: this.config.topics.movielog },
+    let world = record?.world ?? seedWorld;
+    let attempts = record?.attempts ?? 0;
+    if (record?.phase === 'streaming') {
+      this.logger.warn(
+        `bootstrap: the previous start stopped while streaming the world (${records.file}, attempt ${record.attempts}); ` +
+          'replaying it from the start — ingestion merges idempotently, nothing is counted twice',
       );
-      this.logger.log(`bootstrap: published ${JSON.stringify(stats)}`);
+      await this.streamWorld(records, world, ++attempts);
+    } else if (!record) {
+      if ((await this.catalog.counts()).movies === 0) {
+        world = seedWorld;
+        await this.streamWorld(records, world, ++attempts);
+      } else {
+        this.logger.warn(
+          `bootstrap: the store holds a catalog but no bootstrap record (${records.file}): imported data or an ` +
+            'older version; training on it as it is — its completeness is not checked',
+        );
+      }
     }
     await this.waitForIngestion();
     this.logger.log(`bootstrap: stream ingested after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (record?.phase !== 'ingested') await records.write({ phase: 'ingested', world, attempts });
+    // Runs the killed process left 'running' would block the slot; the embedded store belongs to this process alone.
+    await this.releases.failAbandonedRuns({ everyRunning: this.config.database.kind === 'pglite' });
 
     const common = {
       seed,
@@ -110,6 +143,7 @@ export class DemoBootstrapService implements OnApplicationBootstrap {
       if (!outcome.decision.allowed)
         throw new Error(`bootstrap promotion to ${to} refused: ${outcome.decision.reasons.join('; ')}`);
     }
+    await records.write({ phase: 'complete', world, attempts, modelId: best.id });
     await this.loader.refresh();
     const sample = (await this.histories.lowestWatchingUserId()) ?? 1;
     const base = `http://127.0.0.1:${this.config.http.port}`;
@@ -118,6 +152,18 @@ export class DemoBootstrapService implements OnApplicationBootstrap {
         `(holdout NDCG@20: als ${ndcg(als.model).toFixed(3)}, popularity ${ndcg(popularity.model).toFixed(3)}). ` +
         `Try ${base}/recommend/${sample}`,
     );
+  }
+
+  /** Publishes the whole world; recorded as 'streaming' first, so a kill part-way is replayed at the next start. */
+  private async streamWorld(records: BootstrapRecordFile, world: BootstrapWorld, attempts: number): Promise<void> {
+    await records.write({ phase: 'streaming', world, attempts });
+    const { users, movies, days, seed, end } = world;
+    this.logger.log(`bootstrap: simulating ${users} users × ${movies} movies × ${days} days (seed ${seed})`);
+    const { stats } = await bootstrapWorld(
+      { users, movies, days, seed, end, ratingScaleMax: this.config.ratingScaleMax },
+      { catalogService: this.catalog, bus: yieldingBus(this.bus), topic: this.config.topics.movielog },
+    );
+    this.logger.log(`bootstrap: published ${JSON.stringify(stats)}`);
   }
 
   private async waitForIngestion(timeoutMs = 120_000): Promise<void> {

@@ -60,6 +60,14 @@ const envSchema = z.object({
   KAFKA_BROKERS: csv.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('marquee'),
   KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  /**
+   * How long a consumer group waits for a silent member. After a broker
+   * restart the group's old members are remembered until this expires, and
+   * every consumer's rejoin waits for it: at 30 s ingestion resumed ~25 s
+   * after the broker was back. 6000 is the broker's minimum
+   * (group.min.session.timeout.ms); kafkajs heartbeats every 3 s.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt.min(6_000).max(300_000).default(10_000),
   /** kafkajs on a thread of its own, so its encoding and decoding stay off the thread that answers requests. */
   KAFKA_CLIENT_THREAD: z.enum(['true', 'false']).default('true'),
   /** That thread's CPU priority (Linux nice, 0..19): behind request handling when the cores are busy. */
@@ -103,6 +111,11 @@ const envSchema = z.object({
   SERVING_SLOT: z.string().min(1).default('default'),
   /** Serve this artifact directory instead of the registry's production model (operators, benchmarks). */
   SERVING_MODEL_DIR: z.string().min(1).optional(),
+  /** sha256 of SERVING_MODEL_DIR's manifest.json: a load (start-up, SIGHUP) of anything else is refused. */
+  SERVING_MODEL_SHA256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (sha256sum of manifest.json)')
+    .optional(),
   /** Budget for one recommendation before the popularity fallback answers (the platform allows 600 ms). */
   SERVING_TIMEOUT_MS: positiveInt.max(600).default(200),
   /** How often serving asks the registry whether the production model changed. */
@@ -238,6 +251,7 @@ export interface AppConfig {
         readonly brokers: readonly string[];
         readonly clientId: string;
         readonly connectTimeoutMs: number;
+        readonly sessionTimeoutMs: number;
         /** Run kafkajs on its own worker thread (handlers stay on the main thread). */
         readonly thread: boolean;
         /** That thread's CPU priority (nice). */
@@ -268,6 +282,8 @@ export interface AppConfig {
     readonly enabled: boolean;
     readonly slot: string;
     readonly modelDir?: string;
+    /** Pinned sha256 of modelDir/manifest.json (SERVING_MODEL_SHA256). */
+    readonly modelSha256?: string;
     readonly timeoutMs: number;
     readonly modelPollMs: number;
     readonly historyCacheUsers: number;
@@ -380,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           brokers: e.KAFKA_BROKERS,
           clientId: e.KAFKA_CLIENT_ID,
           connectTimeoutMs: e.KAFKA_CONNECT_TIMEOUT_MS,
+          sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
           thread: e.KAFKA_CLIENT_THREAD === 'true',
           threadNice: e.KAFKA_CLIENT_THREAD_NICE,
         }
@@ -407,6 +424,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: e.SERVING_ENABLED === 'true',
       slot: e.SERVING_SLOT,
       modelDir: e.SERVING_MODEL_DIR ? path.resolve(e.SERVING_MODEL_DIR) : undefined,
+      modelSha256: e.SERVING_MODEL_SHA256,
       timeoutMs: e.SERVING_TIMEOUT_MS,
       modelPollMs: e.SERVING_MODEL_POLL_MS,
       historyCacheUsers: e.SERVING_HISTORY_CACHE_USERS,

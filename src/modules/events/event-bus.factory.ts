@@ -13,6 +13,7 @@ export function createEventBus(
       brokers: config.events.brokers,
       clientId: config.events.clientId,
       connectTimeoutMs: config.events.connectTimeoutMs,
+      sessionTimeoutMs: config.events.sessionTimeoutMs,
       log,
     };
     return config.events.thread

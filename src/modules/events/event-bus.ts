@@ -91,7 +91,14 @@ export interface Subscription {
 export interface EventBus {
   readonly kind: 'in-process' | 'kafka';
   connect(): Promise<void>;
+  /** connect() succeeded and close() has not been called (says nothing about the broker now). */
   isConnected(): boolean;
+  /**
+   * Whether the broker answers now: a metadata round trip, bounded in time
+   * and cached briefly (readiness and the metrics scrape ask often). The
+   * in-process bus is reachable while connected.
+   */
+  reachable(): Promise<boolean>;
   /** Creates the topics if missing (no-op where topics are implicit). */
   ensureTopics(topics: readonly string[], partitions: number): Promise<void>;
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;

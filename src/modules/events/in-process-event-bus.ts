@@ -78,6 +78,10 @@ export class InProcessEventBus implements EventBus {
     return this.connected;
   }
 
+  async reachable(): Promise<boolean> {
+    return this.connected;
+  }
+
   async ensureTopics(topics: readonly string[], partitions: number): Promise<void> {
     for (const topic of topics) this.partitionsOf(topic, partitions);
   }

@@ -45,6 +45,8 @@ async function run(call: KafkaThreadCall): Promise<unknown> {
   switch (call.method) {
     case 'connect':
       return bus.connect();
+    case 'reachable':
+      return bus.reachable();
     case 'ensureTopics':
       return bus.ensureTopics(call.topics, call.partitions);
     case 'publish':

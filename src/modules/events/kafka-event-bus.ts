@@ -28,6 +28,25 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 const LOW_PRIORITY_REST_FACTOR = 3;
 const LOW_PRIORITY_MAX_REST_MS = 20;
 const rest = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const REACHABLE_TIMEOUT_MS = 2_000;
+const REACHABLE_CACHE_MS = 1_000;
+
+/** Rejects when `promise` has not settled within ms (the promise itself runs on; its outcome is ignored). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
 
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka' as const;
@@ -36,6 +55,7 @@ export class KafkaEventBus implements EventBus {
   private readonly admin: Admin;
   private readonly consumers = new Set<Consumer>();
   private connected = false;
+  private probe: { readonly at: number; readonly answer: Promise<boolean> } | null = null;
 
   constructor(private readonly options: KafkaBusOptions) {
     const log = options.log;
@@ -69,6 +89,30 @@ export class KafkaEventBus implements EventBus {
 
   isConnected(): boolean {
     return this.connected;
+  }
+
+  /**
+   * One DescribeCluster round trip, at most REACHABLE_TIMEOUT_MS, its answer
+   * reused for REACHABLE_CACHE_MS. isConnected() is only a flag set at
+   * connect: kafkajs reconnects on its own, so it stayed true through a whole
+   * broker outage while readiness reported the bus as fine.
+   */
+  async reachable(): Promise<boolean> {
+    if (!this.connected) return false;
+    const now = Date.now();
+    if (this.probe && now - this.probe.at < REACHABLE_CACHE_MS) return this.probe.answer;
+    this.probe = {
+      at: now,
+      answer: withTimeout(this.admin.describeCluster(), REACHABLE_TIMEOUT_MS).then(
+        () => true,
+        (error: unknown) => {
+          // Not ready is the answer; the log line says why (kafkajs logs the connection errors too).
+          this.options.log?.('debug', `kafka: broker unreachable: ${(error as Error).message}`, {});
+          return false;
+        },
+      ),
+    };
+    return this.probe.answer;
   }
 
   async ensureTopics(topics: readonly string[], partitions: number): Promise<void> {

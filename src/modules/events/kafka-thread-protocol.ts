@@ -5,6 +5,7 @@ import { KafkaBusOptions } from './kafka-event-bus';
 export type KafkaThreadCall =
   | { readonly method: 'connect' }
   | { readonly method: 'ensureTopics'; readonly topics: readonly string[]; readonly partitions: number }
+  | { readonly method: 'reachable' }
   | { readonly method: 'publish'; readonly topic: string; readonly messages: readonly OutgoingMessage[] }
   | { readonly method: 'subscribe'; readonly subscription: number; readonly options: PlainSubscribeOptions }
   | { readonly method: 'stop' | 'pause' | 'resume' | 'lag'; readonly subscription: number }
@@ -20,7 +21,7 @@ export type ToKafkaThread =
   | { readonly type: 'handled'; readonly batch: number; readonly error?: string };
 
 export type FromKafkaThread =
-  | { readonly type: 'result'; readonly id: number; readonly value?: PartitionLag[] }
+  | { readonly type: 'result'; readonly id: number; readonly value?: PartitionLag[] | boolean }
   | { readonly type: 'failed'; readonly id: number; readonly error: string }
   | { readonly type: 'batch'; readonly subscription: number; readonly batch: number; readonly records: PackedBatch }
   | {

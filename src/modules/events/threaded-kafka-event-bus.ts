@@ -65,6 +65,20 @@ export class ThreadedKafkaEventBus implements EventBus {
     return this.connected && this.dead === null;
   }
 
+  /** The thread's own probe (see KafkaEventBus.reachable), bounded here too: a stuck thread is unreachable. */
+  async reachable(): Promise<boolean> {
+    if (!this.isConnected()) return false;
+    const answer = this.call({ method: 'reachable' }).then(
+      (value) => value === true,
+      (error: unknown) => {
+        this.callFailed('reachable', error, {});
+        return false;
+      },
+    );
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000).unref());
+    return Promise.race([answer, timeout]);
+  }
+
   async ensureTopics(topics: readonly string[], partitions: number): Promise<void> {
     await this.call({ method: 'ensureTopics', topics: [...topics], partitions });
   }

@@ -13,6 +13,8 @@ export class IngestionMetrics {
   readonly batchSeconds: Histogram<never>;
   readonly batchRecords: Histogram<never>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
+  /** When consumerLag was last sampled successfully (ms since epoch; 0 = never). */
+  lagSampledAt = 0;
   readonly paused: Gauge<never>;
   readonly batchFailures: Counter<never>;
   /** The platform's failed recommendation requests (status 0 or non-2xx lines), per reason. */
@@ -43,6 +45,15 @@ export class IngestionMetrics {
       name: 'marquee_ingest_consumer_lag',
       help: 'Records not yet committed by the ingestion consumer group, per partition',
       labelNames: ['topic', 'partition'],
+    });
+    const sampledAt = () => this.lagSampledAt;
+    registry.gauge({
+      name: 'marquee_ingest_consumer_lag_age_seconds',
+      help: 'Seconds since marquee_ingest_consumer_lag was last sampled; grows while the broker cannot be asked (the lag value is then stale).',
+      collect() {
+        const at = sampledAt();
+        this.set(at === 0 ? -1 : (Date.now() - at) / 1000);
+      },
     });
     this.paused = registry.gauge({
       name: 'marquee_ingest_paused',

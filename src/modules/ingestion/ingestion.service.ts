@@ -66,6 +66,9 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
   /** Batches handed to the writer and not finished (waiting for a slot or writing). */
   private queued = 0;
   private paused = false;
+  /** The last lag sample failed (the broker did not answer); logged once per outage. */
+  private lagFailing = false;
+  private lagSampling = false;
   private lagTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
 
@@ -259,11 +262,23 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async sampleLag(): Promise<void> {
+    // kafkajs retries a dead broker for seconds: one sample at a time, never a pile of them.
+    if (this.lagSampling) return;
+    this.lagSampling = true;
     try {
       for (const p of await this.lag())
         this.metrics.consumerLag.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
+      if (this.lagFailing) this.logger.log('consumer lag readable again');
+      this.lagFailing = false;
+      this.metrics.lagSampledAt = Date.now();
     } catch (error) {
-      this.logger.debug(`lag sample failed: ${error instanceof Error ? error.message : String(error)}`);
+      // Once per outage at warn (the gauge is stale from now: marquee_ingest_consumer_lag_age_seconds grows).
+      const message = `lag sample failed: ${error instanceof Error ? error.message : String(error)}`;
+      if (this.lagFailing) this.logger.debug(message);
+      else this.logger.warn(`${message}; marquee_ingest_consumer_lag is stale until the broker answers`);
+      this.lagFailing = true;
+    } finally {
+      this.lagSampling = false;
     }
   }
 }

@@ -13,7 +13,12 @@ import {
 } from '@modules/governance';
 import { trainAndEvaluate, stderrProgress, TuningBudget, TuningResult } from '@lib/training';
 import { SNAPSHOT_SOURCE, SnapshotSource } from './snapshot-source';
-import { TrainingRunRepository } from './training-run.repository';
+import {
+  AbandonedRun,
+  TRAINING_RUN_HEARTBEAT_MS,
+  TRAINING_RUN_OWNER,
+  TrainingRunRepository,
+} from './training-run.repository';
 
 export interface ReleaseRequest {
   readonly modelType: string;
@@ -79,7 +84,22 @@ export class ModelReleaseService {
       .replace(/[-:.TZ]/g, '')
       .slice(0, 14)}-${randomUUID().slice(0, 8)}`;
     const slot = request.slot ?? this.config.serving.slot;
-    await this.runs.start({ id: runId, slot, trigger: request.trigger ?? 'api', modelType: request.modelType });
+    const abandoned = await this.runs.start({
+      id: runId,
+      slot,
+      trigger: request.trigger ?? 'api',
+      modelType: request.modelType,
+    });
+    await this.auditAbandoned(abandoned);
+    // While it runs, the owner says so; a run whose beats stop is taken over by the next claim.
+    const heartbeat = setInterval(
+      () =>
+        void this.runs
+          .heartbeat(runId)
+          .catch((error: unknown) => this.logger.warn(`${runId}: heartbeat failed: ${(error as Error).message}`)),
+      TRAINING_RUN_HEARTBEAT_MS,
+    );
+    heartbeat.unref();
     try {
       const outcome = await this.execute(runId, slot, request);
       await this.runs.finish(runId, {
@@ -102,6 +122,38 @@ export class ModelReleaseService {
         payload: { slot, modelType: request.modelType, error: message },
       });
       throw error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * Fails the training runs a dead process left 'running' (see
+   * TrainingRunRepository.failAbandoned) and audits each one. Called at
+   * start-up and before every claim of a slot.
+   */
+  async failAbandonedRuns(options: { everyRunning?: boolean } = {}): Promise<number> {
+    const abandoned = await this.runs.failAbandoned(options);
+    await this.auditAbandoned(abandoned);
+    return abandoned.length;
+  }
+
+  private async auditAbandoned(abandoned: readonly AbandonedRun[]): Promise<void> {
+    for (const run of abandoned) {
+      this.logger.warn(
+        `training run ${run.id} (slot ${run.slot}, owner ${run.owner ?? 'unknown'}) was abandoned by its process: marked failed`,
+      );
+      await this.audit.append({
+        actor: `service:${TRAINING_RUN_OWNER}`,
+        kind: 'training.abandoned',
+        subject: `training-run:${run.id}`,
+        payload: {
+          slot: run.slot,
+          owner: run.owner,
+          startedAt: run.startedAt.toISOString(),
+          lastHeartbeatAt: run.heartbeatAt?.toISOString() ?? null,
+        },
+      });
     }
   }
 

@@ -18,7 +18,6 @@ import { TrainingRunRepository } from './training-run.repository';
 
 const ACTOR = 'service:retraining';
 /** A run still 'running' after this long belonged to a process that died. */
-const ABANDONED_AFTER_MS = 6 * 3_600_000;
 /** How often the stream-clock schedule reads the stream's clock. */
 const STREAM_POLL_MS = 1_000;
 /** `RETRAIN_CRON="stream: <cron>"`: the cron expression is read on the ingested stream's clock. */
@@ -101,8 +100,7 @@ export class RetrainingService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const abandoned = await this.runs.failAbandoned(new Date(Date.now() - ABANDONED_AFTER_MS));
-    if (abandoned > 0) this.logger.warn(`${abandoned} abandoned training run(s) marked failed`);
+    await this.releases.failAbandonedRuns({ everyRunning: this.config.database.kind === 'pglite' });
     const cron = this.config.retraining.cron;
     if (!cron) return;
     if (STREAM_PREFIX.test(cron)) {

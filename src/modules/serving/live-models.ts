@@ -45,6 +45,11 @@ export class LiveModels {
     this.others = new Map(models.map((m) => [m.versionId, m]));
   }
 
+  /** Forgets every recorded failure, so the next sync tries those versions again (SIGHUP). */
+  clearLoadFailures(): void {
+    this.failures.clear();
+  }
+
   recordLoadFailure(versionId: string, reason: string, kind: LoadFailureKind = 'unavailable'): void {
     this.failures.set(versionId, { reason, kind });
   }

@@ -53,4 +53,58 @@ describe('ResponseLogWriter', () => {
     expect(stored.map((r) => r.lineHash)).toEqual(batch.map((r) => recommendationLineHash(r)));
     expect(stored.map((r) => r.requestId)).toEqual(batch.map((r) => r.requestId));
   });
+
+  it('publishes each response once while the store is down, and stores each once while the broker is down', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const published: string[] = [];
+      const stored: string[] = [];
+      let storeUp = false;
+      let brokerUp = true;
+      const bus = {
+        publish: async (_topic: string, messages: readonly OutgoingMessage[]) => {
+          if (!brokerUp) throw new Error('broker down');
+          published.push(...messages.map((m) => m.value.toString()));
+        },
+      } as unknown as EventBus;
+      const store = {
+        recordServedRecommendations: async (rows: readonly ServedRecommendation[]) => {
+          if (!storeUp) throw new Error('database down');
+          stored.push(...rows.map((r) => r.requestId));
+        },
+      } as unknown as RecommendationLogRepository;
+      const writer = new ResponseLogWriter(config, bus, store, new ServingMetrics(new MetricsRegistry()));
+      // Database down: 20 flushes of 10 responses each, the back-off clock advanced past every retry.
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 10; i++) writer.record(response(round * 10 + i));
+        await writer.flush();
+        jest.advanceTimersByTime(6_000);
+      }
+      expect(published).toHaveLength(200);
+      expect(new Set(published).size).toBe(200);
+      expect(stored).toHaveLength(0);
+      expect(writer.backlog()).toEqual({ publish: 0, store: 200 });
+
+      // Database back, broker down: the backlog is stored once; nothing is published again.
+      storeUp = true;
+      brokerUp = false;
+      for (let i = 200; i < 210; i++) writer.record(response(i));
+      await writer.flush();
+      expect(stored).toHaveLength(210);
+      expect(published).toHaveLength(200);
+      expect(writer.backlog()).toEqual({ publish: 10, store: 0 });
+
+      // Broker back: the 10 waiting lines go out once, the store is not written again.
+      brokerUp = true;
+      jest.advanceTimersByTime(6_000);
+      await writer.flush();
+      expect(published).toHaveLength(210);
+      expect(new Set(published).size).toBe(210);
+      expect(stored).toHaveLength(210);
+      expect(writer.backlog()).toEqual({ publish: 0, store: 0 });
+      await writer.beforeApplicationShutdown();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

@@ -25,6 +25,8 @@ const MAX_PENDING = 100_000;
  * which in one piece delays every request that arrives meanwhile.
  */
 const PREPARE_SLICE = 50;
+/** At most this many lines or rows per publish or store call, so a backlog drains in bounded writes. */
+const WRITE_AT_MOST = 5_000;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -34,14 +36,32 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * version, for lineage). Batched off the request path: a response is never
  * delayed by logging, and a slow store costs memory up to a bound, then a
  * counted loss — never a failed request.
+ *
+ * The two destinations are retried apart: a line that reached the stream is
+ * never published again because the store failed (nor a row stored again
+ * because the broker failed). Publishing and storing one batch together
+ * and retrying both on any failure put every response on the stream once per
+ * flush for as long as the database was down — a 30 s outage at 50 requests/s
+ * made ~123 copies of each line. The store write is an idempotent upsert
+ * keyed by the line hash, so retrying it is safe; the stream has no such key,
+ * so it gets each line exactly once per served response (unless the broker
+ * fails after accepting a batch and before acknowledging it, when kafkajs
+ * may deliver twice; that is at-least-once at the broker, not a retry here).
  */
 @Injectable()
 export class ResponseLogWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ResponseLogWriter.name);
+  /** Served, not yet formatted. */
   private pending: ServedResponse[] = [];
+  /** Formatted lines the stream has not accepted yet (the broker was down). */
+  private unpublished: OutgoingMessage[] = [];
+  /** Rows the store has not accepted yet (the database was down). */
+  private unstored: ServedRecommendation[] = [];
   private flushing: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly server: string;
+  /** After a failure, a stage waits before retrying (doubling up to MAX_RETRY_MS), so an outage is not hammered. */
+  private readonly retry = { publish: new RetryClock(), store: new RetryClock() };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -66,48 +86,114 @@ export class ResponseLogWriter implements BeforeApplicationShutdown {
     if (this.pending.length >= FLUSH_AT) void this.flush();
   }
 
+  /** Lines waiting for the stream and rows waiting for the store (for tests and the backlog gauge). */
+  backlog(): { readonly publish: number; readonly store: number } {
+    return { publish: this.unpublished.length, store: this.unstored.length };
+  }
+
   /**
    * Writes what is pending now. Writes already under way (possibly carrying
    * this caller's entries, taken by another caller) are awaited first; each
-   * write finishes or fails, so the wait is bounded.
+   * write finishes or fails, so the wait is bounded. `force` retries a failed
+   * stage now instead of waiting out its back-off (shutdown).
    */
-  async flush(): Promise<void> {
+  async flush(force = false): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 && this.unpublished.length === 0 && this.unstored.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.flushing = this.write(batch).finally(() => {
+    this.flushing = this.write(batch, force).finally(() => {
       this.flushing = null;
+      this.metrics.responseLogBacklog.set({ stage: 'publish' }, this.unpublished.length);
+      this.metrics.responseLogBacklog.set({ stage: 'store' }, this.unstored.length);
     });
     return this.flushing;
   }
 
-  private async write(batch: ServedResponse[]): Promise<void> {
-    try {
-      const lines: OutgoingMessage[] = new Array(batch.length);
-      const rows: ServedRecommendation[] = new Array(batch.length);
-      for (let from = 0; from < batch.length; from += PREPARE_SLICE) {
-        if (from > 0) await yieldToEventLoop();
-        for (let i = from; i < Math.min(batch.length, from + PREPARE_SLICE); i++) {
-          const r = batch[i];
-          lines[i] = { key: String(r.userId), value: formatRecommendationLine({ ...r, server: this.server }) };
-          // Keyed by the line hash ingestion uses, so the copy read back from the
-          // stream merges into this row (request id and model version kept).
-          rows[i] = { ...r, lineHash: recommendationLineHash(r) };
-        }
+  private async write(batch: ServedResponse[], force: boolean): Promise<void> {
+    const lines: OutgoingMessage[] = new Array(batch.length);
+    const rows: ServedRecommendation[] = new Array(batch.length);
+    for (let from = 0; from < batch.length; from += PREPARE_SLICE) {
+      if (from > 0) await yieldToEventLoop();
+      for (let i = from; i < Math.min(batch.length, from + PREPARE_SLICE); i++) {
+        const r = batch[i];
+        lines[i] = { key: String(r.userId), value: formatRecommendationLine({ ...r, server: this.server }) };
+        // Keyed by the line hash ingestion uses, so the copy read back from the
+        // stream merges into this row (request id and model version kept).
+        rows[i] = { ...r, lineHash: recommendationLineHash(r) };
       }
-      await this.bus.publish(this.config.topics.movielog, lines);
-      await this.store.recordServedRecommendations(rows);
-    } catch (error) {
-      // Put the batch back (bounded) so a passing outage loses nothing.
-      this.logger.warn(`could not write ${batch.length} served responses: ${(error as Error).message}`);
-      this.pending = batch.concat(this.pending).slice(0, MAX_PENDING);
     }
+    this.unpublished = this.bounded(this.unpublished, lines);
+    this.unstored = this.bounded(this.unstored, rows);
+    // Independent stages: one failing never delays nor repeats the other.
+    await Promise.all([this.publish(force), this.storeRows(force)]);
+  }
+
+  private async publish(force: boolean): Promise<void> {
+    if (this.unpublished.length === 0 || !(force || this.retry.publish.due())) return;
+    const lines = this.unpublished.slice(0, WRITE_AT_MOST);
+    try {
+      await this.bus.publish(this.config.topics.movielog, lines);
+      this.unpublished = this.unpublished.slice(lines.length);
+      this.retry.publish.succeeded();
+    } catch (error) {
+      this.retry.publish.failed();
+      this.logger.warn(
+        `could not publish ${lines.length} served responses (${this.unpublished.length} waiting; retried in ` +
+          `${this.retry.publish.delayMs} ms): ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private async storeRows(force: boolean): Promise<void> {
+    if (this.unstored.length === 0 || !(force || this.retry.store.due())) return;
+    const rows = this.unstored.slice(0, WRITE_AT_MOST);
+    try {
+      await this.store.recordServedRecommendations(rows);
+      this.unstored = this.unstored.slice(rows.length);
+      this.retry.store.succeeded();
+    } catch (error) {
+      this.retry.store.failed();
+      this.logger.warn(
+        `could not store ${rows.length} served responses (${this.unstored.length} waiting; retried in ` +
+          `${this.retry.store.delayMs} ms): ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Appends, keeping at most MAX_PENDING (the oldest kept: they were served first); the overflow is counted. */
+  private bounded<T>(queue: T[], more: T[]): T[] {
+    const room = MAX_PENDING - queue.length;
+    if (more.length > room) this.metrics.responseLogDropped.inc(more.length - Math.max(room, 0));
+    return room <= 0 ? queue : queue.concat(room >= more.length ? more : more.slice(0, room));
   }
 
   /** Before connections close (onApplicationShutdown), so the last responses still reach the stream and store. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    await this.flush(true);
+  }
+}
+
+const MIN_RETRY_MS = 200;
+const MAX_RETRY_MS = 5_000;
+
+/** Exponential back-off for one stage: 200 ms doubling to 5 s while it keeps failing. */
+class RetryClock {
+  delayMs = 0;
+  private notBefore = 0;
+
+  due(): boolean {
+    return Date.now() >= this.notBefore;
+  }
+
+  failed(): void {
+    this.delayMs = Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, this.delayMs * 2));
+    this.notBefore = Date.now() + this.delayMs;
+  }
+
+  succeeded(): void {
+    this.delayMs = 0;
+    this.notBefore = 0;
   }
 }

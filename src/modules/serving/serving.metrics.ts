@@ -8,9 +8,12 @@ export class ServingMetrics {
   readonly fallbacks;
   readonly historyCache;
   readonly modelSwaps;
+  readonly modelLoadRefused;
+  readonly servingLastGood;
   readonly modelLoaded;
   readonly modelAgeSeconds;
   readonly responseLogDropped;
+  readonly responseLogBacklog;
   readonly contentSafetyRemoved;
   readonly historyIndexUsers;
   readonly historyIndexBytes;
@@ -72,6 +75,15 @@ export class ServingMetrics {
       name: 'marquee_model_swaps_total',
       help: 'Production models installed by serving (hot swaps).',
     });
+    this.modelLoadRefused = metrics.counter({
+      name: 'marquee_model_load_refused_total',
+      help: 'Model artifacts serving refused to load, by reason: integrity (a hash or shape check failed), error.',
+      labelNames: ['reason'] as const,
+    });
+    this.servingLastGood = metrics.gauge({
+      name: 'marquee_model_serving_last_good',
+      help: "1 while serving the last good production model because the registry's production model was refused.",
+    });
     this.modelLoaded = metrics.gauge({
       name: 'marquee_model_loaded',
       help: '1 for each model version serving holds in memory, by role.',
@@ -83,7 +95,12 @@ export class ServingMetrics {
     });
     this.responseLogDropped = metrics.counter({
       name: 'marquee_recommend_log_dropped_total',
-      help: 'Served responses not logged because the log backlog was full.',
+      help: "Served-response lines (stream) or rows (store) dropped because that destination's backlog was full.",
+    });
+    this.responseLogBacklog = metrics.gauge({
+      name: 'marquee_recommend_log_backlog',
+      help: 'Served responses waiting for a destination: publish (the stream) or store (the database).',
+      labelNames: ['stage'] as const,
     });
     this.contentSafetyRemoved = metrics.counter({
       name: 'marquee_content_safety_removed_total',

@@ -17,7 +17,9 @@ export interface Database {
 
 export async function openDatabase(config: AppConfig['database']): Promise<Database> {
   if (config.kind === 'postgres') {
-    const pool = new Pool({ connectionString: config.url, max: config.poolSize });
+    // connectionTimeoutMillis: a checkout against an unreachable server fails after 10 s instead of
+    // waiting for the kernel's TCP timeout (minutes), at start-up and during an outage alike.
+    const pool = new Pool({ connectionString: config.url, max: config.poolSize, connectionTimeoutMillis: 10_000 });
     // An idle client that loses its server must not take the process down with it; the pool
     // replaces it on the next checkout, and the log says why a connection went away.
     const logger = new Logger('Database');

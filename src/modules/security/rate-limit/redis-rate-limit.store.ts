@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
+import { redactUrl } from '@common';
 import { RateLimitStore, WindowCount } from './rate-limit.store';
 
 /**
@@ -19,6 +21,8 @@ type RedisWithHit = Redis & { rateLimitHit(key: string, windowMs: number): Promi
 export class RedisRateLimitStore implements RateLimitStore {
   readonly kind = 'redis' as const;
   private readonly redis: RedisWithHit;
+  private readonly logger = new Logger('RateLimitRedis');
+  private failing = false;
 
   constructor(
     url: string,
@@ -30,6 +34,17 @@ export class RedisRateLimitStore implements RateLimitStore {
       enableOfflineQueue: false,
       connectTimeout: 2_000,
       lazyConnect: true,
+    });
+    // Without a listener ioredis prints raw "[ioredis] Unhandled error event" lines on every reconnect
+    // attempt. Logged as JSON, once per outage (the limiter counts failed-open requests meanwhile).
+    redis.on('error', (error: Error) => {
+      if (this.failing) return;
+      this.failing = true;
+      this.logger.warn(`REDIS_URL=${redactUrl(url)}: ${error.message}; rate limits fail open until it answers`);
+    });
+    redis.on('ready', () => {
+      if (this.failing) this.logger.log(`REDIS_URL=${redactUrl(url)}: connected again`);
+      this.failing = false;
     });
     redis.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.redis = redis as RedisWithHit;
