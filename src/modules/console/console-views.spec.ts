@@ -4,6 +4,7 @@ import { ConsoleSessionService, SESSION_TTL_MS, sameToken } from './console-sess
 import { escapeHtml, html, raw } from './html';
 import { barChart, lineChart } from './views/charts';
 import { page, PageContext } from './views/layout';
+import { tuningSection } from './views/models.view';
 
 describe('html templates', () => {
   it('escapes every interpolated value unless it is already safe markup', () => {
@@ -176,5 +177,29 @@ describe('ConsoleSessionService', () => {
     expect(sameToken('abc', 'abcd')).toBe(false);
     expect(sameToken(undefined, 'abc')).toBe(false);
     expect(sameToken('', '')).toBe(false);
+  });
+});
+
+describe('hyper-parameter search section', () => {
+  it('lists every trial with the chosen one marked, and says why when the record is missing', () => {
+    const tuning = {
+      method: 'random-search',
+      metric: 'ndcg@20',
+      budget: { trials: 2, seconds: 60 },
+      stoppedBy: 'trials',
+      validation: { description: 'global temporal split', sourceRows: 1200 },
+      best: { trial: 1, metric: 0.21 },
+      trials: [
+        { trial: 0, params: {}, metric: 0.2, seconds: 0.4, status: 'ok' },
+        { trial: 1, params: { alpha: '<b>' }, metric: 0.21, seconds: 0.5, status: 'ok' },
+      ],
+    };
+    const out = String((tuningSection(tuning, 'verified') as { value: string }).value);
+    expect(out).toContain('<td>1 (chosen)</td>');
+    expect(out).toContain('<td>0.2000</td>');
+    expect(out).toContain('&lt;b&gt;');
+    expect(out).not.toContain('<b>');
+    const missing = String((tuningSection(null, 'artifact-altered') as { value: string }).value);
+    expect(missing).toContain('Not available (artifact-altered)');
   });
 });

@@ -311,6 +311,62 @@ function actions(ctx: PageContext, m: ModelVersion): HtmlValue {
   }`;
 }
 
+interface TuningView {
+  readonly method: string;
+  readonly metric: string;
+  readonly budget: { readonly trials: number; readonly seconds: number };
+  readonly stoppedBy: string;
+  readonly validation: { readonly description: string; readonly sourceRows: number };
+  readonly best: { readonly trial: number; readonly metric: number };
+  readonly trials: readonly {
+    readonly trial: number;
+    readonly params: Record<string, unknown>;
+    readonly metric: number | null;
+    readonly seconds: number;
+    readonly status: string;
+  }[];
+}
+
+/** The hyperparameter search behind the model (from its hashed manifest), every trial. */
+export function tuningSection(tuning: unknown, source: string): HtmlValue {
+  const t = tuning as TuningView | null;
+  if (!t || !Array.isArray(t.trials)) {
+    return html`<h2>Hyper-parameter search</h2>
+      <p class="muted">
+        ${source === 'verified' ? 'None: trained with the parameters above as given.' : `Not available (${source}).`}
+      </p>`;
+  }
+  return html`<h2>Hyper-parameter search</h2>
+    <p>
+      ${t.method} on a validation split carved from the training rows only (${t.validation.description};
+      ${t.validation.sourceRows} rows); budget ${t.budget.trials} trials / ${t.budget.seconds} s, stopped by
+      ${t.stoppedBy}. Chosen: trial ${t.best.trial} (${t.metric} ${t.best.metric.toFixed(4)}); trial 0 is the defaults.
+    </p>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Trial</th>
+          <th scope="col">${t.metric}</th>
+          <th scope="col">Seconds</th>
+          <th scope="col">Status</th>
+          <th scope="col">Parameters changed</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${t.trials.slice(0, 200).map(
+          (trial) =>
+            html`<tr>
+              <td>${trial.trial}${trial.trial === t.best.trial ? ' (chosen)' : ''}</td>
+              <td>${trial.metric === null ? '—' : trial.metric.toFixed(4)}</td>
+              <td>${trial.seconds.toFixed(1)}</td>
+              <td>${trial.status}</td>
+              <td><code>${JSON.stringify(trial.params)}</code></td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
+}
+
 export function modelPage(ctx: PageContext, lineage: ModelLineage, result: ActionResult | null): SafeHtml {
   const { model: m, snapshot, trainingRun: run, decisions, history } = lineage;
   const shownHistory = history.slice(-200);
@@ -397,13 +453,8 @@ export function modelPage(ctx: PageContext, lineage: ModelLineage, result: Actio
               <dd><code>${JSON.stringify(snapshot.rowCounts)}</code></dd>`
           : ''
       }
-      ${
-        m.metrics.trials !== undefined
-          ? html`<dt>Tuning trials</dt>
-              <dd>${value(m.metrics.trials)}</dd>`
-          : ''
-      }
     </dl>
+    ${tuningSection(run.tuning, run.tuningSource)}
     <h2>Promotion decisions</h2>
     <table>
       <thead>
