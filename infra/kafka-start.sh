@@ -106,7 +106,7 @@ if [[ ! -f "$DATA/meta.properties" ]]; then
   # a cluster id is 16 random bytes, base64url without padding
   cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   echo "kafka: formatting $DATA (cluster id $cluster_id)"
-  "${java_cmd[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONF" >/dev/null
+  "${java_cmd[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$CONF" >/dev/null
 fi
 
 # 4. Launch, unless our broker is already up but still starting.
