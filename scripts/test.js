@@ -10,7 +10,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 // --help is ours; every other argument is jest's.
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h'))
-  require('./command').parseScript('test', ['--help']);
+  require('./command').parseScript(process.argv.includes('jest.faults.config.js') ? 'test:faults' : 'test', ['--help']);
 const env = { ...process.env };
 
 function startService(script, variable) {

@@ -43,6 +43,17 @@ export const COMMANDS = {
     positionals: [{ name: 'jest arguments…', description: 'Passed to jest unchanged (see `npx jest --help`).' }],
     examples: ['npm test', 'npm test -- src/lib/movielog'],
   }),
+  'test:faults': defineCommand({
+    usage: 'npm run test:faults --',
+    summary:
+      'The fault-injection suite (test/faults, jest.faults.config.js): each case starts its own PostgreSQL, Kafka ' +
+      'or Redis on free loopback ports, kills or stops it under load, and prints what was sent, stored, served ' +
+      'and how long recovery took. FAULT_OUTAGE_MS sets the outage length (default 30000). Arguments after the ' +
+      'options are passed to jest.',
+    options: {},
+    positionals: [{ name: 'jest arguments…', description: 'Passed to jest unchanged (see `npx jest --help`).' }],
+    examples: ['npm run test:faults', 'FAULT_OUTAGE_MS=10000 npm run test:faults -- test/faults/redis-kill.spec.ts'],
+  }),
   'prisma:generate': defineCommand({
     usage: 'npm run prisma:generate --',
     summary: 'Generates the Prisma client into src/generated/prisma from prisma/schema.prisma.',

@@ -146,7 +146,7 @@ describe('Grafana dashboards', () => {
 
   it('monitoring/METRICS.md says which metrics exist, truthfully', () => {
     const metricsDoc = readFileSync(path.join(ROOT, 'monitoring/METRICS.md'), 'utf8');
-    const rows = [...metricsDoc.matchAll(/^\| `(marquee_\w+)` \|.*\| (yes|no) \|$/gm)].map((m) => ({
+    const rows = [...metricsDoc.matchAll(/^\| `(marquee_\w+)` +\|.*\| (yes|no) +\|$/gm)].map((m) => ({
       name: m[1],
       documented: m[2],
     }));

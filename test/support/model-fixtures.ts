@@ -236,6 +236,33 @@ export const MODEL_FIXTURES: Record<string, ModelFixture> = {
       looks: [{ at: '2026-11-26T07:00:00.000Z', difference: 0.012, variance: 0.00004 }],
     },
   },
+  CanaryState: {
+    where: { experimentId: 'exp-20261126-als-vs-pop' },
+    data: {
+      experimentId: 'exp-20261126-als-vs-pop',
+      step: 1,
+      state: { share: 0.25, controlUsers: 284, candidateUsers: 93, looks: 3 },
+      updatedAt: new Date('2026-11-26T06:30:00.500Z'),
+    },
+  },
+  ExperimentArmLoad: {
+    where: {
+      experimentId_modelVersion_pod: {
+        experimentId: 'exp-20261126-als-vs-pop',
+        modelVersion: 'als-1a2b3c4d5e6f',
+        pod: 'marquee-7d9f-abcde',
+      },
+    },
+    data: {
+      experimentId: 'exp-20261126-als-vs-pop',
+      modelVersion: 'als-1a2b3c4d5e6f',
+      pod: 'marquee-7d9f-abcde',
+      loaded: false,
+      kind: 'unavailable',
+      reason: 'ENOENT: artifact directory missing',
+      reportedAt: new Date('2026-11-26T06:31:00.250Z'),
+    },
+  },
   ExperimentAssignment: {
     where: { experimentId_userId: { experimentId: 'exp-20261126-als-vs-pop', userId: 215124 } },
     data: {

@@ -9,6 +9,7 @@ import {
   numericTicks,
   renderAxes,
   svgDocument,
+  textWidth,
 } from '@lib/svg-chart';
 
 export interface PlotPoint {
@@ -66,7 +67,11 @@ export function scatterPlot(spec: ScatterPlotSpec): string {
     const cx = x.at(tx(p.x));
     const cy = y.at(p.y);
     out.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="6" fill="${c}"/>`);
-    out.push(`<text x="${(cx + 9).toFixed(1)}" y="${(cy - 8).toFixed(1)}" fill="${c}">${escapeXml(p.label)}</text>`);
+    // A label that would leave the picture on the right goes to the left of its point.
+    const right = cx + 9 + textWidth(p.label) <= W - 2;
+    out.push(
+      `<text x="${(right ? cx + 9 : cx - 9).toFixed(1)}" y="${(cy - 8).toFixed(1)}" fill="${c}"${right ? '' : ' text-anchor="end"'}>${escapeXml(p.label)}</text>`,
+    );
   });
   out.push(doc.close);
   return out.join('\n');
