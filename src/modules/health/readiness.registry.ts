@@ -1,5 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 
+/**
+ * A check that has not answered after this long counts as not ready, so /readyz
+ * always answers within about this time (the probe's timeoutSeconds is 3): a
+ * database that accepts the connection but never answers must make the pod
+ * unready, not make the probe time out with the cause unlogged.
+ */
+export const READINESS_CHECK_TIMEOUT_MS = 1_500;
+
 export interface ReadinessCheck {
   readonly name: string;
   /** Resolves true when this part can serve traffic. */
@@ -17,6 +25,9 @@ export class ReadinessRegistry {
   private readonly checks: ReadinessCheck[] = [];
   private draining = false;
 
+  /** How long a check may take before it counts as not ready (tests shorten it). */
+  checkTimeoutMs = READINESS_CHECK_TIMEOUT_MS;
+
   register(check: ReadinessCheck): void {
     this.checks.push(check);
   }
@@ -32,13 +43,21 @@ export class ReadinessRegistry {
   async evaluate(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
     const results = await Promise.all(
       this.checks.map(
-        async (c) =>
-          [c.name, await Promise.resolve(c.check()).catch((error: unknown) => this.checkFailed(c, error))] as const,
+        async (c) => [c.name, await this.withTimeout(c).catch((error: unknown) => this.checkFailed(c, error))] as const,
       ),
     );
     const checks: Record<string, boolean> = Object.fromEntries(results);
     checks.notDraining = !this.draining;
     return { ready: Object.values(checks).every(Boolean), checks };
+  }
+
+  private withTimeout(check: ReadinessCheck): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.checkTimeoutMs} ms`)), this.checkTimeoutMs);
+      timer.unref();
+    });
+    return Promise.race([Promise.resolve().then(() => check.check()), timeout]).finally(() => clearTimeout(timer));
   }
 
   /** A check that throws instead of answering false counts as not ready; the error says why. */
