@@ -472,6 +472,17 @@ async function main(): Promise<void> {
     if (values['history-index'] === 'true' && seeded) await waitAllIndexesLoaded(600_000);
     const loadSeconds = (Date.now() - started) / 1000;
     const rssLoaded = rssMb(service.pid!);
+    // Where the resident memory is (prom-client's default process metrics, MB): JS heap, off-heap buffers.
+    const memoryMb = async (): Promise<Record<string, number[]>> => {
+      const out: Record<string, number[]> = {};
+      for (const name of ['heap_size_total_bytes', 'heap_size_used_bytes', 'external_memory_bytes']) {
+        out[name.replace('_bytes', '')] = (await scrape(`marquee_process_nodejs_${name}`)).map((b) =>
+          Math.round(b / 1e6),
+        );
+      }
+      return out;
+    };
+    const memoryLoaded = await memoryMb();
     const historyIndex = {
       enabled: values['history-index'] === 'true',
       users: await scrape('marquee_serving_history_index_users'),
@@ -501,6 +512,7 @@ async function main(): Promise<void> {
     // Measured right after, so machine conditions (steal) are comparable.
     const floor = await harnessFloor(duration, rate);
     const rssAfter = rssMb(service.pid!);
+    const memoryAfter = await memoryMb();
 
     // From well below the target up, so the report shows where p99 crosses 20 ms and 100 ms.
     const ramp = skip.has('ramp') ? [] : await rampUp('open-loop', port);
@@ -528,6 +540,8 @@ async function main(): Promise<void> {
       historyIndex,
       rssLoaded,
       rssAfter,
+      memoryLoaded,
+      memoryAfter,
       main,
       floor,
       serviceThreadCpuSeconds,
@@ -619,6 +633,7 @@ async function main(): Promise<void> {
     },
     readySeconds: marquee.loadSeconds,
     rssMb: { modelLoaded: marquee.rssLoaded, afterFixedRun: marquee.rssAfter },
+    mainThreadMemoryMb: { modelLoaded: marquee.memoryLoaded, afterFixedRun: marquee.memoryAfter },
     fixedRate: main,
     harnessFloor: floor,
     requestCost,
