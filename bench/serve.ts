@@ -336,6 +336,35 @@ interface PeerResult {
  * oversubscribe the 2 cores.
  */
 async function measurePeer(gunicorn: string, model: string, rate: number, duration: number): Promise<PeerResult> {
+  // A fresh peer for each phase: one overrun by the fixed rate (it queues without bound and takes
+  // minutes to drain) would otherwise fail the ramp's first steps.
+  const fixed = await withPeer(gunicorn, model, async (peerPort, account, pid) => {
+    await driveOpen('peer warm-up', 10, Math.min(rate, 500), undefined, peerPort);
+    const run = await driveOpen(`peer open-loop ${rate}/s`, duration, rate, undefined, peerPort, account);
+    return { run, rss: rssMb(pid) };
+  });
+  const ramp = skip.has('ramp')
+    ? []
+    : await withPeer(gunicorn, model, async (peerPort, account) => {
+        await driveOpen('peer warm-up', 10, Math.min(rate, 500), undefined, peerPort);
+        return rampUp('peer open-loop', peerPort, account);
+      });
+  return {
+    service: 'bench/peer/app.py: Flask + numpy (float32 dot products, argpartition top-20), gunicorn 2 × 4 threads',
+    rssMb: fixed.rss,
+    fixedRate: fixed.run,
+    ramp,
+    highestRateWithP99Under100ms: highestSustained(ramp, 100),
+    highestRateWithP99Under20ms: highestSustained(ramp, 20),
+  };
+}
+
+/** Starts the peer, waits until both workers answer, runs `use`, stops it. */
+async function withPeer<T>(
+  gunicorn: string,
+  model: string,
+  use: (peerPort: number, account: CpuAccount, pid: number) => Promise<T>,
+): Promise<T> {
   const peerPort = port + 2;
   const threads = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   const peer = spawn(
@@ -349,27 +378,16 @@ async function measurePeer(gunicorn: string, model: string, rate: number, durati
       if (peer.exitCode !== null) throw new Error(`peer exited (${peer.exitCode})`);
       if (Date.now() > deadline) throw new Error('peer did not answer within 5 minutes');
       // Both workers load the model; a few answers in a row make it likely both are up.
-      const ok = await fetch(`http://127.0.0.1:${peerPort}/recommend/1`, { signal: AbortSignal.timeout(2_000) }).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok && (await fetch(`http://127.0.0.1:${peerPort}/recommend/2`).then((r) => r.status === 200))) break;
+      const answers = async (user: number): Promise<boolean> =>
+        fetch(`http://127.0.0.1:${peerPort}/recommend/${user}`, { signal: AbortSignal.timeout(2_000) }).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+      if ((await answers(1)) && (await answers(2)) && (await answers(3))) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     await new Promise((r) => setTimeout(r, 3_000));
-    const account = new CpuAccount({ peer: peer.pid ?? null });
-    await driveOpen('peer warm-up', 10, Math.min(rate, 500), undefined, peerPort);
-    const fixedRate = await driveOpen(`peer open-loop ${rate}/s`, duration, rate, undefined, peerPort, account);
-    const peerRss = rssMb(peer.pid!);
-    const ramp = skip.has('ramp') ? [] : await rampUp('peer open-loop', peerPort, account);
-    return {
-      service: 'bench/peer/app.py: Flask + numpy (float32 dot products, argpartition top-20), gunicorn 2 × 4 threads',
-      rssMb: peerRss,
-      fixedRate,
-      ramp,
-      highestRateWithP99Under100ms: highestSustained(ramp, 100),
-      highestRateWithP99Under20ms: highestSustained(ramp, 20),
-    };
+    return await use(peerPort, new CpuAccount({ peer: peer.pid ?? null }), peer.pid!);
   } finally {
     peer.kill('SIGTERM');
     await new Promise((resolve) => (peer.exitCode !== null ? resolve(null) : peer.once('exit', resolve)));
