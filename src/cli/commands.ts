@@ -482,8 +482,31 @@ export const COMMANDS = {
         default: 'true',
         description: 'false: per-request SQL history lookups.',
       },
+      peer: {
+        type: 'string',
+        value: 'auto|true|false',
+        default: 'auto',
+        description:
+          'Also measure the peer (bench/peer: Flask + numpy under gunicorn, 2 processes × 4 threads, same model; ' +
+          'installed from PyPI into bench/.venv on first use) and report ratios to it. auto: when python3 is found.',
+      },
+      profile: {
+        type: 'string',
+        value: '<dir>',
+        description:
+          'CPU-profile the service (node --cpu-prof into <dir>) and summarise the fixed-rate run by component.',
+      },
+      skip: {
+        type: 'string',
+        value: '<phases>',
+        default: '',
+        description: 'Comma-separated phases to leave out, for quick runs: autocannon, ramp, unthrottled, swap.',
+      },
     },
-    examples: ['npm run bench:serve -- --duration 20 --rate 500'],
+    examples: [
+      'npm run bench:serve -- --duration 20 --rate 500',
+      'npm run bench:serve -- --users 100000 --duration 20 --skip autocannon,swap',
+    ],
   }),
   'bench:console': defineCommand({
     usage: 'npm run bench:console --',

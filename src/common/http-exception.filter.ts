@@ -12,20 +12,31 @@ export class JsonExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const reply = http.getResponse<FastifyReply>();
-    const request = http.getRequest<FastifyRequest>();
-    const { status, code, message } = describe(exception);
-    if (status >= 500) {
-      this.logger.error(
-        { requestId: request.id, err: exception instanceof Error ? exception.message : String(exception) },
-        exception instanceof Error ? exception.stack : undefined,
-      );
-    }
-    void reply
-      .status(status)
-      .type('application/json')
-      .send({ error: { status, code, message }, requestId: request.id });
+    void sendJsonError(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), exception, this.logger);
   }
+}
+
+/**
+ * Answers an error exactly as the filter does (same body, same logging), for
+ * a route served outside Nest's pipeline (serving's /recommend fast path).
+ */
+export function sendJsonError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  exception: unknown,
+  logger: Pick<Logger, 'error'>,
+): FastifyReply {
+  const { status, code, message } = describe(exception);
+  if (status >= 500) {
+    logger.error(
+      { requestId: request.id, err: exception instanceof Error ? exception.message : String(exception) },
+      exception instanceof Error ? exception.stack : undefined,
+    );
+  }
+  return reply
+    .status(status)
+    .type('application/json')
+    .send({ error: { status, code, message }, requestId: request.id });
 }
 
 function describe(exception: unknown): { status: number; code: string; message: string } {

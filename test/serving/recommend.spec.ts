@@ -11,6 +11,7 @@ import { CatalogFacts } from '@modules/serving/catalog-facts.service';
 import { HistoryIndexService } from '@modules/serving/history-index.service';
 import { MetricsRegistry } from '@modules/metrics';
 import { LiveModels, ModelLoaderService } from '@modules/serving';
+import { RecommendFastPath } from '@modules/serving/recommend.fast-path';
 import { ResponseLogWriter } from '@modules/serving/response-log.writer';
 import { StorageService } from '@modules/storage';
 import { alsTrainer } from '@lib/training/models/als/als.trainer';
@@ -161,6 +162,29 @@ describe('GET /recommend/:userId', () => {
       expect(res.json().error).toMatchObject({ status: 400, code: 'bad_request' });
     },
   );
+
+  it('answers through the Fastify fast path with every HTTP hook still around it', async () => {
+    expect(app.get(RecommendFastPath).installed).toBe(true);
+    const ok = await get('/recommend/5');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['content-type']).toBe('text/plain; charset=utf-8');
+    // onSend hooks: request id and security headers; onResponse: the HTTP metrics under the route's pattern.
+    expect(ok.headers['x-request-id']).toEqual(expect.any(String));
+    expect(ok.headers['x-content-type-options']).toBe('nosniff');
+    const metrics = app.get(MetricsRegistry);
+    const before = await counterValue(metrics, 'marquee_http_requests_total', { route: '/recommend/:userId' });
+    await get('/recommend/6');
+    expect(await counterValue(metrics, 'marquee_http_requests_total', { route: '/recommend/:userId' })).toBe(
+      before + 1,
+    );
+    const bad = await get('/recommend/abc');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/^application\/json/);
+    expect(bad.json()).toEqual({
+      error: { status: 400, code: 'bad_request', message: expect.stringContaining('user id') },
+      requestId: bad.headers['x-request-id'],
+    });
+  });
 
   it('rejects an unknown format with a JSON 400', async () => {
     expect((await get('/recommend/5?format=xml')).statusCode).toBe(400);

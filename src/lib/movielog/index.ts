@@ -12,6 +12,7 @@ export {
   formatWatchLine,
   LogTimeFormatter,
   ratingLine,
+  recommendationHashOf,
   recommendationLine,
   recommendationLineHash,
   watchLine,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The canonical text of `movielog` lines. The serving module writes its
@@ -132,8 +132,24 @@ export function recommendationLineHash(line: {
   latencyMs: number;
 }): string {
   const items = line.status === 200 ? line.items.join(',') : '';
-  const canonical =
-    `${formatLogTime(line.at)},${line.userId},recommendation request, ` +
-    `status ${line.status}, result: ${items}, ${Math.round(line.latencyMs)} ms`;
-  return createHash('sha256').update(canonical).digest('hex');
+  return recommendationHashOf(formatLogTime(line.at), line.userId, line.status, items, Math.round(line.latencyMs));
+}
+
+/**
+ * recommendationLineHash over parts already formatted for the line itself
+ * (`time` as formatLogTime, `items` empty unless status 200, `latencyMs`
+ * rounded), so a writer that formats the line does not format it twice.
+ */
+export function recommendationHashOf(
+  time: string,
+  userId: number,
+  status: number,
+  items: string,
+  latencyMs: number,
+): string {
+  // One-shot hash (node >= 20.12): no Hash object per line.
+  return hash(
+    'sha256',
+    `${time},${userId},recommendation request, status ${status}, result: ${items}, ${latencyMs} ms`,
+  );
 }

@@ -26,11 +26,24 @@ export class HttpMetricsHook implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify || typeof fastify.addHook !== 'function') return; // no HTTP server (CLI contexts)
+    // Label children cached per route, method and status: prom-client hashes a label object on every
+    // inc/observe, on every request (bounded: route patterns, not URLs, so few keys).
+    const children = new Map<string, { inc(): void; observe(seconds: number): void }>();
     fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
       const route = routeLabel(request);
       const method = request.method;
-      this.metrics.httpRequests.inc({ route, method, status: String(reply.statusCode) });
-      this.metrics.httpDuration.observe({ route, method }, reply.elapsedTime / 1000);
+      const status = reply.statusCode;
+      const key = `${route} ${method} ${status}`;
+      let child = children.get(key);
+      if (!child) {
+        if (children.size >= 10_000) children.clear();
+        const count = this.metrics.httpRequests.labels({ route, method, status: String(status) });
+        const duration = this.metrics.httpDuration.labels({ route, method });
+        child = { inc: () => count.inc(), observe: (s) => duration.observe(s) };
+        children.set(key, child);
+      }
+      child.inc();
+      child.observe(reply.elapsedTime / 1000);
     });
   }
 }

@@ -18,6 +18,48 @@ export function parseUserId(raw: string): number {
 /** The query /recommend accepts (checked below by hand: the hot path parses no object). */
 const RecommendQuery = z.object({ format: z.enum(['text', 'json']).optional() });
 
+export const TEXT_PLAIN = 'text/plain; charset=utf-8';
+
+/**
+ * The whole of GET /recommend/:userId between the HTTP layer and the reply:
+ * validation, the recommendation, the body. Shared by the Nest handler below
+ * and the Fastify fast path (recommend.fast-path.ts), so both answer alike.
+ */
+export async function answerRecommend(
+  recommendations: RecommendationService,
+  rawUserId: string,
+  format: string | undefined,
+  requestId: string,
+): Promise<{ readonly json: boolean; readonly body: string | object }> {
+  if (format !== undefined && format !== 'json' && format !== 'text') {
+    throw new BadRequestException('format must be "json" or "text"');
+  }
+  const userId = parseUserId(rawUserId);
+  const result = await recommendations.recommend(userId, requestId);
+  if (format === 'json') {
+    return {
+      json: true,
+      body: {
+        userId,
+        items: result.items.map((i) => ({ movieId: i.movieId, score: i.score })),
+        model: result.model,
+        experiment: result.experiment,
+        requestId: result.requestId,
+      },
+    };
+  }
+  let body = '';
+  for (let i = 0; i < result.items.length; i++)
+    body += i === 0 ? result.items[i].movieId : `,${result.items[i].movieId}`;
+  return { json: false, body };
+}
+
+/**
+ * The route's declaration (OpenAPI, Nest's route table) and its handler when
+ * the fast path is not installed (an application without the Fastify
+ * adapter). In the service, RecommendFastPath swaps this handler for a plain
+ * Fastify one when Nest registers the route.
+ */
 @Controller('recommend')
 export class RecommendController {
   constructor(private readonly recommendations: RecommendationService) {}
@@ -40,21 +82,8 @@ export class RecommendController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string | object> {
-    if (format !== undefined && format !== 'json' && format !== 'text') {
-      throw new BadRequestException('format must be "json" or "text"');
-    }
-    const userId = parseUserId(rawUserId);
-    const result = await this.recommendations.recommend(userId, String(request.id));
-    if (format === 'json') {
-      return {
-        userId,
-        items: result.items.map((i) => ({ movieId: i.movieId, score: i.score })),
-        model: result.model,
-        experiment: result.experiment,
-        requestId: result.requestId,
-      };
-    }
-    reply.type('text/plain; charset=utf-8');
-    return result.items.map((i) => i.movieId).join(',');
+    const { json, body } = await answerRecommend(this.recommendations, rawUserId, format, String(request.id));
+    if (!json) reply.type(TEXT_PLAIN);
+    return body;
   }
 }

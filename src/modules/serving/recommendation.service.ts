@@ -149,8 +149,7 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
 
     const latencyMs = performance.now() - started;
     const version = answeredBy?.versionId ?? 'fallback';
-    this.metrics.requests.inc({ status: '200', model_version: version, path });
-    this.metrics.latency.observe({ model_version: version }, latencyMs / 1000);
+    this.metrics.served(version, path, latencyMs / 1000);
     this.responses.record({
       requestId,
       userId,
@@ -196,15 +195,15 @@ export class RecommendationService implements OnApplicationBootstrap, BeforeAppl
   private async historyWithin(userId: number, timeoutMs: number): Promise<UserHistory> {
     const indexed = this.historyIndex.lookup(userId);
     if (indexed) {
-      this.metrics.historyCache.inc({ result: 'index' });
+      this.metrics.historyFound('index');
       return indexed;
     }
     const cached = this.cache.get(userId);
     if (cached) {
-      this.metrics.historyCache.inc({ result: 'hit' });
+      this.metrics.historyFound('hit');
       return cached;
     }
-    this.metrics.historyCache.inc({ result: 'miss' });
+    this.metrics.historyFound('miss');
     const history = await within(this.loadHistory(userId), timeoutMs, 'history lookup');
     this.cache.set(userId, history);
     return history;

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { formatRecommendationLine, recommendationLineHash } from '@lib/movielog';
+import { LogTimeFormatter, recommendationHashOf, recommendationLine } from '@lib/movielog';
 import { AppConfig, APP_CONFIG } from '@modules/config';
 import { EVENT_BUS, EventBus, OutgoingMessage } from '@modules/events';
 import { RecommendationLogRepository, ServedRecommendation } from '@modules/interactions';
@@ -60,6 +60,8 @@ export class ResponseLogWriter implements BeforeApplicationShutdown {
   private flushing: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly server: string;
+  /** Responses of one flush share seconds: the ISO prefix is formatted once per second. */
+  private readonly time = new LogTimeFormatter();
   /** After a failure, a stage waits before retrying (doubling up to MAX_RETRY_MS), so an outage is not hammered. */
   private readonly retry = { publish: new RetryClock(), store: new RetryClock() };
 
@@ -117,10 +119,27 @@ export class ResponseLogWriter implements BeforeApplicationShutdown {
       if (from > 0) await yieldToEventLoop();
       for (let i = from; i < Math.min(batch.length, from + PREPARE_SLICE); i++) {
         const r = batch[i];
-        lines[i] = { key: String(r.userId), value: formatRecommendationLine({ ...r, server: this.server }) };
+        // The line's parts formatted once for both the line and its hash (formatRecommendationLine and
+        // recommendationLineHash each formatted the time and joined the ids again: per served response).
+        const time = this.time.millis(r.at.getTime());
+        const items = r.status === 200 ? r.items.join(',') : '';
+        const latency = Math.round(r.latencyMs);
+        lines[i] = {
+          key: String(r.userId),
+          value: recommendationLine(time, r.userId, this.server, r.status, items, latency),
+        };
         // Keyed by the line hash ingestion uses, so the copy read back from the
         // stream merges into this row (request id and model version kept).
-        rows[i] = { ...r, lineHash: recommendationLineHash(r) };
+        rows[i] = {
+          requestId: r.requestId,
+          userId: r.userId,
+          at: r.at,
+          modelVersion: r.modelVersion,
+          status: r.status,
+          items: r.items,
+          latencyMs: r.latencyMs,
+          lineHash: recommendationHashOf(time, r.userId, r.status, items, latency),
+        };
       }
     }
     this.unpublished = this.bounded(this.unpublished, lines);

@@ -7,6 +7,7 @@ import { LiveModels } from './live-models';
 import { HistoryIndexService } from './history-index.service';
 import { ModelLoaderService } from './model-loader.service';
 import { RecommendController } from './recommend.controller';
+import { RecommendFastPath } from './recommend.fast-path';
 import { RecommendationService } from './recommendation.service';
 import { ServingRouter } from './serving-router';
 import { ServingMetrics } from './serving.metrics';
@@ -24,6 +25,7 @@ import { ResponseLogWriter } from './response-log.writer';
     ResponseLogWriter,
     HistoryIndexService,
     RecommendationService,
+    RecommendFastPath,
     RerankStage,
   ],
   exports: [ServingRouter, ModelLoaderService, LiveModels, RecommendationService],

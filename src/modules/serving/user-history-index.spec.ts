@@ -76,6 +76,20 @@ describe('UserHistoryIndex', () => {
     expect(history.profile).toBeNull();
   });
 
+  it('keeps entries in 16 bits up to 2^15 movies and in 32 bits beyond, with the same lookups', () => {
+    for (const movies of [0x8000, 0x8001]) {
+      const builder = new UserHistoryIndexBuilder(Array.from({ length: movies }, (_, m) => [`m${m}`, 100] as const));
+      builder.beginUser(1, null);
+      builder.addCodedRow(movies - 1, null);
+      builder.addCodedRow(movies - 2, 10);
+      builder.addCodedRow(0, 99);
+      const index = builder.build();
+      const history = index.lookup(1)!;
+      expect([...history.exclude].sort()).toEqual([`m${movies - 1}`, 'm0'].sort());
+      expect(history.recent).toEqual([`m${movies - 1}`, `m${movies - 2}`, 'm0']);
+    }
+  });
+
   it('refuses users out of id order (the lookup is a binary search)', () => {
     const builder = new UserHistoryIndexBuilder();
     builder.add(5, null, []);

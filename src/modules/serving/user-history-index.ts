@@ -54,7 +54,8 @@ export class UserHistoryIndex {
     private readonly userIds: Int32Array,
     /** starts[u]..starts[u+1] is user u's slice of entries (length users + 1). */
     private readonly starts: Int32Array,
-    private readonly entries: Int32Array,
+    /** Uint16 when every movie code fits 15 bits (the full-scale catalog, 27,000 movies): half the bytes. */
+    private readonly entries: Int32Array | Uint16Array,
     private readonly movies: readonly string[],
     private readonly ages: Int16Array,
     private readonly genders: Uint8Array,
@@ -138,6 +139,13 @@ class Growable<T extends Int32Array | Int16Array | Uint8Array | Uint16Array> {
   build(): T {
     return this.data.slice(0, this.length) as T;
   }
+
+  /** build() into another element type (values must fit it). */
+  buildAs<U extends Int32Array | Uint16Array>(make: (n: number) => U): U {
+    const out = make(this.length);
+    out.set(this.data.subarray(0, this.length));
+    return out;
+  }
 }
 
 /** Builds a UserHistoryIndex from users added in increasing id order. */
@@ -216,7 +224,10 @@ export class UserHistoryIndexBuilder {
     return new UserHistoryIndex(
       this.userIds.build(),
       this.starts.build(),
-      this.entries.build(),
+      // An entry is `movie << 1 | excluded`: with fewer than 2^15 movies it fits 16 bits.
+      this.movies.length <= 0x8000
+        ? this.entries.buildAs((n) => new Uint16Array(n))
+        : this.entries.buildAs((n) => new Int32Array(n)),
       this.movies,
       this.ages.build(),
       this.genders.build(),
