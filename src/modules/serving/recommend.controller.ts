@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RecommendationService } from './recommendation.service';
 import { z } from 'zod';
 import { ApiOperation } from '@common';
+import { parseInput } from '@modules/governance';
 
 /** Largest id the store holds (PostgreSQL integer). */
 const MAX_USER_ID = 2_147_483_647;
@@ -15,8 +16,10 @@ export function parseUserId(raw: string): number {
   return userId;
 }
 
-/** The query /recommend accepts (checked below by hand: the hot path parses no object). */
-const RecommendQuery = z.object({ format: z.enum(['text', 'json']).optional() });
+/** The query /recommend accepts (validated with it; the OpenAPI document and the client are generated from it). */
+const RecommendQuery = z.object({
+  format: z.enum(['text', 'json']).optional().describe('json: scores, model, experiment'),
+});
 
 @Controller('recommend')
 export class RecommendController {
@@ -36,13 +39,11 @@ export class RecommendController {
   })
   async recommend(
     @Param('userId') rawUserId: string,
-    @Query('format') format: string | undefined,
+    @Query() query: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string | object> {
-    if (format !== undefined && format !== 'json' && format !== 'text') {
-      throw new BadRequestException('format must be "json" or "text"');
-    }
+    const { format } = parseInput(RecommendQuery, query);
     const userId = parseUserId(rawUserId);
     const result = await this.recommendations.recommend(userId, String(request.id));
     if (format === 'json') {
