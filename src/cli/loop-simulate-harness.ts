@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../app.factory';
 import { createRootLogger } from '@common';
-import { createMarqueeClient, type MarqueeClient } from '../../packages/client';
+import { createMarqueeClient, type MarqueeClient } from '@marquee/client';
 import { CatalogService } from '@modules/catalog';
 import { AppConfig, loadConfig } from '@modules/config';
 import { EVENT_BUS, EventBus } from '@modules/events';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createMarqueeClient, type MarqueeClient } from '../../../packages/client';
+import { createMarqueeClient, type MarqueeClient } from '@marquee/client';
 
 const BAD_GATEWAY = 502;
 const GATEWAY_TIMEOUT = 504;
