@@ -80,7 +80,7 @@ export class RateLimiter implements OnModuleDestroy {
 
     fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const buckets = bucketsFor(request.url, request.ip, rl);
-      if (buckets.checks.length === 0 || !checks) return;
+      if (buckets.checks.length === 0 || !checks) return; // !checks: not ready yet, so no request either
       this.buckets.set(request, buckets);
       for (const bucket of buckets.checks) {
         let result;
