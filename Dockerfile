@@ -31,6 +31,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY src ./src
+# The typed client (CommonJS + declarations) the CLIs that call the service import from ../packages/client.
+COPY packages/client ./packages/client
 # prebuild generates the Prisma client into src/generated; tsc emits dist/.
 RUN npm run build
 
@@ -44,6 +46,7 @@ WORKDIR /app
 # Owned by root, read-only for the app user: the code cannot be modified at run time.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/packages/client ./packages/client
 COPY package.json ./
 # Read at run time: SQL migrations, the compiled promotion policy and RBAC model.
 COPY prisma/migrations ./prisma/migrations

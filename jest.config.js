@@ -25,6 +25,7 @@ module.exports = {
     '^@world/(.*)$': '<rootDir>/src/world/$1',
     '^@app/(.*)$': '<rootDir>/src/$1',
     '^@test/(.*)$': '<rootDir>/test/$1',
+    '^@marquee/client$': '<rootDir>/packages/client',
   },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   // The fault-injection cases run apart: `npm run test:faults` (jest.faults.config.js).

@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../app.factory';
 import { createRootLogger } from '@common';
+import { createMarqueeClient, type MarqueeClient } from '@marquee/client';
 import { CatalogService } from '@modules/catalog';
 import { AppConfig, loadConfig } from '@modules/config';
 import { EVENT_BUS, EventBus } from '@modules/events';
@@ -355,12 +356,13 @@ export async function runRetrainingLoop(options: LoopOptions): Promise<LoopResul
       recommender.http = new HttpRecommender(url, 2_000);
       await waitForLoaded(app);
       if (options.canaryPlan) {
-        const res = await fetch(`${url}/admin/retraining/canary-plan`, {
-          method: 'PUT',
-          headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
-          body: JSON.stringify(options.canaryPlan),
+        const { steps, guardrails } = options.canaryPlan;
+        const { response, error } = await service(url).PUT('/admin/retraining/canary-plan', {
+          headers: { 'x-api-key': ADMIN_KEY },
+          body: { steps: steps && [...steps], guardrails },
         });
-        if (res.status !== 200) throw new Error(`canary plan refused: ${res.status} ${await res.text()}`);
+        if (response.status !== 200)
+          throw new Error(`canary plan refused: ${response.status} ${JSON.stringify(error)}`);
         progress(`canary plan for automatic canaries: ${JSON.stringify(options.canaryPlan)}`);
       }
       await sample(t);
@@ -414,7 +416,7 @@ export async function runRetrainingLoop(options: LoopOptions): Promise<LoopResul
     // Let a scheduled run already started finish (the shutdown would otherwise abort it).
     if (!interrupted) await waitScheduleIdle();
     const runsByOutcome: Record<string, number> = {};
-    const metricsText = await (await fetch(`${url}/metrics`)).text();
+    const metricsText = await metrics(url);
     for (const m of metricsText.matchAll(/^marquee_retraining_runs_total\{outcome="([^"]+)"\} ([0-9.e+]+)$/gm))
       runsByOutcome[m[1]] = Number(m[2]);
     result = await collect(app, {
@@ -489,9 +491,21 @@ async function waitForLoaded(app: NestFastifyApplication): Promise<void> {
   throw new Error('the service did not become ready');
 }
 
+/** The service's typed client (packages/client); every request gives up after 30 s. */
+function service(url: string): MarqueeClient {
+  return createMarqueeClient(url, { timeoutMs: 30_000 });
+}
+
+/** GET /metrics: the Prometheus text. */
+async function metrics(url: string): Promise<string> {
+  const { data, response } = await service(url).GET('/metrics', { parseAs: 'text' });
+  if (response.status !== 200 || typeof data !== 'string') throw new Error(`GET /metrics answered ${response.status}`);
+  return data;
+}
+
 /** marquee_online_{recommendations,conversions}_total summed per model version. */
 async function onlineCounters(url: string): Promise<Map<string, { responses: number; conversions: number }>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await metrics(url);
   const out = new Map<string, { responses: number; conversions: number }>();
   const re = /^marquee_online_(recommendations|conversions)_total\{([^}]*)\} ([0-9.e+]+)$/gm;
   for (let m = re.exec(text); m; m = re.exec(text)) {

@@ -23,6 +23,7 @@ import { HttpRecommender } from '@world/output/http-recommender';
 import { EventBusLineSink, LineSink, MemoryLineSink } from '@world/output/line-sink';
 import { Simulation } from '@world/simulator/engine';
 import { createWorld } from '@world/world';
+import { createMarqueeClient } from '@marquee/client';
 import { waitFor } from '../support/services';
 
 /**
@@ -355,12 +356,15 @@ describe('experiments in the closed loop with the simulator', () => {
         (r) => r.kind === 'model.transition' && r.subject === `model:${ids.random}` && r.payload.to === 'rejected',
       ),
     ).toBe(true);
+    const client = createMarqueeClient(url, { timeoutMs: 10_000 });
     for (let user = 1; user <= 40; user++) {
-      const answer = (await fetch(`${url}/recommend/${user}?format=json`, { signal: AbortSignal.timeout(10_000) }).then(
-        (r) => r.json(),
-      )) as {
-        model: { version: string } | null;
-      };
+      const { data, response } = await client.GET('/recommend/{userId}', {
+        params: { path: { userId: String(user) }, query: { format: 'json' } },
+        parseAs: 'json',
+      });
+      expect(response.status).toBe(200);
+      // The document declares only the text/plain answer; ?format=json's body is read as what it is.
+      const answer = data as unknown as { model: { version: string } | null };
       expect(answer.model?.version).not.toBe(ids.random);
     }
   }, 600_000);

@@ -12,7 +12,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '@app/app.factory';
 import { createRootLogger } from '@common';
 import { loadConfig } from '@modules/config';
-import { createMarqueeClient } from '../../packages/client';
+import { createMarqueeClient } from '@marquee/client';
 
 const ROOT = path.resolve(__dirname, '../..');
 

@@ -8,6 +8,7 @@ import { loadConfig } from '@modules/config';
 import { SNAPSHOT_EXCLUSIONS, SnapshotExclusions, withoutUsers } from '@modules/datasets/snapshot-exclusions';
 import { StorageService } from '@modules/storage';
 import { MODEL_FIXTURES } from '../support/model-fixtures';
+import { answer, injectedClient } from '../support/marquee-client';
 
 const ADMIN = '0123456789abcdef0123';
 const SCIENTIST = 'scientist-key-0123456789';
@@ -80,23 +81,28 @@ describe('quarantine: scan, review, snapshot exclusion, poisoning gate (PGlite)'
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const call = (method: 'GET' | 'POST', url: string, key: string, payload?: object) =>
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .inject({ method, url, headers: { 'x-api-key': key }, ...(payload ? { payload } : {}) });
+  /** The typed client as one API key (in process: app.inject behind it). */
+  const as = (key: string) => injectedClient(app.getHttpAdapter().getInstance(), { headers: { 'x-api-key': key } });
+  const pending = (key: string) =>
+    answer(as(key).GET('/admin/quarantine', { params: { query: { status: 'pending' } } }));
+  const scan = (key: string, body: { lookbackDays?: number } = {}) =>
+    answer(as(key).POST('/admin/quarantine/scan', { body }));
+  const gate = (modelId: string) =>
+    answer(as(SCIENTIST).POST('/admin/quarantine/gate/{modelId}', { params: { path: { modelId } } }));
+  const review = (id: number | string, body: { verdict: 'genuine' | 'malicious'; note?: string }) =>
+    answer(as(SCIENTIST).POST('/admin/quarantine/{id}/review', { params: { path: { id: String(id) } }, body }));
 
   it('only roles with quarantine permissions may read or review', async () => {
-    expect((await call('GET', '/admin/quarantine', VIEWER)).statusCode).toBe(403);
-    expect((await call('POST', '/admin/quarantine/scan', VIEWER, {})).statusCode).toBe(403);
-    expect((await call('GET', '/admin/quarantine', 'wrong-key-0123456789')).statusCode).toBe(401);
+    expect((await answer(as(VIEWER).GET('/admin/quarantine'))).status).toBe(403);
+    expect((await scan(VIEWER)).status).toBe(403);
+    expect((await answer(as('wrong-key-0123456789').GET('/admin/quarantine'))).status).toBe(401);
   });
 
   it('quarantines exactly the burst accounts and keeps them out of snapshots', async () => {
-    const scan = await call('POST', '/admin/quarantine/scan', SCIENTIST, { lookbackDays: 30 });
-    expect(scan.statusCode).toBe(200);
-    expect(scan.json()).toMatchObject({ flagged: 12, newlyQuarantined: 12 });
-    const list = (await call('GET', '/admin/quarantine?status=pending', SCIENTIST)).json();
+    const scanned = await scan(SCIENTIST, { lookbackDays: 30 });
+    expect(scanned.status).toBe(200);
+    expect(scanned.body).toMatchObject({ flagged: 12, newlyQuarantined: 12 });
+    const list = (await pending(SCIENTIST)).body;
     expect(list.entries.map((e: { userId: number }) => e.userId).sort()).toEqual(fakes);
     expect(list.entries[0]).toMatchObject({ detector: 'shilling/v1', targetMovies: ['m9'], heldEvents: 5 });
     expect(list.entries[0].reasons).toEqual(expect.arrayContaining(['rating_burst', 'unwatched_ratings']));
@@ -122,40 +128,48 @@ describe('quarantine: scan, review, snapshot exclusion, poisoning gate (PGlite)'
     expect(Array.from(content.itemIndex)).toEqual([0, 1]);
 
     // A second scan finds the same accounts and creates nothing new.
-    expect((await call('POST', '/admin/quarantine/scan', SCIENTIST, {})).json()).toMatchObject({ newlyQuarantined: 0 });
+    expect((await scan(SCIENTIST)).body).toMatchObject({ newlyQuarantined: 0 });
   });
 
   it('holds the poisoning gate closed until every flag is reviewed; reviews are audited', async () => {
     const modelId = MODEL_FIXTURES.ModelVersion.data.id as string;
-    const closed = await call('POST', `/admin/quarantine/gate/${modelId}`, SCIENTIST);
-    expect(closed.statusCode).toBe(200);
-    expect(closed.json()).toMatchObject({ passed: false, unreviewedSuspiciousEvents: 60, unreviewedAccounts: 12 });
+    const closed = await gate(modelId);
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ passed: false, unreviewedSuspiciousEvents: 60, unreviewedAccounts: 12 });
 
-    const entries = (await call('GET', '/admin/quarantine?status=pending', SCIENTIST)).json().entries;
-    expect(
-      (await call('POST', `/admin/quarantine/${entries[0].id}/review`, SCIENTIST, { verdict: 'maybe' })).statusCode,
-    ).toBe(400);
-    expect((await call('POST', `/admin/quarantine/999999/review`, SCIENTIST, { verdict: 'genuine' })).statusCode).toBe(
-      404,
-    );
+    const entries = (await pending(SCIENTIST)).body.entries;
+    // An invalid verdict, sent raw: the typed client would not let it through.
+    const invalid = await app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: 'POST',
+        url: `/admin/quarantine/${entries[0].id}/review`,
+        headers: { 'x-api-key': SCIENTIST },
+        payload: { verdict: 'maybe' },
+      });
+    expect(invalid.statusCode).toBe(400);
+    expect((await review(999999, { verdict: 'genuine' })).status).toBe(404);
     for (const [i, entry] of entries.entries()) {
       const verdict = i === 0 ? 'genuine' : 'malicious';
-      const res = await call('POST', `/admin/quarantine/${entry.id}/review`, SCIENTIST, { verdict, note: 'checked' });
-      expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ status: verdict, reviewedBy: 'apikey:sci' });
+      const res = await review(entry.id, { verdict, note: 'checked' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: verdict, reviewedBy: 'apikey:sci' });
     }
-    const open = (await call('POST', `/admin/quarantine/gate/${modelId}`, SCIENTIST)).json();
+    const open = (await gate(modelId)).body;
     expect(open).toMatchObject({ passed: true, unreviewedSuspiciousEvents: 0, maliciousAccounts: 11 });
-    const model = (await call('GET', `/admin/models/${modelId}`, ADMIN)).json();
+    const model = (await answer(as(ADMIN).GET('/admin/models/{id}', { params: { path: { id: modelId } } }))).body;
     expect(JSON.stringify(model)).toContain('"poisoning"');
     // Released account is back in the snapshots; malicious ones stay out.
     const excluded = await app.get<SnapshotExclusions>(SNAPSHOT_EXCLUSIONS).excludedUserIds();
     expect(excluded.size).toBe(11);
     expect(excluded.has(entries[0].userId)).toBe(false);
-    const audit = (await call('GET', '/admin/audit?kind=poisoning.review&limit=50', ADMIN)).json();
+    const audit = (
+      await answer(as(ADMIN).GET('/admin/audit', { params: { query: { kind: 'poisoning.review', limit: 50 } } }))
+    ).body;
     expect(audit.records).toHaveLength(12);
     // A rescan never overrides a reviewer's verdict.
-    await call('POST', '/admin/quarantine/scan', SCIENTIST, {});
-    expect((await call('GET', '/admin/quarantine?status=pending', SCIENTIST)).json().entries).toHaveLength(0);
+    await scan(SCIENTIST);
+    expect((await pending(SCIENTIST)).body.entries).toHaveLength(0);
   });
 });

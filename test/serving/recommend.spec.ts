@@ -187,7 +187,14 @@ describe('GET /recommend/:userId', () => {
   });
 
   it('rejects an unknown format with a JSON 400', async () => {
-    expect((await get('/recommend/5?format=xml')).statusCode).toBe(400);
+    const res = await get('/recommend/5?format=xml');
+    expect(res.statusCode).toBe(400);
+    // Validated by the route's zod schema (the one the OpenAPI document is generated from).
+    expect(res.json().error).toMatchObject({
+      status: 400,
+      code: 'bad_request',
+      message: expect.stringMatching(/^format: /),
+    });
   });
 
   it('falls back to popularity when the model throws, and counts it', async () => {

@@ -162,7 +162,7 @@ const envSchema = z.object({
   RATE_LIMIT_ADMIN_MAX: positiveInt.default(100),
   /** Client IPs exempt from the per-client limit (the per-user limit still applies), comma-separated. */
   RATE_LIMIT_ALLOWLIST: z.string().optional(),
-  /** Bound on the in-memory store's keys (oldest windows are evicted first). */
+  /** Bound on the in-memory store's keys, per bucket scope (an LRU: the least recently used windows are forgotten). */
   RATE_LIMIT_MEMORY_MAX_KEYS: positiveInt.default(100_000),
   /** redis://host:port selects a Redis store so replicas share limits; unset = in-memory per process. */
   REDIS_URL: z

@@ -16,7 +16,8 @@ import { RateLimiter } from './rate-limit/rate-limiter.service';
 /**
  * Installs the service-wide HTTP protections as Fastify hooks, so they run
  * before routing and body parsing and also cover unknown routes (404s):
- *   onRequest  rate limiting → 429 `{ error: { status, code, message }, requestId }` + Retry-After
+ *   onRequest  rate limiting (@fastify/rate-limit, `RateLimiter`) → 429
+ *              `{ error: { status, code, message }, requestId }` + Retry-After
  *   onSend     security headers
  * (The 64 KiB body limit is set on the adapter in app.factory.ts; the JSON
  * exception filter keeps internals out of error bodies.)
@@ -28,28 +29,11 @@ export class HttpProtections implements OnModuleInit {
     private readonly limiter: RateLimiter,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return; // CLI contexts have no HTTP server.
     const fastify = adapter.getInstance<FastifyInstance>();
-    const limiter = this.limiter;
-    fastify.addHook('onRequest', async (request, reply) => {
-      const decision = await limiter.check(request.url, request.ip);
-      if (!decision.limited) return;
-      await reply
-        .code(429)
-        .header('retry-after', String(decision.retryAfterSeconds))
-        .type('application/json')
-        .send({
-          error: {
-            status: 429,
-            code: 'too_many_requests',
-            message: `rate limit of ${decision.limit} requests per ${limiter.windowMs / 1000} s exceeded (${decision.scope}); retry after ${decision.retryAfterSeconds} s`,
-          },
-          requestId: request.id,
-        });
-      return reply;
-    });
+    await this.limiter.install(fastify);
     fastify.addHook('onSend', async (request, reply, payload) => {
       for (const [name, value] of Object.entries(securityHeadersFor(request.url))) reply.header(name, value);
       return payload;

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RecommendationService } from './recommendation.service';
 import { z } from 'zod';
 import { ApiOperation } from '@common';
+import { parseInput } from '@modules/governance';
 
 /** Largest id the store holds (PostgreSQL integer). */
 const MAX_USER_ID = 2_147_483_647;
@@ -15,10 +16,18 @@ export function parseUserId(raw: string): number {
   return userId;
 }
 
-/** The query /recommend accepts (checked below by hand: the hot path parses no object). */
-const RecommendQuery = z.object({ format: z.enum(['text', 'json']).optional() });
+/** The query /recommend accepts (validated with it; the OpenAPI document and the client are generated from it). */
+const RecommendQuery = z.object({
+  format: z.enum(['text', 'json']).optional().describe('json: scores, model, experiment'),
+});
 
 export const TEXT_PLAIN = 'text/plain; charset=utf-8';
+
+function isEmptyQuery(query: unknown): boolean {
+  if (query === undefined || query === null) return true;
+  for (const _ in query as object) return false;
+  return true;
+}
 
 /**
  * The whole of GET /recommend/:userId between the HTTP layer and the reply:
@@ -28,12 +37,11 @@ export const TEXT_PLAIN = 'text/plain; charset=utf-8';
 export async function answerRecommend(
   recommendations: RecommendationService,
   rawUserId: string,
-  format: string | undefined,
+  query: unknown,
   requestId: string,
 ): Promise<{ readonly json: boolean; readonly body: string | object }> {
-  if (format !== undefined && format !== 'json' && format !== 'text') {
-    throw new BadRequestException('format must be "json" or "text"');
-  }
+  // Fastify hands an empty object when there is no query string: skip zod on the common path.
+  const { format } = isEmptyQuery(query) ? {} : parseInput(RecommendQuery, query);
   const userId = parseUserId(rawUserId);
   const result = await recommendations.recommend(userId, requestId);
   if (format === 'json') {
@@ -78,11 +86,11 @@ export class RecommendController {
   })
   async recommend(
     @Param('userId') rawUserId: string,
-    @Query('format') format: string | undefined,
+    @Query() query: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string | object> {
-    const { json, body } = await answerRecommend(this.recommendations, rawUserId, format, String(request.id));
+    const { json, body } = await answerRecommend(this.recommendations, rawUserId, query, String(request.id));
     if (!json) reply.type(TEXT_PLAIN);
     return body;
   }

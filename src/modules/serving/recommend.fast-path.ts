@@ -38,14 +38,14 @@ export class RecommendFastPath {
     if (!fastify || typeof fastify.addHook !== 'function') return; // no HTTP server (CLI contexts)
     const logger = this.logger;
     const handler = async (
-      request: FastifyRequest<{ Params: { userId: string }; Querystring: { format?: string } }>,
+      request: FastifyRequest<{ Params: { userId: string }; Querystring: unknown }>,
       reply: FastifyReply,
     ): Promise<void> => {
       try {
         const { json, body } = await answerRecommend(
           recommendations,
           request.params.userId,
-          request.query.format,
+          request.query,
           String(request.id),
         );
         if (json) await reply.send(body);

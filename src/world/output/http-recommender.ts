@@ -1,5 +1,5 @@
-import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { createMarqueeClient, type MarqueeClient } from '@marquee/client';
 
 const BAD_GATEWAY = 502;
 const GATEWAY_TIMEOUT = 504;
@@ -26,59 +26,47 @@ export interface Recommender {
 
 /**
  * Calls `GET <base>/recommend/<userid>` (text/plain, comma-separated movie ids)
- * with a timeout. Failures are answers too: the platform logs them, and the
- * simulated user then browses on their own.
+ * through the typed client (packages/client) with a timeout. Failures are
+ * answers too: the platform logs them, and the simulated user then browses on
+ * their own.
  */
 export class HttpRecommender implements Recommender {
   readonly address: string;
-  private readonly base: URL;
-  private readonly agent: http.Agent;
+  private readonly client: MarqueeClient;
 
   constructor(
     serviceUrl: string,
     private readonly timeoutMs = 800,
     address?: string,
   ) {
-    this.base = new URL(serviceUrl);
-    if (this.base.protocol !== 'http:') throw new Error(`--service-url must be http:// (got ${serviceUrl})`);
-    this.address = address ?? `${this.base.hostname}:${this.base.port || '80'}`;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const base = new URL(serviceUrl);
+    if (base.protocol !== 'http:') throw new Error(`--service-url must be http:// (got ${serviceUrl})`);
+    this.address = address ?? `${base.hostname}:${base.port || '80'}`;
+    this.client = createMarqueeClient(serviceUrl.replace(/\/$/, ''), { timeoutMs });
   }
 
-  recommend(userId: number): Promise<RecommendationResponse> {
+  async recommend(userId: number): Promise<RecommendationResponse> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
-    const path = `${this.base.pathname.replace(/\/$/, '')}/recommend/${userId}`;
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (response: RecommendationResponse): void => {
-        if (settled) return;
-        settled = true;
-        resolve(response);
-      };
-      const req = http.get(
-        { host: this.base.hostname, port: this.base.port || 80, path, agent: this.agent, timeout: this.timeoutMs },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const status = res.statusCode ?? BAD_GATEWAY;
-            const body = Buffer.concat(chunks).toString('utf8');
-            done({ status, items: status === 200 ? parseItems(body) : [], latencyMs: elapsed() });
-          });
-          res.on('error', () => done({ status: BAD_GATEWAY, items: [], latencyMs: elapsed() }));
-        },
-      );
-      req.on('timeout', () => {
-        done({ status: GATEWAY_TIMEOUT, items: [], latencyMs: elapsed() });
-        req.destroy();
+    try {
+      const { data, response } = await this.client.GET('/recommend/{userId}', {
+        params: { path: { userId: String(userId) } },
+        parseAs: 'text',
       });
-      req.on('error', () => done({ status: BAD_GATEWAY, items: [], latencyMs: elapsed() }));
-    });
+      const status = response.status;
+      return {
+        status,
+        items: status === 200 && typeof data === 'string' ? parseItems(data) : [],
+        latencyMs: elapsed(),
+      };
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      return { status: timedOut ? GATEWAY_TIMEOUT : BAD_GATEWAY, items: [], latencyMs: elapsed() };
+    }
   }
 
   close(): void {
-    this.agent.destroy();
+    // fetch's connection pool is process-wide: nothing of this recommender's own to release.
   }
 }
 

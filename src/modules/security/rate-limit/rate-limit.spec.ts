@@ -1,4 +1,4 @@
-import { MemoryRateLimitStore } from './memory-rate-limit.store';
+import { rateLimitedApp, RateLimitedApp } from '@test/support/rate-limited-app';
 import { bucketsFor, RateLimitLimits } from './rate-limit.policy';
 
 const LIMITS: RateLimitLimits = { windowMs: 1000, clientMax: 100, userMax: 5, adminMax: 10, allowlist: ['10.0.0.9'] };
@@ -29,43 +29,45 @@ describe('bucketsFor', () => {
   });
 });
 
-describe('MemoryRateLimitStore', () => {
+/** The in-memory store (@fastify/rate-limit's LRU), observed through HTTP on a bare Fastify instance. */
+describe('RateLimiter on the in-memory store', () => {
+  const apps: RateLimitedApp[] = [];
+  const app = async (env: Record<string, string>): Promise<RateLimitedApp> => {
+    const a = await rateLimitedApp({ RATE_LIMIT_CLIENT_MAX: '100000', ...env });
+    apps.push(a);
+    return a;
+  };
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close();
+    jest.restoreAllMocks();
+  });
+
   it('counts within a window and starts over when it expires', async () => {
-    let now = 0;
-    const store = new MemoryRateLimitStore(10, () => now);
-    expect(await store.hit('k', 1000)).toEqual({ count: 1, resetMs: 1000 });
-    now = 400;
-    expect(await store.hit('k', 1000)).toEqual({ count: 2, resetMs: 600 });
-    now = 1000;
-    expect(await store.hit('k', 1000)).toEqual({ count: 1, resetMs: 1000 });
+    let now = 1_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    const a = await app({ RATE_LIMIT_USER_MAX: '2', RATE_LIMIT_WINDOW_MS: '1000' });
+    expect((await a.get('/recommend/7', '10.0.0.1')).statusCode).toBe(200);
+    now += 400;
+    expect((await a.get('/recommend/7', '10.0.0.2')).statusCode).toBe(200);
+    const limited = await a.get('/recommend/7', '10.0.0.3');
+    expect(limited.statusCode).toBe(429);
+    // 600 ms of the window left: Retry-After rounds up to whole seconds.
+    expect(limited.headers['retry-after']).toBe('1');
+    now += 600;
+    expect((await a.get('/recommend/7', '10.0.0.4')).statusCode).toBe(200);
   });
 
-  it('stays bounded under a flood of distinct keys (expired first, then oldest)', async () => {
-    let now = 0;
-    const store = new MemoryRateLimitStore(100, () => now);
-    for (let i = 0; i < 2_000; i++) {
-      now = i;
-      await store.hit(`k${i}`, 50);
-      expect(store.size).toBeLessThanOrEqual(100);
-    }
-    // A live key survives while only expired keys need to go.
-    const fresh = new MemoryRateLimitStore(3, () => now);
-    await fresh.hit('a', 10_000);
-    await fresh.hit('b', 1);
-    await fresh.hit('c', 1);
-    now += 5;
-    await fresh.hit('d', 10_000);
-    expect((await fresh.hit('a', 10_000)).count).toBe(2);
-  });
-
-  it('evicts a tenth at once when every window is live, so a key flood does not sweep the map per request', async () => {
-    const store = new MemoryRateLimitStore(100, () => 0);
-    const sweeps = jest.spyOn(store as unknown as { makeRoom(now: number): void }, 'makeRoom');
-    for (let i = 0; i < 1_000; i++) await store.hit(`k${i}`, 60_000);
-    expect(store.size).toBeLessThanOrEqual(100);
-    // 900 inserts beyond capacity, 10 evicted per sweep: 90 sweeps, not 900.
-    expect(sweeps.mock.calls.length).toBe(90);
+  it('stays bounded under a flood of distinct keys: it forgets the least recently used, never refuses more', async () => {
+    const a = await app({ RATE_LIMIT_USER_MAX: '1', RATE_LIMIT_WINDOW_MS: '60000', RATE_LIMIT_MEMORY_MAX_KEYS: '100' });
+    expect((await a.get('/recommend/1', '10.0.0.1')).statusCode).toBe(200);
+    expect((await a.get('/recommend/1', '10.0.0.1')).statusCode).toBe(429);
+    // Fewer new keys than the bound: the live window of user 1 is kept.
+    for (let i = 0; i < 50; i++) expect((await a.get(`/recommend/${1_000 + i}`, '10.0.0.1')).statusCode).toBe(200);
+    expect((await a.get('/recommend/1', '10.0.0.1')).statusCode).toBe(429);
+    // A flood of 2,000 ids: the store holds at most 100 keys, so user 1's count is forgotten (fail towards allowing).
+    for (let i = 0; i < 2_000; i++) await a.get(`/recommend/${10_000 + i}`, '10.0.0.1');
+    expect((await a.get('/recommend/1', '10.0.0.1')).statusCode).toBe(200);
     // The newest keys are the ones kept.
-    expect((await store.hit('k999', 60_000)).count).toBe(2);
+    expect((await a.get('/recommend/11999', '10.0.0.1')).statusCode).toBe(429);
   });
 });
