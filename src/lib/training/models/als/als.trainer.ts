@@ -1,6 +1,6 @@
 import { NewArtifact } from '@lib/artifacts';
 import { InteractionDataset } from '@lib/dataset';
-import { allocFloat32, buildCsr, transposeCsr } from '../../csr';
+import { allocFloat32, buildCsr, Csr, transposeCsr } from '../../csr';
 import { balancedRanges, KernelPool } from '../../parallel/kernel-pool';
 import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
 import { AlsWasmSolver } from './als-wasm';
@@ -28,6 +28,23 @@ export function interactionStrength(minutes: number, rating: number, ratingMax: 
   return Math.log1p(minutes / p.minutesScale) + (rating > 0 ? (p.ratingWeight * rating) / ratingMax : 0);
 }
 
+/**
+ * The user × item confidence matrix ALS trains on: c = 1 + α · recency · f(minutes, rating).
+ * bench:train exports it to its peer (implicit), so both train on the same values.
+ */
+export function confidenceCsr(data: InteractionDataset, params: AlsParams, shared = false): Csr {
+  const ratingMax = data.ratingScaleMax;
+  const recency = recencyWeights(data, params.halfLifeDays, params.decayFloor);
+  return buildCsr(
+    data.users.length,
+    data.movies.length,
+    data.userIndex,
+    data.itemIndex,
+    (k) => 1 + params.alpha * recency[k] * interactionStrength(data.watchMinutes[k], data.rating[k], ratingMax, params),
+    { shared },
+  );
+}
+
 export const alsTrainer: Trainer<AlsParams> = {
   modelType: 'als',
   defaults: {
@@ -51,17 +68,7 @@ export const alsTrainer: Trainer<AlsParams> = {
     const nI = data.movies.length;
     const f = params.factors;
 
-    const ratingMax = data.ratingScaleMax;
-    const recency = recencyWeights(data, params.halfLifeDays, params.decayFloor);
-    const userItems = buildCsr(
-      nU,
-      nI,
-      data.userIndex,
-      data.itemIndex,
-      (k) =>
-        1 + params.alpha * recency[k] * interactionStrength(data.watchMinutes[k], data.rating[k], ratingMax, params),
-      { shared },
-    );
+    const userItems = confidenceCsr(data, params, shared);
     const itemUsers = transposeCsr(userItems, shared);
     run.progress('csr', 0, params.iterations);
     run.throwIfAborted();
