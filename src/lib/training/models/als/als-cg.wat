@@ -4,10 +4,12 @@
 ;;   (G + Σ_{i∈u} (c_ui − 1) y_i y_iᵀ) x = Σ_{i∈u} c_ui y_i,   G = YᵀY + λI,
 ;; warm-started from the x_u already in memory. The factor count f must be a
 ;; multiple of 4. Float32 throughout (as benfred/implicit's CG). The caller
-;; (src/modules/training/models/als/als-wasm.ts) lays the arrays out in this
-;; module's memory and passes byte offsets.
+;; (als-wasm.ts beside this file) lays the arrays out in the shared memory and
+;; passes byte offsets.
 (module
-  (memory (export "memory") 1)
+  ;; One memory shared by every training thread: both factor matrices live in
+  ;; it (solved in place), beside one private region per thread (als-wasm.ts).
+  (import "env" "memory" (memory 1 65536 shared))
 
   (func $hsum (param $v v128) (result f32)
     (f32.add
@@ -39,10 +41,25 @@
         (br $l)))
     (call $hsum (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3)))))
 
-  ;; out[k] += w · y[k]
+;; out[k] += w · y[k], 64 bytes per turn while they last.
   (func $axpy (param $w f32) (param $y i32) (param $out i32) (param $bytes i32)
     (local $i i32) (local $wv v128) (local $o i32) (local $s i32)
     (local.set $wv (f32x4.splat (local.get $w)))
+    (block $done4
+      (loop $l4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 64)) (local.get $bytes)))
+        (local.set $o (i32.add (local.get $out) (local.get $i)))
+        (local.set $s (i32.add (local.get $y) (local.get $i)))
+        (v128.store (local.get $o)
+          (f32x4.add (v128.load (local.get $o)) (f32x4.mul (local.get $wv) (v128.load (local.get $s)))))
+        (v128.store offset=16 (local.get $o)
+          (f32x4.add (v128.load offset=16 (local.get $o)) (f32x4.mul (local.get $wv) (v128.load offset=16 (local.get $s)))))
+        (v128.store offset=32 (local.get $o)
+          (f32x4.add (v128.load offset=32 (local.get $o)) (f32x4.mul (local.get $wv) (v128.load offset=32 (local.get $s)))))
+        (v128.store offset=48 (local.get $o)
+          (f32x4.add (v128.load offset=48 (local.get $o)) (f32x4.mul (local.get $wv) (v128.load offset=48 (local.get $s)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 64)))
+        (br $l4)))
     (block $done
       (loop $l
         (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
@@ -59,20 +76,45 @@
       (f32.add (local.get $a) (f32.mul (local.get $b) (call $dot (local.get $y) (local.get $v) (local.get $bytes))))
       (local.get $y) (local.get $out) (local.get $bytes)))
 
-  ;; out = sign · G v for symmetric G (f×f, row-major): Σ_b v[b] · G[b, :].
+;; out = sign · G v (G f×f, row-major), four rows at a time: each load of v
+  ;; serves four rows, and out is written once (f a multiple of 4).
   (func $gemv (param $g i32) (param $v i32) (param $out i32) (param $f i32) (param $sign f32)
-    (local $b i32) (local $bytes i32)
+    (local $a i32) (local $i i32) (local $bytes i32) (local $row i32) (local $vb v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local.set $bytes (i32.shl (local.get $f) (i32.const 2)))
-    (memory.fill (local.get $out) (i32.const 0) (local.get $bytes))
     (block $done
-      (loop $l
-        (br_if $done (i32.ge_u (local.get $b) (local.get $f)))
-        (call $axpy
-          (f32.mul (local.get $sign) (f32.load (i32.add (local.get $v) (i32.shl (local.get $b) (i32.const 2)))))
-          (i32.add (local.get $g) (i32.mul (local.get $b) (local.get $bytes)))
-          (local.get $out) (local.get $bytes))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $l))))
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $a) (local.get $f)))
+        (local.set $row (i32.add (local.get $g) (i32.mul (local.get $a) (local.get $bytes))))
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $s3 (v128.const i32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.ge_u (local.get $i) (local.get $bytes)))
+            (local.set $vb (v128.load (i32.add (local.get $v) (local.get $i))))
+            (local.set $s0 (f32x4.add (local.get $s0)
+              (f32x4.mul (local.get $vb) (v128.load (i32.add (local.get $row) (local.get $i))))))
+            (local.set $s1 (f32x4.add (local.get $s1)
+              (f32x4.mul (local.get $vb) (v128.load (i32.add (i32.add (local.get $row) (local.get $bytes)) (local.get $i))))))
+            (local.set $s2 (f32x4.add (local.get $s2)
+              (f32x4.mul (local.get $vb) (v128.load (i32.add (i32.add (local.get $row) (i32.shl (local.get $bytes) (i32.const 1))) (local.get $i))))))
+            (local.set $s3 (f32x4.add (local.get $s3)
+              (f32x4.mul (local.get $vb) (v128.load (i32.add (i32.add (local.get $row) (i32.mul (local.get $bytes) (i32.const 3))) (local.get $i))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $cols)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $a) (i32.const 2)))
+          (f32.mul (local.get $sign) (call $hsum (local.get $s0))))
+        (f32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $a) (i32.const 2)))
+          (f32.mul (local.get $sign) (call $hsum (local.get $s1))))
+        (f32.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $a) (i32.const 2)))
+          (f32.mul (local.get $sign) (call $hsum (local.get $s2))))
+        (f32.store offset=12 (i32.add (local.get $out) (i32.shl (local.get $a) (i32.const 2)))
+          (f32.mul (local.get $sign) (call $hsum (local.get $s3))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (br $rows))))
 
   ;; p = r + beta · p
   (func $xpby (param $r i32) (param $beta f32) (param $p i32) (param $bytes i32)
