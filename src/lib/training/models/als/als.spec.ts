@@ -95,6 +95,31 @@ describe('als', () => {
     expect(Array.from(wasm.subarray(nU * f))).toEqual(new Array(f).fill(0));
   });
 
+  it.each([32, 64])(
+    'the kernel specialised for %i factors matches the TypeScript reference on a warm-started 3-step solve',
+    (f) => {
+      const rng = createRng(f);
+      const nU = 120;
+      const nI = 90;
+      const rows = Int32Array.from({ length: 2400 }, (_, k) => k % nU);
+      const cols = Int32Array.from({ length: 2400 }, () => rng.int(nI));
+      const csr = buildCsr(nU + 1, nI, rows, cols, () => 1 + 5 * rng.next()); // the last row is empty
+      const Y = Float32Array.from({ length: nI * f }, () => rng.normal() * 0.2);
+      const X0 = Float32Array.from({ length: (nU + 1) * f }, () => rng.normal() * 0.2);
+      const gram = partialGram(Y, f, 0, nI);
+      for (let a = 0; a < f; a++) gram[a * f + a] += 0.5;
+      const js = X0.slice();
+      solveRange(csr, Y, js, f, gram, 3, 0, nU + 1);
+      const wasm = X0.slice();
+      const solver = standaloneSolver(f, wasm, Y, csr);
+      solver.solve(csr, gram, 3, 0, 50);
+      solver.solve(csr, gram, 3, 50, nU + 1);
+      solver.done();
+      for (let k = 0; k < js.length; k++) expect(Math.abs(wasm[k] - js[k])).toBeLessThan(1e-4);
+      expect(Array.from(wasm.subarray(nU * f))).toEqual(new Array(f).fill(0));
+    },
+  );
+
   it('the WebAssembly YᵀY equals the float64 reference to float32 precision', () => {
     const rng = createRng(6);
     const f = 12;
