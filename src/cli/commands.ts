@@ -83,7 +83,7 @@ export const COMMANDS = {
     summary:
       'Sustained ingestion throughput from the real Kafka broker into a real PostgreSQL; writes bench/results/ingest.json. ' +
       'Configured by environment: KAFKA_BROKERS, DATABASE_URL, BENCH_EVENTS (default 2000000), BENCH_USERS, ' +
-      'BENCH_MOVIES, BENCH_KEEP_TOPIC, BENCH_TOPIC and any INGEST_* setting.',
+      'BENCH_MOVIES, BENCH_PARTITIONS (default 3), BENCH_KEEP_TOPIC, BENCH_TOPIC and any INGEST_* setting.',
     options: {},
     examples: ['BENCH_EVENTS=200000 npm run bench:ingest'],
   }),
