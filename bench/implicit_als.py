@@ -14,6 +14,18 @@ import sys
 import time
 
 
+def current_rss_mb() -> float:
+    """Resident set now (VmRSS), not the high-water mark: loading may peak above what stays resident."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1])
     # implicit warns (and slows down) when BLAS runs threads of its own; the bench sets this too.
@@ -30,7 +42,7 @@ def main() -> None:
     values = np.fromfile(os.path.join(d, "values.bin"), dtype="<f4")
     user_items = sp.csr_matrix((values, indices, indptr), shape=(rows, cols))
     del indptr, indices, values
-    rss_after_data_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_after_data_mb = current_rss_mb()
 
     model = AlternatingLeastSquares(
         factors=spec["factors"],
