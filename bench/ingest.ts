@@ -3,7 +3,7 @@
  * broker into a real PostgreSQL on this machine.
  *
  * 1. Produces BENCH_EVENTS (default 2,000,000) realistic lines to a fresh
- *    topic (3 partitions, keyed by user): ~90% watch minutes from interleaved
+ *    topic (BENCH_PARTITIONS partitions, default 3, keyed by user): ~90% watch minutes from interleaved
  *    viewing sessions, ~5% ratings, ~5% recommendation requests.
  * 2. Starts the ingestion module (config, storage, events, metrics, ingestion:
  *    nothing else competes for the CPU) on a fresh database and a fresh group.
@@ -13,12 +13,12 @@
  *    deduplicated ones.
  *
  * Env: KAFKA_BROKERS (default 127.0.0.1:19092), DATABASE_URL (default the
- * infra/pg-start.sh URL), BENCH_EVENTS, BENCH_USERS, BENCH_MOVIES, and any
+ * infra/pg-start.sh URL), BENCH_EVENTS, BENCH_USERS, BENCH_MOVIES, BENCH_PARTITIONS, and any
  * INGEST_* setting. BENCH_KEEP_TOPIC=true keeps the produced topic; BENCH_TOPIC=<name>
  * re-reads it (skipping production). Writes bench/results/ingest.json.
  */
 import 'reflect-metadata';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { INestApplicationContext, Module } from '@nestjs/common';
@@ -28,7 +28,7 @@ import { Client } from 'pg';
 import { formatRatingLine, formatRecommendationLine, formatWatchLine } from '@lib/movielog';
 import { loadConfig, ConfigModule } from '@modules/config';
 import { EventsModule } from '@modules/events';
-import { IngestionModule, IngestionService } from '@modules/ingestion';
+import { IngestionModule, IngestionService, withIngestWorkerDefaults } from '@modules/ingestion';
 import { MetricsModule, MetricsRegistry } from '@modules/metrics';
 import { StorageModule, StorageService } from '@modules/storage';
 import { parseCommand } from '@lib/cli';
@@ -39,6 +39,7 @@ const BASE_URL = process.env.DATABASE_URL ?? 'postgres://marquee:marquee@127.0.0
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000_000);
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const MOVIES = Number(process.env.BENCH_MOVIES ?? 10_000);
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 3);
 const ACTIVE_SESSIONS = 3_000;
 
 /** Deterministic PRNG (mulberry32) so every run ingests the same stream. */
@@ -122,7 +123,10 @@ async function produce(topic: string, expected: Expected): Promise<{ seconds: nu
   const kafka = new Kafka({ clientId: 'bench-ingest-producer', brokers: BROKERS, logLevel: logLevel.WARN });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: -1 }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: -1 }],
+  });
   await admin.disconnect();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -146,6 +150,26 @@ async function produce(topic: string, expected: Expected): Promise<{ seconds: nu
   await Promise.all(inFlight);
   await producer.disconnect();
   return { seconds: (Date.now() - started) / 1000, bytes };
+}
+
+/** The host's aggregate CPU counters (/proc/stat), null off Linux. */
+function procStat(): number[] | null {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  } catch {
+    return null;
+  }
+}
+
+/** Steal and busy shares (percent of all CPU time) of the host between two samples. */
+function cpuShares(a: number[] | null, b: number[] | null): { stealPercent?: number; busyPercent?: number } {
+  if (!a || !b) return {};
+  const d = b.map((v, i) => v - (a[i] ?? 0));
+  const total = d.slice(0, 8).reduce((x, y) => x + y, 0) || 1;
+  return {
+    stealPercent: Math.round((1000 * (d[7] ?? 0)) / total) / 10,
+    busyPercent: Math.round((1000 * (total - d[3] - (d[4] ?? 0))) / total) / 10,
+  };
 }
 
 async function main(): Promise<void> {
@@ -182,8 +206,9 @@ async function main(): Promise<void> {
         `${(produced.bytes / 1e6).toFixed(0)} MB)`,
     );
 
+    // The ingest worker's settings (npm run ingest:worker), unless the environment overrides them.
     const config = loadConfig({
-      ...process.env,
+      ...withIngestWorkerDefaults({ ...process.env }),
       NODE_ENV: 'production',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       DATA_DIR: path.join(os.tmpdir(), `marquee-bench-${suffix}`),
@@ -207,10 +232,12 @@ async function main(): Promise<void> {
     let done: number | null = null;
     let lastLog = 0;
     const cpuStart = process.cpuUsage();
+    const statStart = procStat();
+    const loadStart = os.loadavg();
     for (;;) {
       const lag = await ingestion.lag();
       const remaining = lag.reduce((sum, p) => sum + p.lag, 0);
-      const committed = lag.length === 3 ? EVENTS - remaining : 0;
+      const committed = lag.length === PARTITIONS ? EVENTS - remaining : 0;
       if (firstProgress === null && committed > 0) firstProgress = Date.now();
       if (Date.now() - lastLog > 5_000) {
         lastLog = Date.now();
@@ -218,7 +245,7 @@ async function main(): Promise<void> {
           `  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${committed.toLocaleString()} committed, lag ${remaining.toLocaleString()}`,
         );
       }
-      if (lag.length === 3 && remaining === 0) {
+      if (lag.length === PARTITIONS && remaining === 0) {
         done = Date.now();
         break;
       }
@@ -226,6 +253,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const cpu = process.cpuUsage(cpuStart);
+    const statEnd = procStat();
     const sql = app.get(StorageService).sql;
     const count = async (table: string): Promise<number> =>
       Number((await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`))[0].n);
@@ -261,6 +289,8 @@ async function main(): Promise<void> {
         memoryGb: Math.round(os.totalmem() / 2 ** 30),
         // The machine is shared: a load average far above the core count means the figure is CPU-starved.
         loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 10) / 10),
+        loadAverageAtStart: loadStart.map((l) => Math.round(l * 10) / 10),
+        ...cpuShares(statStart, statEnd),
       },
       events: EVENTS,
       mix: { watch: 0.9, rating: 0.05, recommendation: 0.05 },
@@ -268,7 +298,16 @@ async function main(): Promise<void> {
         consumers: config.ingestion.consumers,
         writeConcurrency: config.ingestion.writeConcurrency,
         batchMaxRecords: config.ingestion.batchMaxRecords,
-        partitions: 3,
+        partitions: PARTITIONS,
+        kafkaThread:
+          config.events.kind === 'kafka'
+            ? {
+                on: config.events.thread,
+                nice: config.events.threadNice,
+                youngGenMb: config.events.threadYoungGenMb,
+              }
+            : null,
+        nodeOptions: process.env.NODE_OPTIONS ?? '',
       },
       produce: { seconds: produced.seconds, linesPerSecond: Math.round(EVENTS / produced.seconds) },
       ingest: {

@@ -7,14 +7,22 @@
  * size in bench/results/train.json. Each model runs in its own child process
  * so its peak RSS (getrusage maxrss) is its own; the dataset is generated once
  * and cached as raw typed arrays in the OS temp directory.
+ *
+ * The peer (--peer, default auto = when Python 3 is there): right after ALS,
+ * implicit's C++ ALS (PyPI `implicit`, installed into bench/.venv, gitignored)
+ * trains on the very confidence matrix Marquee's ALS trains on (exported as raw
+ * CSR arrays) with the same factors, regularisation, CG steps and iterations,
+ * with the same number of threads (--peer-threads, default --workers) and
+ * single-threaded BLAS. Marquee's CPU-s per iteration and peak RSS are written
+ * as ratios to implicit's, beside the host's load and CPU steal during each run.
  */
-import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeArtifact } from '@lib/artifacts';
 import { InteractionDataset } from '@lib/dataset';
-import { trainerFor } from '@lib/training';
+import { alsConfidenceCsr, trainerFor } from '@lib/training';
 import { generateLatentWorld, LATENT_WORLD_VERSION } from '@lib/training/synthetic/latent-world';
 import { stderrProgress, TrainingProgress } from '@lib/training/trainer';
 import { codeVersion } from '@lib/training/code-version';
@@ -100,11 +108,52 @@ interface ModelBench {
   meanCoresUsed?: number;
   /** CPU seconds (all threads) per iteration/epoch; the first includes setup, like secondsPerIteration. */
   cpuSecondsPerIteration?: number[];
+  /** Mean of cpuSecondsPerIteration without the first (setup). */
+  meanCpuSecondsPerIteration?: number;
+  /** Host state over the child's whole life (parent's /proc/stat samples). */
+  host?: HostState;
   /** Machine load average (1, 5, 15 min) when this model started and finished training. */
   loadavgStart?: number[];
   loadavgEnd?: number[];
   rssAfterDataMb?: number;
   artifactBytes?: number;
+}
+
+interface HostState {
+  loadavgStart: number[];
+  loadavgEnd: number[];
+  /** Share of all CPU time the hypervisor stole during the run (/proc/stat), percent. */
+  stealPercent: number | null;
+  /** Share of all CPU time busy (anything but idle and iowait) during the run, percent: others' load included. */
+  busyPercent: number | null;
+}
+
+function procStat(): number[] | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    return line.trim().split(/\s+/).slice(1).map(Number);
+  } catch {
+    return null;
+  }
+}
+
+/** Starts sampling the host; the returned function closes the interval. */
+function hostMeter(): () => HostState {
+  const loadavgStart = os.loadavg();
+  const start = procStat();
+  return () => {
+    const end = procStat();
+    if (!start || !end) return { loadavgStart, loadavgEnd: os.loadavg(), stealPercent: null, busyPercent: null };
+    const d = end.map((v, i) => v - (start[i] ?? 0));
+    const total = d.slice(0, 8).reduce((a, b) => a + b, 0) || 1;
+    const idle = d[3] + (d[4] ?? 0);
+    return {
+      loadavgStart,
+      loadavgEnd: os.loadavg(),
+      stealPercent: Number(((100 * (d[7] ?? 0)) / total).toFixed(2)),
+      busyPercent: Number(((100 * (total - idle)) / total).toFixed(1)),
+    };
+  };
 }
 
 async function runChild(model: string): Promise<void> {
@@ -158,6 +207,10 @@ async function runChild(model: string): Promise<void> {
   result.loadavgEnd = os.loadavg();
   const steady = perIteration.length > 1 ? perIteration.slice(1) : perIteration;
   result.meanSecondsPerIteration = steady.length ? steady.reduce((a, b) => a + b, 0) / steady.length : undefined;
+  const cpuSteady = result.cpuSecondsPerIteration.length > 1 ? result.cpuSecondsPerIteration.slice(1) : [];
+  result.meanCpuSecondsPerIteration = cpuSteady.length
+    ? cpuSteady.reduce((a, b) => a + b, 0) / cpuSteady.length
+    : result.cpuSeconds;
   result.iterationsDone = iterationsDone;
   result.peakRssMb = process.resourceUsage().maxRSS / 1024;
   result.rssAfterDataMb = rssAfterData / 2 ** 20;
@@ -167,8 +220,10 @@ async function runChild(model: string): Promise<void> {
 async function runParent(): Promise<void> {
   await cachedDataset(); // generate once, before any timing
   const results: ModelBench[] = [];
+  const peer = peerWanted();
   for (const model of values.models.split(',').filter(Boolean)) {
     trainerFor(model);
+    const meter = hostMeter();
     const args = [path.resolve('scripts/run-ts.js'), __filename, ...process.argv.slice(2), '--child', model];
     const child = spawn(process.execPath, ['--max-old-space-size=8192', ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -197,17 +252,169 @@ async function runParent(): Promise<void> {
           status: 'failed',
           detail: `child exited with ${code} before reporting (killed after the timeout: no iteration finished)`,
         };
+    result.host = meter();
     results.push(result);
     console.log(
       `${model.padEnd(10)} ${result.status} train=${result.trainingSeconds?.toFixed(1)}s s/iter=${result.meanSecondsPerIteration?.toFixed(1)} ` +
         `cpu=${result.cpuSeconds?.toFixed(0)}s cores=${result.meanCoresUsed?.toFixed(2)} ` +
         `peakRSS=${result.peakRssMb?.toFixed(0)}MB (data alone ${result.rssAfterDataMb?.toFixed(0)}MB) artifact=${((result.artifactBytes ?? 0) / 2 ** 20).toFixed(0)}MB ${result.detail ?? ''}`,
     );
-    await writeResults(results);
+    await writeResults(results, peerResult);
+    if (model === 'als' && peer) {
+      peerResult = await runImplicit(peer);
+      peerResult.ratios = ratiosToPeer(result, peerResult);
+      console.log(
+        `implicit   ${peerResult.status} cpu/iter=${peerResult.meanCpuSecondsPerIteration?.toFixed(2)}s ` +
+          `peakRSS=${peerResult.peakRssMb?.toFixed(0)}MB ${peerResult.detail ?? ''}\n` +
+          `ratios (Marquee ALS / implicit): ${JSON.stringify(peerResult.ratios)}`,
+      );
+      await writeResults(results, peerResult);
+    }
   }
 }
 
-async function writeResults(results: ModelBench[]): Promise<void> {
+interface PeerResult {
+  library: 'implicit';
+  status: 'ok' | 'failed' | 'skipped';
+  detail?: string;
+  version?: string;
+  threads?: number;
+  params?: Record<string, unknown>;
+  trainingSeconds?: number;
+  cpuSeconds?: number;
+  meanCoresUsed?: number;
+  secondsPerIteration?: number[];
+  cpuSecondsPerIteration?: number[];
+  meanSecondsPerIteration?: number;
+  meanCpuSecondsPerIteration?: number;
+  peakRssMb?: number;
+  rssAfterDataMb?: number;
+  exportSeconds?: number;
+  host?: HostState;
+  ratios?: PeerRatios;
+}
+
+interface PeerRatios {
+  /** Marquee ALS mean CPU-s per steady iteration ÷ implicit's (goal ≤ 1.2). */
+  cpuSecondsPerIteration: number | null;
+  /** Marquee ALS peak RSS ÷ implicit's (each process's getrusage maxrss; Marquee's includes the whole dataset). */
+  peakRss: number | null;
+  /** The same for the memory each adds on top of its loaded input (peak − RSS after the data). */
+  peakRssAboveData: number | null;
+  wallSecondsPerIteration: number | null;
+}
+
+let peerResult: PeerResult | undefined;
+
+const VENV = path.resolve('bench/.venv');
+const IMPLICIT_VERSION = '0.7.3';
+
+/** 'implicit' when the peer should run, null when not (auto: only with a working Python 3). */
+function peerWanted(): 'implicit' | null {
+  if (values.peer === 'none') return null;
+  if (values.peer !== 'auto' && values.peer !== 'implicit') throw new Error(`--peer: auto, implicit or none`);
+  if (!values.models.split(',').includes('als')) return null;
+  const python = spawnSync(values.python, ['--version'], { encoding: 'utf8' });
+  if (python.status === 0) return 'implicit';
+  if (values.peer === 'implicit') throw new Error(`--peer implicit: ${values.python} is not available`);
+  process.stderr.write(`peer: ${values.python} not available, implicit skipped\n`);
+  return null;
+}
+
+/** bench/.venv with implicit (and numpy/scipy from PyPI); created once. */
+function ensureVenv(): string {
+  const py = path.join(VENV, 'bin', 'python');
+  const check = () =>
+    spawnSync(py, ['-c', `import implicit; assert implicit.__version__ == '${IMPLICIT_VERSION}'`]).status === 0;
+  if (existsSync(py) && check()) return py;
+  process.stderr.write(`peer: installing implicit ${IMPLICIT_VERSION} into ${VENV} …\n`);
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+  };
+  if (!existsSync(py)) run(values.python, ['-m', 'venv', VENV]);
+  run(py, ['-m', 'pip', 'install', '--quiet', `implicit==${IMPLICIT_VERSION}`, 'numpy', 'scipy', 'threadpoolctl']);
+  return py;
+}
+
+/** Exports ALS's confidence matrix (same params as the ALS run) as raw CSR arrays; cached by params. */
+async function exportConfidence(): Promise<{
+  dir: string;
+  rows: number;
+  cols: number;
+  params: Record<string, number>;
+}> {
+  const params = { ...trainerFor('als').defaults, ...benchParams('als') } as Record<string, number>;
+  const key = ['alpha', 'minutesScale', 'ratingWeight', 'halfLifeDays', 'decayFloor'].map((k) => params[k]).join('-');
+  const dir = path.join(cacheDir, `confidence-${key}`);
+  const data = await cachedDataset();
+  const rows = data.users.length;
+  const cols = data.movies.length;
+  if (!existsSync(path.join(dir, 'values.bin'))) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the trainer's own params type
+    const csr = alsConfidenceCsr(data, params as any);
+    await fs.mkdir(dir, { recursive: true });
+    for (const [name, a] of [
+      ['indptr', csr.indptr],
+      ['indices', csr.indices],
+      ['values', csr.values],
+    ] as const)
+      await fs.writeFile(path.join(dir, `${name}.bin`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  }
+  return { dir, rows, cols, params };
+}
+
+async function runImplicit(peer: 'implicit'): Promise<PeerResult> {
+  try {
+    const py = ensureVenv();
+    const t0 = performance.now();
+    const exported = await exportConfidence();
+    const exportSeconds = (performance.now() - t0) / 1000;
+    const spec = {
+      dir: exported.dir,
+      rows: exported.rows,
+      cols: exported.cols,
+      factors: exported.params.factors,
+      regularization: exported.params.regularization,
+      iterations: exported.params.iterations,
+      cgSteps: exported.params.cgSteps,
+      threads: Number(values['peer-threads'] ?? values.workers),
+      seed: scale.seed,
+    };
+    const meter = hostMeter();
+    const child = spawn(py, [path.resolve('bench/implicit_als.py'), JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const host = meter();
+    const line = out.split('\n').find((l) => l.startsWith('PEER_RESULT '));
+    if (!line) return { library: peer, status: 'failed', detail: `exited with ${code} before reporting`, host };
+    return { ...(JSON.parse(line.slice('PEER_RESULT '.length)) as PeerResult), status: 'ok', exportSeconds, host };
+  } catch (error) {
+    return { library: peer, status: 'failed', detail: (error as Error).message };
+  }
+}
+
+function ratiosToPeer(als: ModelBench, peer: PeerResult): PeerRatios {
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && b > 0 ? Number((a / b).toFixed(3)) : null;
+  return {
+    cpuSecondsPerIteration: ratio(als.meanCpuSecondsPerIteration, peer.meanCpuSecondsPerIteration),
+    peakRss: ratio(als.peakRssMb, peer.peakRssMb),
+    peakRssAboveData: ratio(
+      als.peakRssMb !== undefined && als.rssAfterDataMb !== undefined ? als.peakRssMb - als.rssAfterDataMb : undefined,
+      peer.peakRssMb !== undefined && peer.rssAfterDataMb !== undefined
+        ? peer.peakRssMb - peer.rssAfterDataMb
+        : undefined,
+    ),
+    wallSecondsPerIteration: ratio(als.meanSecondsPerIteration, peer.meanSecondsPerIteration),
+  };
+}
+
+async function writeResults(results: ModelBench[], peer?: PeerResult): Promise<void> {
   const file = path.resolve(values.out);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const body = {
@@ -223,6 +430,7 @@ async function writeResults(results: ModelBench[]): Promise<void> {
     note: 'Shared machine: other engineers were running builds/tests at the same time, so timings are upper bounds.',
     scale: { ...scale, factors },
     results,
+    ...(peer ? { peer } : {}),
   };
   await fs.writeFile(file, JSON.stringify(body, null, 2) + '\n');
 }

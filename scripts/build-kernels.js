@@ -20,8 +20,10 @@ async function main() {
       .map((f) => [d, f]),
   )) {
     const source = fs.readFileSync(path.join(dir, file), 'utf8');
-    const module = wabt.parseWat(file, source, { simd: true });
-    module.validate();
+    // threads: the ALS kernel imports a shared memory (one per training run, shared by its threads).
+    const features = { simd: true, threads: true };
+    const module = wabt.parseWat(file, source, features);
+    module.validate(features);
     const { buffer } = module.toBinary({});
     const target = path.join(dir, file.replace(/\.wat$/, '.wasm.ts'));
     const text =

@@ -83,7 +83,7 @@ export const COMMANDS = {
     summary:
       'Sustained ingestion throughput from the real Kafka broker into a real PostgreSQL; writes bench/results/ingest.json. ' +
       'Configured by environment: KAFKA_BROKERS, DATABASE_URL, BENCH_EVENTS (default 2000000), BENCH_USERS, ' +
-      'BENCH_MOVIES, BENCH_KEEP_TOPIC, BENCH_TOPIC and any INGEST_* setting.',
+      'BENCH_MOVIES, BENCH_PARTITIONS (default 3), BENCH_KEEP_TOPIC, BENCH_TOPIC and any INGEST_* setting.',
     options: {},
     examples: ['BENCH_EVENTS=200000 npm run bench:ingest'],
   }),
@@ -444,9 +444,26 @@ export const COMMANDS = {
         description: 'Give up on a model after this long.',
       },
       out: { type: 'string', value: '<file>', default: 'bench/results/train.json', description: 'Results file.' },
+      peer: {
+        type: 'string',
+        value: '<auto|implicit|none>',
+        default: 'auto',
+        description:
+          'After ALS, train implicit (PyPI, installed into bench/.venv) on the same confidence matrix and report ' +
+          'ALS CPU-s per iteration and peak RSS as ratios to it; auto: when Python 3 is available.',
+      },
+      python: { type: 'string', value: '<cmd>', default: 'python3', description: 'Python used to create bench/.venv.' },
+      'peer-threads': {
+        type: 'string',
+        value: '<n>',
+        description: 'implicit’s num_threads (default: --workers, i.e. matched thread count).',
+      },
       child: { type: 'string', value: '<model>', description: 'Internal: train one model in this process.' },
     },
-    examples: ['npm run bench:train -- --users 100000 --movies 5000 --interactions 2000000 --models als'],
+    examples: [
+      'npm run bench:train -- --users 100000 --movies 5000 --interactions 2000000 --models als',
+      'npm run bench:train -- --models als --interactions 32000000 --factors 64 --out bench/results/train-als.json',
+    ],
   }),
   'bench:serve': defineCommand({
     usage: 'npm run bench:serve --',

@@ -10,6 +10,8 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   class Memory {
+    /** `shared`: the buffer is a SharedArrayBuffer that worker threads can share (needs `maximum`). */
+    constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });
     readonly buffer: ArrayBuffer;
     grow(pages: number): number;
   }

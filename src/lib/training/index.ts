@@ -5,6 +5,7 @@ export { userMetrics } from './evaluation/metrics';
 export { runOfflineEvaluation, type SplitName, SPLITS } from './evaluation/run-offline-evaluation';
 export { temporalSplit } from './evaluation/splits';
 export { scatterPlot } from './evaluation/svg-plot';
+export { confidenceCsr as alsConfidenceCsr } from './models/als/als.trainer';
 export { itemKnnTrainer } from './models/item-knn/item-knn.trainer';
 export {
   compareOnHoldout,

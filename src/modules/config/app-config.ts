@@ -72,6 +72,12 @@ const envSchema = z.object({
   KAFKA_CLIENT_THREAD: z.enum(['true', 'false']).default('true'),
   /** That thread's CPU priority (Linux nice, 0..19): behind request handling when the cores are busy. */
   KAFKA_CLIENT_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /**
+   * That thread's young-generation heap (MB; 0 = V8's default). kafkajs allocates
+   * several objects per consumed record, so a busy consumer spends much of its
+   * time in scavenges; a larger young generation makes them rarer.
+   */
+  KAFKA_CLIENT_THREAD_YOUNG_GEN_MB: z.coerce.number().int().min(0).max(1024).default(0),
   TOPIC_MOVIELOG: z.string().min(1).default('movielog'),
   TOPIC_DEAD_LETTER: z.string().min(1).default('movielog.dlq'),
   /** Partitions for topics Marquee creates (consumers scale up to this many). */
@@ -256,6 +262,8 @@ export interface AppConfig {
         readonly thread: boolean;
         /** That thread's CPU priority (nice). */
         readonly threadNice: number;
+        /** That thread's young-generation size in MB (0: V8's default). */
+        readonly threadYoungGenMb: number;
       }
     | { readonly kind: 'in-process' };
   readonly topics: { readonly movielog: string; readonly deadLetter: string };
@@ -399,6 +407,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
           thread: e.KAFKA_CLIENT_THREAD === 'true',
           threadNice: e.KAFKA_CLIENT_THREAD_NICE,
+          threadYoungGenMb: e.KAFKA_CLIENT_THREAD_YOUNG_GEN_MB,
         }
       : { kind: 'in-process' as const },
     topics: { movielog: e.TOPIC_MOVIELOG, deadLetter: e.TOPIC_DEAD_LETTER },

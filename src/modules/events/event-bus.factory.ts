@@ -17,7 +17,7 @@ export function createEventBus(
       log,
     };
     return config.events.thread
-      ? new ThreadedKafkaEventBus(options, config.events.threadNice)
+      ? new ThreadedKafkaEventBus(options, config.events.threadNice, config.events.threadYoungGenMb)
       : new KafkaEventBus(options);
   }
   return new InProcessEventBus();

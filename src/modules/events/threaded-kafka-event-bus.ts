@@ -41,15 +41,20 @@ export class ThreadedKafkaEventBus implements EventBus {
   private connected = false;
   private dead: Error | null = null;
 
-  /** `nice`: the thread's CPU priority, 0 (normal) to 19 (lowest); see KAFKA_CLIENT_THREAD_NICE. */
+  /**
+   * `nice`: the thread's CPU priority, 0 (normal) to 19 (lowest); see KAFKA_CLIENT_THREAD_NICE.
+   * `youngGenMb`: its young-generation heap, 0 = V8's default; see KAFKA_CLIENT_THREAD_YOUNG_GEN_MB.
+   */
   constructor(
     private readonly options: KafkaBusOptions,
     nice = 0,
+    youngGenMb = 0,
   ) {
     const { log, ...plain } = options;
     void log;
     this.worker = startWorkerThread(__dirname, 'kafka-bus.worker', {
       workerData: { options: plain, nice } satisfies KafkaThreadData,
+      ...(youngGenMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: youngGenMb } } : {}),
     });
     this.worker.on('message', (message: FromKafkaThread) => this.receive(message));
     this.worker.on('error', (error) => this.fail(error));

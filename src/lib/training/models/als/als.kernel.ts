@@ -16,17 +16,18 @@
  * `solveRange` below is the reference and the path for other factor counts.
  */
 import { Csr } from '../../csr';
-import { AlsWasmSolver } from './als-wasm';
+import { AlsWasmLayout, AlsWasmSolver } from './als-wasm';
 
 export interface AlsKernelInit {
   readonly userItems: Csr;
   readonly itemUsers: Csr;
+  /** With `wasm`: views of its shared memory (each thread makes its own from the layout). */
   readonly userFactors: Float32Array;
   readonly itemFactors: Float32Array;
   readonly factors: number;
   readonly cgSteps: number;
-  /** Solve with the WebAssembly SIMD kernel (needs factors % 4 == 0). */
-  readonly wasm: boolean;
+  /** Solve with the WebAssembly SIMD kernel over this shared memory (needs factors % 4 == 0). */
+  readonly wasm: AlsWasmLayout | null;
 }
 
 export type AlsSide = 'users' | 'items';
@@ -53,23 +54,20 @@ export type AlsTask =
 export type AlsResult = Float64Array | null;
 
 export function createKernelHandler(init: AlsKernelInit): (task: AlsTask) => AlsResult {
-  let solver: AlsWasmSolver | null = null;
+  const solver = init.wasm ? new AlsWasmSolver(init.wasm) : null;
   return (task) => {
+    if (solver) {
+      const fixedSide = task.side === 'users' ? 'items' : 'users';
+      if (task.kind === 'gram') return solver.gram(fixedSide, task.start, task.end);
+      const csr = task.side === 'users' ? init.userItems : init.itemUsers;
+      solver.solve(task.side, csr, task.gram, init.cgSteps, task.start, task.end);
+      return null;
+    }
     const fixed = task.side === 'users' ? init.itemFactors : init.userFactors;
-    if (init.wasm) {
-      solver ??= new AlsWasmSolver(init.factors);
-      solver.loadFixed(task.halfIteration, fixed);
-    }
-    if (task.kind === 'gram') {
-      return solver ? solver.gram(task.start, task.end) : partialGram(fixed, init.factors, task.start, task.end);
-    }
+    if (task.kind === 'gram') return partialGram(fixed, init.factors, task.start, task.end);
     const target = task.side === 'users' ? init.userFactors : init.itemFactors;
     const csr = task.side === 'users' ? init.userItems : init.itemUsers;
-    if (solver) {
-      solver.solve(csr, target, task.gram, init.cgSteps, task.start, task.end);
-    } else {
-      solveRange(csr, fixed, target, init.factors, task.gram, init.cgSteps, task.start, task.end);
-    }
+    solveRange(csr, fixed, target, init.factors, task.gram, init.cgSteps, task.start, task.end);
     return null;
   };
 }

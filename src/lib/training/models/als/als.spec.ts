@@ -1,11 +1,30 @@
 import { Matrix, solve } from 'ml-matrix';
 import { createRng } from '../../random';
-import { buildCsr } from '../../csr';
+import { buildCsr, Csr } from '../../csr';
 import { describeModelContract } from '@test/support/training/model-contract';
 import { generateLatentWorld } from '../../synthetic/latent-world';
 import { AlsWasmSolver } from './als-wasm';
 import { partialGram, solveRange } from './als.kernel';
 import { alsTrainer } from './als.trainer';
+
+/**
+ * A kernel over a memory of its own: `X` (rows × f) as the solved side, `Y` as
+ * the fixed one; `done()` copies the solved rows back into X.
+ */
+function standaloneSolver(f: number, X: Float32Array, Y: Float32Array, csr?: Csr) {
+  const rows = X.length / f;
+  const laid = AlsWasmSolver.layout(rows, Y.length / f, f, 1, Math.max(1, rows), Math.max(1, csr?.indices.length ?? 1));
+  if (!laid) throw new Error('no layout');
+  laid.userFactors.set(X);
+  laid.itemFactors.set(Y);
+  const solver = new AlsWasmSolver(laid.layout);
+  return {
+    solve: (m: Csr, gram: Float64Array, steps: number, start: number, end: number) =>
+      solver.solve('users', m, gram, steps, start, end),
+    gram: (start: number, end: number) => solver.gram('items', start, end),
+    done: () => X.set(laid.userFactors),
+  };
+}
 
 describe('als', () => {
   describeModelContract(alsTrainer, { factors: 4, iterations: 10, regularization: 5 });
@@ -46,9 +65,9 @@ describe('als', () => {
     const f = 8;
     const { Y, csr, gram, exact } = hkvSystem(f);
     const X = new Float32Array(f);
-    const solver = new AlsWasmSolver(f);
-    solver.loadFixed(1, Y);
-    solver.solve(csr, X, gram, 3 * f, 0, 1);
+    const solver = standaloneSolver(f, X, Y, csr);
+    solver.solve(csr, gram, 3 * f, 0, 1);
+    solver.done();
     for (let a = 0; a < f; a++) expect(X[a]).toBeCloseTo(exact.get(a, 0), 3);
     expect(AlsWasmSolver.supports(6)).toBe(false);
   });
@@ -68,21 +87,45 @@ describe('als', () => {
     const js = X0.slice();
     solveRange(csr, Y, js, f, gram, 3, 0, nU + 1);
     const wasm = X0.slice();
-    const solver = new AlsWasmSolver(f);
-    solver.loadFixed(1, Y);
-    solver.solve(csr, wasm, gram, 3, 0, 170); // two chunks, as two tasks would
-    solver.solve(csr, wasm, gram, 3, 170, nU + 1);
+    const solver = standaloneSolver(f, wasm, Y, csr);
+    solver.solve(csr, gram, 3, 0, 170); // two chunks, as two tasks would
+    solver.solve(csr, gram, 3, 170, nU + 1);
+    solver.done();
     for (let k = 0; k < js.length; k++) expect(Math.abs(wasm[k] - js[k])).toBeLessThan(1e-4);
     expect(Array.from(wasm.subarray(nU * f))).toEqual(new Array(f).fill(0));
   });
+
+  it.each([32, 64])(
+    'the kernel specialised for %i factors matches the TypeScript reference on a warm-started 3-step solve',
+    (f) => {
+      const rng = createRng(f);
+      const nU = 120;
+      const nI = 90;
+      const rows = Int32Array.from({ length: 2400 }, (_, k) => k % nU);
+      const cols = Int32Array.from({ length: 2400 }, () => rng.int(nI));
+      const csr = buildCsr(nU + 1, nI, rows, cols, () => 1 + 5 * rng.next()); // the last row is empty
+      const Y = Float32Array.from({ length: nI * f }, () => rng.normal() * 0.2);
+      const X0 = Float32Array.from({ length: (nU + 1) * f }, () => rng.normal() * 0.2);
+      const gram = partialGram(Y, f, 0, nI);
+      for (let a = 0; a < f; a++) gram[a * f + a] += 0.5;
+      const js = X0.slice();
+      solveRange(csr, Y, js, f, gram, 3, 0, nU + 1);
+      const wasm = X0.slice();
+      const solver = standaloneSolver(f, wasm, Y, csr);
+      solver.solve(csr, gram, 3, 0, 50);
+      solver.solve(csr, gram, 3, 50, nU + 1);
+      solver.done();
+      for (let k = 0; k < js.length; k++) expect(Math.abs(wasm[k] - js[k])).toBeLessThan(1e-4);
+      expect(Array.from(wasm.subarray(nU * f))).toEqual(new Array(f).fill(0));
+    },
+  );
 
   it('the WebAssembly YᵀY equals the float64 reference to float32 precision', () => {
     const rng = createRng(6);
     const f = 12;
     const rows = 1000;
     const Y = Float32Array.from({ length: rows * f }, () => rng.normal() * 0.2);
-    const solver = new AlsWasmSolver(f);
-    solver.loadFixed('y', Y);
+    const solver = standaloneSolver(f, new Float32Array(f), Y);
     const got = solver.gram(100, 900);
     const want = partialGram(Y, f, 100, 900);
     for (let k = 0; k < f * f; k++) expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-5 * (1 + Math.abs(want[k])));

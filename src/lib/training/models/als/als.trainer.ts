@@ -1,6 +1,6 @@
 import { NewArtifact } from '@lib/artifacts';
 import { InteractionDataset } from '@lib/dataset';
-import { allocFloat32, buildCsr, transposeCsr } from '../../csr';
+import { allocFloat32, buildCsr, Csr, transposeCsr } from '../../csr';
 import { balancedRanges, KernelPool } from '../../parallel/kernel-pool';
 import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
 import { AlsWasmSolver } from './als-wasm';
@@ -28,6 +28,28 @@ export function interactionStrength(minutes: number, rating: number, ratingMax: 
   return Math.log1p(minutes / p.minutesScale) + (rating > 0 ? (p.ratingWeight * rating) / ratingMax : 0);
 }
 
+/**
+ * The user × item confidence matrix ALS trains on: c = 1 + α · recency · f(minutes, rating).
+ * bench:train exports it to its peer (implicit), so both train on the same values.
+ */
+export function confidenceCsr(data: InteractionDataset, params: AlsParams, shared = false): Csr {
+  const ratingMax = data.ratingScaleMax;
+  // Without decay every weight is 1: no array of them (4 bytes per interaction) is made.
+  const recency = params.halfLifeDays > 0 ? recencyWeights(data, params.halfLifeDays, params.decayFloor) : null;
+  return buildCsr(
+    data.users.length,
+    data.movies.length,
+    data.userIndex,
+    data.itemIndex,
+    (k) =>
+      1 +
+      params.alpha *
+        (recency ? recency[k] : 1) *
+        interactionStrength(data.watchMinutes[k], data.rating[k], ratingMax, params),
+    { shared },
+  );
+}
+
 export const alsTrainer: Trainer<AlsParams> = {
   modelType: 'als',
   defaults: {
@@ -51,25 +73,37 @@ export const alsTrainer: Trainer<AlsParams> = {
     const nI = data.movies.length;
     const f = params.factors;
 
-    const ratingMax = data.ratingScaleMax;
-    const recency = recencyWeights(data, params.halfLifeDays, params.decayFloor);
-    const userItems = buildCsr(
-      nU,
-      nI,
-      data.userIndex,
-      data.itemIndex,
-      (k) =>
-        1 + params.alpha * recency[k] * interactionStrength(data.watchMinutes[k], data.rating[k], ratingMax, params),
-      { shared },
-    );
-    const itemUsers = transposeCsr(userItems, shared);
+    let userItems: Csr | null = confidenceCsr(data, params, shared);
+    let itemUsers: Csr | null = transposeCsr(userItems, shared);
     run.progress('csr', 0, params.iterations);
     run.throwIfAborted();
+    // What the artifact needs from the CSRs, taken now so they can be let go before the factors are copied out.
+    const itemActive = new Int32Array(nI);
+    for (let i = 0; i < nI; i++) itemActive[i] = itemUsers.indptr[i + 1] > itemUsers.indptr[i] ? 1 : 0;
+    let meanConfidence = 0;
+    for (let k = 0; k < userItems.values.length; k++) meanConfidence += userItems.values[k];
+    meanConfidence /= Math.max(1, userItems.values.length);
 
+    const chunks = Math.max(1, workers * 8);
+    const userRanges = balancedRanges(userItems.indptr, nU, chunks, 2 * f);
+    const itemRanges = balancedRanges(itemUsers.indptr, nI, chunks, 2 * f);
+    let maxRows = 1;
+    let maxNnz = 1;
+    for (const [ranges, csr] of [
+      [userRanges, userItems],
+      [itemRanges, itemUsers],
+    ] as const) {
+      for (const [start, end] of ranges) {
+        maxRows = Math.max(maxRows, end - start);
+        maxNnz = Math.max(maxNnz, csr.indptr[end] - csr.indptr[start]);
+      }
+    }
+    // Both factor matrices in one shared WebAssembly memory when the SIMD kernel applies (als-wasm.ts).
+    const wasm = AlsWasmSolver.layout(nU, nI, f, Math.max(1, workers), maxRows, maxNnz);
+    const userFactors = wasm?.userFactors ?? allocFloat32(nU * f, shared);
+    const itemFactors = wasm?.itemFactors ?? allocFloat32(nI * f, shared);
     // Small random init (as implicit does); users are solved first, so only Y matters.
     const { rng } = run;
-    const userFactors = allocFloat32(nU * f, shared);
-    const itemFactors = allocFloat32(nI * f, shared);
     for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = rng.normal() * 0.01;
     for (let k = 0; k < userFactors.length; k++) userFactors[k] = rng.normal() * 0.01;
 
@@ -80,7 +114,7 @@ export const alsTrainer: Trainer<AlsParams> = {
       itemFactors,
       factors: f,
       cgSteps: params.cgSteps,
-      wasm: AlsWasmSolver.supports(f),
+      wasm: wasm?.layout ?? null,
     };
     const pool = KernelPool.start<AlsTask, AlsResult>(
       require.resolve('./als.kernel'),
@@ -88,9 +122,6 @@ export const alsTrainer: Trainer<AlsParams> = {
       init,
       createKernelHandler,
     );
-    const chunks = Math.max(1, workers * 8);
-    const userRanges = balancedRanges(userItems.indptr, nU, chunks, 2 * f);
-    const itemRanges = balancedRanges(itemUsers.indptr, nI, chunks, 2 * f);
     // YᵀY is summed over a fixed number of parts, whatever the worker count, so
     // its rounding (and hence every factor) does not depend on the worker split.
     const GRAM_PARTS = 16;
@@ -128,13 +159,12 @@ export const alsTrainer: Trainer<AlsParams> = {
     } finally {
       await pool.close();
     }
+    // The CSRs (≈ 0.5 GB at 32M interactions) go before the factors are copied out.
+    userItems = itemUsers = null;
+    (init as { userItems: Csr | null }).userItems = null;
+    (init as { itemUsers: Csr | null }).itemUsers = null;
 
-    const itemActive = new Int32Array(nI);
-    for (let i = 0; i < nI; i++) itemActive[i] = itemUsers.indptr[i + 1] > itemUsers.indptr[i] ? 1 : 0;
     const itemGram = Float32Array.from(partialGram(itemFactors, f, 0, nI));
-    let meanConfidence = 0;
-    for (let k = 0; k < userItems.values.length; k++) meanConfidence += userItems.values[k];
-    meanConfidence /= Math.max(1, userItems.values.length);
     return {
       ...run.envelope(data),
       tensors: {

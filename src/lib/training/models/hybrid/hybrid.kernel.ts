@@ -1,3 +1,5 @@
+import { createRng } from '../../random';
+
 /**
  * LightFM-style hybrid factorisation (Kula 2015) trained with WARP (Weston,
  * Bengio & Usunier 2011) or BPR (Rendle et al. 2009) by SGD with Adagrad.
@@ -38,6 +40,52 @@ export interface HybridEpochParams {
    * of re-summing the item's features; gradients always use fresh embeddings.
    */
   readonly cacheRefresh: number;
+}
+
+/** What every thread of a multi-threaded (Hogwild) run shares; arrays over SharedArrayBuffers. */
+export interface HybridKernelInit {
+  readonly state: HybridState;
+  readonly users: FeatureMatrix;
+  readonly items: FeatureMatrix;
+  readonly pairUser: Int32Array;
+  readonly pairItem: Int32Array;
+  readonly pairWeight: Float32Array;
+  readonly order: Int32Array;
+  readonly nItems: number;
+  readonly params: HybridEpochParams;
+}
+
+/** One thread's share of an epoch: positions [from, to) of `order`, with a random stream of its own. */
+export interface HybridTask {
+  readonly from: number;
+  readonly to: number;
+  readonly seed: number;
+}
+
+/**
+ * The worker side of the multi-threaded mode: each thread runs the same SGD
+ * loop on its slice of the shuffled pairs, updating the shared embeddings
+ * without locks (Hogwild, Recht et al. 2011; LightFM's num_threads does the
+ * same). Updates from the two threads interleave as the scheduler decides, so
+ * that mode is not reproducible bit for bit. Returns the slice's violations.
+ */
+export function createKernelHandler(init: HybridKernelInit): (task: HybridTask) => number {
+  return (task) => {
+    const random = createRng(task.seed).next;
+    const share = hybridEpoch(
+      init.state,
+      init.users,
+      init.items,
+      init.pairUser,
+      init.pairItem,
+      init.pairWeight,
+      init.order.subarray(task.from, task.to),
+      init.nItems,
+      random,
+      init.params,
+    );
+    return share * (task.to - task.from);
+  };
 }
 
 /** Sum of a row's feature embeddings into out. */

@@ -39,6 +39,27 @@ describe('hybrid', () => {
     }
   });
 
+  it('hogwild mode (two worker threads sharing the embeddings) learns the same two tastes', async () => {
+    const data = twoTasteGroups();
+    const artifact = await hybridTrainer.train(data, { ...params, parallel: 'hogwild' }, 7, { workers: 2 });
+    expect(artifact.params).toMatchObject({ parallel: 'hogwild' });
+    const dir = await mkdtemp(path.join(tmpdir(), 'marquee-hybrid-hogwild-'));
+    try {
+      await writeArtifact(dir, artifact);
+      const scorer = await loadScorer(dir);
+      const groupA = (id: string) => Number(id.slice(1)) <= 10;
+      const first = data.users[0].id;
+      const last = data.users[data.users.length - 1].id;
+      const a = scorer.recommend(first, 5, new Set());
+      const b = scorer.recommend(last, 5, new Set());
+      // The first user is in group A (Action, m1…m10), the last in group B.
+      expect(a.every((r) => groupA(r.movieId))).toBe(true);
+      expect(b.every((r) => !groupA(r.movieId))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("turns epochs 'auto' into a fixed budget of SGD steps, and refuses a nonsense count", () => {
     expect(hybridEpochs({ epochs: 'auto', autoSteps: 3_000_000 }, 62_000)).toBe(48);
     expect(hybridEpochs({ epochs: 'auto', autoSteps: 3_000_000 }, 32_000_000)).toBe(1);

@@ -2,7 +2,16 @@ import { NewArtifact, itemFeatureNames, userFeatureNames } from '@lib/artifacts'
 import { InteractionDataset } from '@lib/dataset';
 import { shuffleInPlace } from '../../random';
 import { activeUsers, recencyWeights, Trainer, TrainingRun, TrainOptions } from '../../trainer';
-import { FeatureMatrix, hybridEpoch, HybridState, represent } from './hybrid.kernel';
+import { KernelPool } from '../../parallel/kernel-pool';
+import {
+  createKernelHandler,
+  FeatureMatrix,
+  hybridEpoch,
+  HybridKernelInit,
+  HybridState,
+  HybridTask,
+  represent,
+} from './hybrid.kernel';
 
 export interface HybridParams {
   readonly dim: number;
@@ -41,6 +50,13 @@ export interface HybridParams {
   readonly itemFeatures: boolean;
   /** Scale each row's feature weights to sum to 1 (LightFM's `normalize=True`). */
   readonly normalizeFeatures: boolean;
+  /**
+   * 'deterministic' (default): one thread, a seed gives byte-identical weights.
+   * 'hogwild': the epoch's shuffled pairs are split across the training
+   * workers (TrainOptions.workers), which update shared embeddings without
+   * locks, as LightFM's num_threads does; faster, not reproducible bit for bit.
+   */
+  readonly parallel: 'deterministic' | 'hogwild';
 }
 
 /** Feature vocabulary: identity features first (one per row), then shared features. */
@@ -133,6 +149,7 @@ export const hybridTrainer: Trainer<HybridParams> = {
     userFeatures: false,
     itemFeatures: true,
     normalizeFeatures: false,
+    parallel: 'deterministic',
   },
 
   async train(data: InteractionDataset, partial, seed, opts: TrainOptions = {}): Promise<NewArtifact> {
@@ -151,44 +168,94 @@ export const hybridTrainer: Trainer<HybridParams> = {
       params.itemFeatures ? itemFeatureNames : () => [],
       params.normalizeFeatures,
     );
-    const init = (count: number) => new Float32Array(count * dim).map(() => (rng.next() - 0.5) / dim);
+    const threads = params.parallel === 'hogwild' ? Math.max(1, opts.workers ?? 2) : 1;
+    const shared = threads > 1;
+    const f32 = (count: number) =>
+      shared ? new Float32Array(new SharedArrayBuffer(count * 4)) : new Float32Array(count);
+    const i32 = (count: number) => (shared ? new Int32Array(new SharedArrayBuffer(count * 4)) : new Int32Array(count));
+    const init = (count: number) => {
+      const a = f32(count * dim);
+      for (let k = 0; k < a.length; k++) a[k] = (rng.next() - 0.5) / dim;
+      return a;
+    };
     const state: HybridState = {
       dim,
       userEmb: init(users.matrix.count),
       itemEmb: init(items.matrix.count),
-      itemFeatBias: new Float32Array(items.matrix.count),
-      userEmbG: new Float32Array(users.matrix.count * dim).fill(1),
-      itemEmbG: new Float32Array(items.matrix.count * dim).fill(1),
-      itemFeatBiasG: new Float32Array(items.matrix.count).fill(1),
+      itemFeatBias: f32(items.matrix.count),
+      userEmbG: f32(users.matrix.count * dim).fill(1),
+      itemEmbG: f32(items.matrix.count * dim).fill(1),
+      itemFeatBiasG: f32(items.matrix.count).fill(1),
     };
-    const keep: number[] = [];
+    let kept = 0;
     for (let k = 0; k < data.userIndex.length; k++) {
       const r = data.rating[k];
-      if (r > 0 && r <= params.dislikeRating) continue;
-      keep.push(k);
+      if (!(r > 0 && r <= params.dislikeRating)) kept++;
     }
-    const pairUser = Int32Array.from(keep, (k) => data.userIndex[k]);
-    const pairItem = Int32Array.from(keep, (k) => data.itemIndex[k]);
-    const recency = recencyWeights(data, params.halfLifeDays, 0.1);
-    const pairWeight = Float32Array.from(keep, (k) => recency[k]);
-    const order = Int32Array.from({ length: keep.length }, (_, k) => k);
-    const epochs = hybridEpochs(params, keep.length);
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      shuffleInPlace(order, rng);
-      const loss = hybridEpoch(
-        state,
-        users.matrix,
-        items.matrix,
-        pairUser,
-        pairItem,
-        pairWeight,
-        order,
-        nI,
-        rng.next,
-        params,
-      );
-      run.progress('epoch', epoch, epochs, loss);
-      await run.checkpoint();
+    const pairUser = i32(kept);
+    const pairItem = i32(kept);
+    const pairWeight = f32(kept);
+    const recency = params.halfLifeDays > 0 ? recencyWeights(data, params.halfLifeDays, 0.1) : null;
+    for (let k = 0, n = 0; k < data.userIndex.length; k++) {
+      const r = data.rating[k];
+      if (r > 0 && r <= params.dislikeRating) continue;
+      pairUser[n] = data.userIndex[k];
+      pairItem[n] = data.itemIndex[k];
+      pairWeight[n] = recency ? recency[k] : 1;
+      n++;
+    }
+    const order = i32(kept);
+    for (let k = 0; k < kept; k++) order[k] = k;
+    const epochs = hybridEpochs(params, kept);
+    const pool = shared
+      ? KernelPool.start<HybridTask, number>(
+          require.resolve('./hybrid.kernel'),
+          threads,
+          {
+            state,
+            users: users.matrix,
+            items: items.matrix,
+            pairUser,
+            pairItem,
+            pairWeight,
+            order,
+            nItems: nI,
+            params,
+          } satisfies HybridKernelInit,
+          createKernelHandler,
+        )
+      : null;
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        shuffleInPlace(order, rng);
+        let loss: number;
+        if (pool) {
+          const tasks = Array.from({ length: threads }, (_, t) => ({
+            from: Math.floor((kept * t) / threads),
+            to: Math.floor((kept * (t + 1)) / threads),
+            seed: rng.uint32(),
+          }));
+          const violations = await pool.run(tasks);
+          loss = violations.reduce((a, b) => a + b, 0) / Math.max(1, kept);
+        } else {
+          loss = hybridEpoch(
+            state,
+            users.matrix,
+            items.matrix,
+            pairUser,
+            pairItem,
+            pairWeight,
+            order,
+            nI,
+            rng.next,
+            params,
+          );
+        }
+        run.progress('epoch', epoch, epochs, loss);
+        await run.checkpoint();
+      }
+    } finally {
+      await pool?.close();
     }
 
     // Serving artifacts: summed representations, plus shared user-feature embeddings for new users.
