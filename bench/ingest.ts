@@ -234,7 +234,10 @@ async function main(): Promise<void> {
     const cpuStart = process.cpuUsage();
     const statStart = procStat();
     const loadStart = os.loadavg();
+    const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
+    let rssPeakMb = rssBeforeMb;
     for (;;) {
+      rssPeakMb = Math.max(rssPeakMb, process.memoryUsage().rss / 2 ** 20);
       const lag = await ingestion.lag();
       const remaining = lag.reduce((sum, p) => sum + p.lag, 0);
       const committed = lag.length === PARTITIONS ? EVENTS - remaining : 0;
@@ -320,6 +323,9 @@ async function main(): Promise<void> {
         meanBatchSeconds: batchCount > 0 ? batchSum / batchCount : null,
         meanRecordsPerBatch: batchCount > 0 ? Math.round(EVENTS / batchCount) : null,
         processCpuSeconds: (cpu.user + cpu.system) / 1e6,
+        // Ingestion runs in this process: resident memory sampled every 100 ms while it ingests (an upper
+        // bound: what the producer left behind is counted too). The k8s ingest worker's limit is 512 MiB.
+        rssMb: { beforeIngest: Math.round(rssBeforeMb), peakDuringIngest: Math.round(rssPeakMb) },
       },
       stored,
       expected: expectedCounts,
