@@ -49,7 +49,7 @@ export class IngestionMetrics {
     const sampledAt = () => this.lagSampledAt;
     registry.gauge({
       name: 'marquee_ingest_consumer_lag_age_seconds',
-      help: 'Seconds since marquee_ingest_consumer_lag was last sampled; grows while the broker cannot be asked (the lag value is then stale).',
+      help: 'Seconds since marquee_ingest_consumer_lag was last sampled (or since ingestion started, before the first sample); grows while the broker cannot be asked (the lag value is then stale).',
       collect() {
         const at = sampledAt();
         this.set(at === 0 ? -1 : (Date.now() - at) / 1000);

@@ -114,6 +114,10 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
       }),
     );
     this.subscriptions.push(...(await Promise.all(members)));
+    // The age gauge counts from here until the first sample succeeds: a broker lost before
+    // the first sample must show as a growing age (ConsumerLagStale), not as "never sampled".
+    this.metrics.lagSampledAt = Date.now();
+    void this.sampleLag();
     this.lagTimer = setInterval(() => void this.sampleLag(), ingestion.lagPollMs);
     this.lagTimer.unref();
     this.logger.log(
