@@ -72,52 +72,46 @@ describe('als', () => {
     expect(AlsWasmSolver.supports(6)).toBe(false);
   });
 
-  it('the WebAssembly kernel matches the TypeScript reference on a warm-started 3-step solve of many rows', () => {
-    const rng = createRng(4);
-    const f = 16;
-    const nU = 300;
-    const nI = 80;
-    const rows = Int32Array.from({ length: 3000 }, (_, k) => k % nU);
-    const cols = Int32Array.from({ length: 3000 }, () => rng.int(nI));
+  /**
+   * Warm-started 3-step solves of nU rows (plus an empty last row) by the TypeScript
+   * reference and by the WebAssembly kernel in two chunks, as two tasks would.
+   */
+  const compareKernelWithReference = (o: {
+    seed: number;
+    f: number;
+    nU: number;
+    nI: number;
+    nnz: number;
+    scale: number;
+    split: number;
+  }): void => {
+    const { f, nU, nI } = o;
+    const rng = createRng(o.seed);
+    const rows = Int32Array.from({ length: o.nnz }, (_, k) => k % nU);
+    const cols = Int32Array.from({ length: o.nnz }, () => rng.int(nI));
     const csr = buildCsr(nU + 1, nI, rows, cols, () => 1 + 5 * rng.next()); // the last row is empty
-    const Y = Float32Array.from({ length: nI * f }, () => rng.normal() * 0.3);
-    const X0 = Float32Array.from({ length: (nU + 1) * f }, () => rng.normal() * 0.3);
+    const Y = Float32Array.from({ length: nI * f }, () => rng.normal() * o.scale);
+    const X0 = Float32Array.from({ length: (nU + 1) * f }, () => rng.normal() * o.scale);
     const gram = partialGram(Y, f, 0, nI);
     for (let a = 0; a < f; a++) gram[a * f + a] += 0.5;
     const js = X0.slice();
     solveRange(csr, Y, js, f, gram, 3, 0, nU + 1);
     const wasm = X0.slice();
     const solver = standaloneSolver(f, wasm, Y, csr);
-    solver.solve(csr, gram, 3, 0, 170); // two chunks, as two tasks would
-    solver.solve(csr, gram, 3, 170, nU + 1);
+    solver.solve(csr, gram, 3, 0, o.split);
+    solver.solve(csr, gram, 3, o.split, nU + 1);
     solver.done();
     for (let k = 0; k < js.length; k++) expect(Math.abs(wasm[k] - js[k])).toBeLessThan(1e-4);
     expect(Array.from(wasm.subarray(nU * f))).toEqual(new Array(f).fill(0));
+  };
+
+  it('the WebAssembly kernel matches the TypeScript reference on a warm-started 3-step solve of many rows', () => {
+    compareKernelWithReference({ seed: 4, f: 16, nU: 300, nI: 80, nnz: 3000, scale: 0.3, split: 170 });
   });
 
   it.each([32, 64])(
     'the kernel specialised for %i factors matches the TypeScript reference on a warm-started 3-step solve',
-    (f) => {
-      const rng = createRng(f);
-      const nU = 120;
-      const nI = 90;
-      const rows = Int32Array.from({ length: 2400 }, (_, k) => k % nU);
-      const cols = Int32Array.from({ length: 2400 }, () => rng.int(nI));
-      const csr = buildCsr(nU + 1, nI, rows, cols, () => 1 + 5 * rng.next()); // the last row is empty
-      const Y = Float32Array.from({ length: nI * f }, () => rng.normal() * 0.2);
-      const X0 = Float32Array.from({ length: (nU + 1) * f }, () => rng.normal() * 0.2);
-      const gram = partialGram(Y, f, 0, nI);
-      for (let a = 0; a < f; a++) gram[a * f + a] += 0.5;
-      const js = X0.slice();
-      solveRange(csr, Y, js, f, gram, 3, 0, nU + 1);
-      const wasm = X0.slice();
-      const solver = standaloneSolver(f, wasm, Y, csr);
-      solver.solve(csr, gram, 3, 0, 50);
-      solver.solve(csr, gram, 3, 50, nU + 1);
-      solver.done();
-      for (let k = 0; k < js.length; k++) expect(Math.abs(wasm[k] - js[k])).toBeLessThan(1e-4);
-      expect(Array.from(wasm.subarray(nU * f))).toEqual(new Array(f).fill(0));
-    },
+    (f) => compareKernelWithReference({ seed: f, f, nU: 120, nI: 90, nnz: 2400, scale: 0.2, split: 50 }),
   );
 
   it('the WebAssembly YᵀY equals the float64 reference to float32 precision', () => {
