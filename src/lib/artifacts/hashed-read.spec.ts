@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { readHashed } from './hashed-read';
+import { hashingThreadRunning, readHashed } from './hashed-read';
 
 describe('readHashed', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'marquee-hashed-read-'));
@@ -50,4 +50,17 @@ describe('readHashed', () => {
     expect(read.ids).toBeUndefined();
     expect(Buffer.from(read.buffer!).toString('utf8')).toBe(text);
   });
+
+  it('ends the idle helper thread, and the next read starts a new one', async () => {
+    const file = path.join(dir, 'idle');
+    writeFileSync(file, 'idle');
+    await readHashed(file);
+    expect(hashingThreadRunning()).toBe(true);
+    // Ended 5 s after its last read; waited on as a condition, bounded at 30 s.
+    const deadline = Date.now() + 30_000;
+    while (hashingThreadRunning() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(hashingThreadRunning()).toBe(false);
+    expect((await readHashed(file)).sha256).toBe(createHash('sha256').update('idle').digest('hex'));
+    expect(hashingThreadRunning()).toBe(true);
+  }, 40_000);
 });

@@ -78,6 +78,13 @@ export interface HashedFile {
 }
 
 let thread: Worker | null = null;
+let idleTimer: NodeJS.Timeout | null = null;
+/**
+ * An idle helper is ended after this long: after parsing a full-scale ids.json
+ * its heap keeps tens of MB resident until the next swap (hours away), and
+ * starting a new thread costs ~30 ms.
+ */
+const IDLE_MS = 5_000;
 let nextId = 0;
 const pending = new Map<number, { resolve: (file: HashedFile) => void; reject: (error: Error) => void }>();
 
@@ -91,7 +98,10 @@ function helper(): Worker {
       const call = pending.get(message.id);
       if (!call) return;
       pending.delete(message.id);
-      if (pending.size === 0) worker.unref();
+      if (pending.size === 0) {
+        worker.unref();
+        retireWhenIdle(worker);
+      }
       if (message.error !== undefined || !(message.buffer || message.ids) || !message.sha256)
         call.reject(new Error(message.error));
       else call.resolve({ buffer: message.buffer, ids: message.ids, sha256: message.sha256 });
@@ -109,14 +119,38 @@ function helper(): Worker {
   return worker;
 }
 
+function retireWhenIdle(worker: Worker): void {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    idleTimer = null;
+    if (thread !== worker || pending.size > 0) return;
+    // Detached first: the next read starts a new thread, and this one's exit fails nothing.
+    thread = null;
+    worker.removeAllListeners('exit');
+    worker.removeAllListeners('error');
+    worker.on('error', () => undefined);
+    void worker.terminate();
+  }, IDLE_MS);
+  idleTimer.unref();
+}
+
 /** Reads `file` and hashes it off the calling thread; with `parseIds`, parses it there as an artifact's ids.json. */
 export function readHashed(file: string, options: { parseIds?: boolean } = {}): Promise<HashedFile> {
   return new Promise((resolve, reject) => {
     const id = nextId++;
     pending.set(id, { resolve, reject });
+    if (idleTimer) {
+      clearTimeout(idleTimer);
+      idleTimer = null;
+    }
     const worker = helper();
     // Keep the process alive while a read is outstanding (a CLI may be waiting on nothing else).
     worker.ref();
     worker.postMessage({ id, file, parseIds: options.parseIds === true });
   });
+}
+
+/** True while the helper thread exists (it is ended after IDLE_MS without work). */
+export function hashingThreadRunning(): boolean {
+  return thread !== null;
 }
