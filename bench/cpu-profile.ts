@@ -41,7 +41,9 @@ const RULES: ReadonlyArray<readonly [string, (f: CallFrame) => boolean]> = [
   [
     'store (Prisma, pg driver)',
     (f) =>
-      /@prisma|node_modules\/pg|pg-protocol|src\/generated\/prisma|modules\/storage|modules\/interactions/.test(f.url),
+      /@prisma|node_modules\/pg|pg-protocol|(src|dist)\/generated\/prisma|modules\/storage|modules\/interactions/.test(
+        f.url,
+      ),
   ],
   ['Kafka (kafkajs, client thread bridge)', (f) => /kafkajs|modules\/events|lib\/worker-thread/.test(f.url)],
   ['metrics (prom-client)', (f) => /prom-client|modules\/metrics/.test(f.url)],
@@ -50,7 +52,7 @@ const RULES: ReadonlyArray<readonly [string, (f: CallFrame) => boolean]> = [
   ['serving logic (route, safety, pad)', (f) => /modules\/serving\//.test(f.url)],
   ['logging (pino)', (f) => /node_modules\/pino/.test(f.url)],
   ['Nest pipeline (router, guards, interceptors, rxjs)', (f) => /@nestjs|rxjs|reflect-metadata/.test(f.url)],
-  ['project middleware/hooks (src/common, security, health)', (f) => /\/src\//.test(f.url)],
+  ['project middleware/hooks (src/common, security, health)', (f) => /\/(src|dist)\//.test(f.url)],
   ['JSON (parse/stringify)', (f) => /^JSON\.|stringify|parse$/.test(f.functionName) && f.url === ''],
   [
     'Fastify + Node HTTP/net',
@@ -141,7 +143,7 @@ export function summariseProfile(file: string, fromUs = -Infinity, toUs = Infini
 function shortUrl(url: string): string {
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
-  const src = url.indexOf('/src/');
+  const src = Math.max(url.indexOf('/src/'), url.indexOf('/dist/'));
   return src >= 0 ? url.slice(src + 1) : url.replace(/^file:\/\//, '');
 }
 

@@ -437,12 +437,20 @@ async function main(): Promise<void> {
     rmSync(profileDir, { recursive: true, force: true });
     mkdirSync(profileDir, { recursive: true });
   }
+  // As deployed (the Dockerfile runs dist/main.js), unless --entry src: the on-the-fly compiler adds resident memory.
+  const fromDist = values.entry !== 'src';
+  if (fromDist) {
+    console.log('building the service (npm run build) …');
+    const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (built.status !== 0) throw new Error(`npm run build failed (exit ${built.status})`);
+  }
   const service: ChildProcess = spawn(
     process.execPath,
     [
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-      path.join(root, 'scripts/run-ts.js'),
-      path.join(root, 'src/main.ts'),
+      ...(fromDist
+        ? ['--enable-source-maps', path.join(root, 'dist/main.js')]
+        : [path.join(root, 'scripts/run-ts.js'), path.join(root, 'src/main.ts')]),
     ],
     {
       cwd: root,
@@ -649,6 +657,7 @@ async function main(): Promise<void> {
       store: seeded ? { seeded: true, rows: seeded.rows } : { seeded: false },
       index: marquee.historyIndex,
     },
+    entry: values.entry === 'src' ? 'src (scripts/run-ts.js)' : 'dist (node dist/main.js)',
     readySeconds: marquee.loadSeconds,
     rssMb: { modelLoaded: marquee.rssLoaded, afterFixedRun: marquee.rssAfter },
     mainThreadMemoryMb: { modelLoaded: marquee.memoryLoaded, afterFixedRun: marquee.memoryAfter },

@@ -519,6 +519,14 @@ export const COMMANDS = {
         default: '',
         description: 'Comma-separated phases to leave out, for quick runs: autocannon, ramp, unthrottled, swap.',
       },
+      entry: {
+        type: 'string',
+        value: 'dist|src',
+        default: 'dist',
+        description:
+          'dist: the service as deployed (`node dist/main.js`, built first with `npm run build`); src: compiled on ' +
+          'the fly from TypeScript (scripts/run-ts.js: no build step, but the compiler is resident too).',
+      },
     },
     examples: [
       'npm run bench:serve -- --duration 20 --rate 500',

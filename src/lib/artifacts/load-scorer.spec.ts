@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { alsTrainer } from '@lib/training/models/als/als.trainer';
@@ -47,6 +47,27 @@ describe('loadScorer with serving’s ranking thread', () => {
         // The synchronous path of a thread-backed scorer (offline callers) gives the same list.
         expect(remote.recommend(userId, 6, exclude, context)).toEqual(got);
       }
+    }
+  });
+
+  it.each([
+    ['als', () => alsTrainer.train(data, { factors: 4, iterations: 10, regularization: 5 }, 1, { workers: 1 })],
+    ['hybrid', () => hybridTrainer.train(data, { dim: 8, epochs: 30, learningRate: 0.1 }, 1, {})],
+  ])('%s with paged user vectors ranks exactly as in memory, from a private copy', async (name, train) => {
+    const at = path.join(dir, `${name}-paged`);
+    const pages = path.join(dir, `${name}-pages`);
+    await writeArtifact(at, await train());
+    const inMemory = await loadScorer(at);
+    const paged = await loadScorer(at, { rankingThread: thread, userVectorPaging: { dir: pages, aboveBytes: 0 } });
+    // The page file is unlinked as soon as it is created: nothing can open or alter it by name.
+    expect(await readdir(pages)).toEqual([]);
+    // Altering the artifact on disk after the load changes nothing served (the copy is the verified bytes).
+    await writeFile(path.join(at, 'model.bin'), Buffer.alloc(64));
+    for (const userId of [data.users[0].id, data.users[7].id, data.users[20].id, -5]) {
+      const exclude = new Set(['m1']);
+      const want = inMemory.recommend(userId, 6, exclude);
+      expect(await paged.recommendAsync!(userId, 6, exclude)).toEqual(want);
+      expect(paged.recommend(userId, 6, exclude)).toEqual(want);
     }
   });
 });

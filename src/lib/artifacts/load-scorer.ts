@@ -8,19 +8,27 @@ import { FactorScorer } from './scorers/factor.scorer';
 import { HybridScorer } from './scorers/hybrid.scorer';
 import { ItemKnnScorer } from './scorers/item-knn.scorer';
 import { PopularityScorer } from './scorers/popularity.scorer';
+import { UserVectorPaging } from './scorers/user-vectors';
 
 export interface LoadScorerOptions {
   /** Serving's ranking thread: factor and hybrid models rank there (see RankingThread). */
   readonly rankingThread?: RankingThread | null;
+  /** Large per-user tables (factor and hybrid models) read a row per request from a private file (UserVectors). */
+  readonly userVectorPaging?: UserVectorPaging | null;
 }
 
 const SCORERS: Record<string, (contents: ArtifactContents, options: LoadScorerOptions) => Scorer | Promise<Scorer>> = {
   popularity: (c) => new PopularityScorer(c),
   'item-knn': (c) => new ItemKnnScorer(c),
-  svd: (c, o) => FactorScorer.load(c, o.rankingThread ? { thread: o.rankingThread } : { quantizeInSlices: true }),
-  als: (c, o) => FactorScorer.load(c, o.rankingThread ? { thread: o.rankingThread } : { quantizeInSlices: true }),
-  hybrid: (c, o) => HybridScorer.load(c, { thread: o.rankingThread }),
+  svd: (c, o) => factorScorer(c, o),
+  als: (c, o) => factorScorer(c, o),
+  hybrid: (c, o) => HybridScorer.load(c, { thread: o.rankingThread }, o.userVectorPaging),
 };
+
+function factorScorer(contents: ArtifactContents, options: LoadScorerOptions): Promise<FactorScorer> {
+  const ranking = options.rankingThread ? { thread: options.rankingThread } : { quantizeInSlices: true };
+  return FactorScorer.load(contents, ranking, options.userVectorPaging);
+}
 
 export const SCORABLE_MODEL_TYPES = Object.keys(SCORERS);
 

@@ -137,6 +137,14 @@ const envSchema = z.object({
   SERVING_HISTORY_INDEX_SETTLE_MS: z.coerce.number().int().min(0).default(2_000),
   /** Write every response to the stream and the store (disable only in isolated benchmarks). */
   SERVING_LOG_RESPONSES: z.enum(['true', 'false']).default('true'),
+  /**
+   * Where factor and hybrid models keep their per-user vectors: 'disk' reads one row per request from a private
+   * copy under SERVING_USER_VECTORS_DIR (page cache, not resident memory), 'memory' keeps them on the heap,
+   * 'auto' pages tables larger than 64 MB (a full-scale model's 256 MB of user factors).
+   */
+  SERVING_USER_VECTORS: z.enum(['auto', 'memory', 'disk']).default('auto'),
+  /** Directory of the private user-vector page files (default DATA_DIR/user-vectors). */
+  SERVING_USER_VECTORS_DIR: z.string().min(1).optional(),
   /** Rank factor and hybrid models on a thread of their own (false: on the thread that answers HTTP). */
   SERVING_RANKING_THREAD: z.enum(['true', 'false']).default('true'),
   /** Run the movielog → store ingestion consumer in this process. */
@@ -299,6 +307,8 @@ export interface AppConfig {
     readonly historyIndex: { readonly enabled: boolean; readonly refreshMs: number; readonly settleMs: number };
     readonly logResponses: boolean;
     readonly rankingThread: boolean;
+    /** Per-user vectors of larger tables read a row per request from a private file; null: always in memory. */
+    readonly userVectorPaging: { readonly dir: string; readonly aboveBytes: number } | null;
   };
   readonly experiments: {
     readonly enabled: boolean;
@@ -445,6 +455,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       logResponses: e.SERVING_LOG_RESPONSES === 'true',
       rankingThread: e.SERVING_RANKING_THREAD === 'true',
+      userVectorPaging:
+        e.SERVING_USER_VECTORS === 'memory'
+          ? null
+          : {
+              dir: path.resolve(e.SERVING_USER_VECTORS_DIR ?? path.join(dataDir, 'user-vectors')),
+              aboveBytes: e.SERVING_USER_VECTORS === 'disk' ? 0 : 64 * 1024 * 1024,
+            },
     },
     experiments: {
       enabled: e.EXPERIMENTS_ENABLED === 'true',

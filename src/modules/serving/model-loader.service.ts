@@ -327,7 +327,15 @@ export class ModelLoaderService implements OnApplicationBootstrap, BeforeApplica
 
   private async load(versionId: string, dir: string, snapshotId: string): Promise<LiveModel> {
     const started = Date.now();
-    const scorer = await loadScorer(dir, { rankingThread: this.rankingThread });
+    const paging = this.config.serving.userVectorPaging;
+    const scorer = await loadScorer(dir, {
+      rankingThread: this.rankingThread,
+      userVectorPaging: paging && {
+        ...paging,
+        onFailure: (error) =>
+          this.logger.warn(`model ${versionId}: user vectors kept in memory, paging failed: ${error.message}`),
+      },
+    });
     this.logger.log(`loaded model ${versionId} (${scorer.modelType}) in ${Date.now() - started} ms`);
     return { versionId, modelType: scorer.modelType, snapshotId, scorer, loadedAt: new Date() };
   }

@@ -3,6 +3,7 @@ import { ScoredItem, Scorer, UserContext } from '../scorer';
 import { ItemRanker, ItemRankerOptions } from '../kernels/item-ranker';
 import type { RankerSource } from '../kernels/ranking-thread';
 import { ArtifactCatalog } from './catalog';
+import { UserVectorPaging, UserVectors } from './user-vectors';
 
 /**
  * Matrix-factorisation scorer shared by SVD (Koren 2009: r̂ = μ + b_u + b_i + p_u·q_i)
@@ -18,7 +19,8 @@ export class FactorScorer implements Scorer {
   readonly modelType: string;
   readonly factors: number;
   private readonly catalog: ArtifactCatalog;
-  private readonly userFactors: Float32Array;
+  /** The learned user factors: in memory, or paged to a private file at full scale (UserVectors). */
+  private readonly userFactors: UserVectors;
   private readonly itemFactors: Float32Array;
   private readonly itemBias: Float32Array | null;
   /** Item term of the ranking score (SVD: b_i + γ·ln(1 + n_i)); defaults to itemBias. */
@@ -40,18 +42,24 @@ export class FactorScorer implements Scorer {
    * For serving: the ranking goes to serving's ranking thread when one is
    * given; otherwise the item quantization is done a slice at a time, so that
    * loading a full-scale model next to live traffic never holds the request
-   * thread for more than a few milliseconds at once.
+   * thread for more than a few milliseconds at once. With `paging`, a user
+   * factor table larger than its threshold is read a row per request from a
+   * private file, and nothing of the artifact's buffer is kept.
    */
   static async load(
     contents: ArtifactContents,
     options: ItemRankerOptions = { quantizeInSlices: true },
+    paging?: UserVectorPaging | null,
   ): Promise<FactorScorer> {
-    const scorer = new FactorScorer(contents, { deferRanker: true });
+    const f = contents.manifest.tensors.find((t) => t.name === 'itemFactors')?.shape[1] ?? 0;
+    const users = tensor(contents, 'userFactors', Float32Array, [contents.ids.users.length, f]);
+    const userFactors = await UserVectors.of(users, f, paging);
+    const scorer = new FactorScorer(contents, { deferRanker: true, userFactors });
     scorer.ranker = await ItemRanker.create(scorer.rankerSource(), options);
     return scorer;
   }
 
-  constructor(contents: ArtifactContents, options: { deferRanker?: boolean } = {}) {
+  constructor(contents: ArtifactContents, options: { deferRanker?: boolean; userFactors?: UserVectors } = {}) {
     this.modelType = contents.manifest.modelType;
     this.catalog = new ArtifactCatalog(contents);
     const users = this.catalog.users;
@@ -59,15 +67,19 @@ export class FactorScorer implements Scorer {
     const entry = contents.manifest.tensors.find((t) => t.name === 'itemFactors');
     this.factors = entry?.shape[1] ?? 0;
     const f = this.factors;
-    this.userFactors = tensor(contents, 'userFactors', Float32Array, [users, f]);
-    this.itemFactors = tensor(contents, 'itemFactors', Float32Array, [items, f]);
-    this.itemActive = tensor(contents, 'itemActive', Int32Array, [items]);
-    this.userActive = tensor(contents, 'userActive', Int32Array, [users]);
+    this.userFactors =
+      options.userFactors ?? UserVectors.inMemory(tensor(contents, 'userFactors', Float32Array, [users, f]), f);
+    // With paged user factors the other tensors are copied out, so the artifact's whole buffer (mostly
+    // the user factors) can be freed; in memory they stay views of it, as the user factors do.
+    const own = <T extends Float32Array | Int32Array>(t: T): T => (this.userFactors.paged ? (t.slice() as T) : t);
+    this.itemFactors = own(tensor(contents, 'itemFactors', Float32Array, [items, f]));
+    this.itemActive = own(tensor(contents, 'itemActive', Int32Array, [items]));
+    this.userActive = own(tensor(contents, 'userActive', Int32Array, [users]));
     const has = (name: string) => contents.tensors.has(name);
-    this.itemBias = has('itemBias') ? tensor(contents, 'itemBias', Float32Array, [items]) : null;
-    this.rankingBias = has('rankingBias') ? tensor(contents, 'rankingBias', Float32Array, [items]) : this.itemBias;
-    this.userBias = has('userBias') ? tensor(contents, 'userBias', Float32Array, [users]) : null;
-    this.itemGram = has('itemGram') ? tensor(contents, 'itemGram', Float32Array, [f, f]) : null;
+    this.itemBias = has('itemBias') ? own(tensor(contents, 'itemBias', Float32Array, [items])) : null;
+    this.rankingBias = has('rankingBias') ? own(tensor(contents, 'rankingBias', Float32Array, [items])) : this.itemBias;
+    this.userBias = has('userBias') ? own(tensor(contents, 'userBias', Float32Array, [users])) : null;
+    this.itemGram = has('itemGram') ? own(tensor(contents, 'itemGram', Float32Array, [f, f])) : null;
     const extra = contents.manifest.extra ?? {};
     this.globalMean = Number(extra.globalMean ?? 0);
     this.predictsRatings = extra.predictsRatings === true;
@@ -102,8 +114,9 @@ export class FactorScorer implements Scorer {
     const i = this.catalog.itemIndex.get(movieId);
     if (!this.predictsRatings || u === undefined || i === undefined) return NaN;
     const f = this.factors;
+    const x = this.userFactors.row(u);
     let dot = 0;
-    for (let k = 0; k < f; k++) dot += this.userFactors[u * f + k] * this.itemFactors[i * f + k];
+    for (let k = 0; k < f; k++) dot += x[k] * this.itemFactors[i * f + k];
     return this.globalMean + (this.userBias?.[u] ?? 0) + (this.itemBias?.[i] ?? 0) + dot;
   }
 
@@ -128,7 +141,8 @@ export class FactorScorer implements Scorer {
   /** The user's learned factors, or folded in from their history; null when neither is possible. */
   private userVectorFor(userId: number, context?: UserContext): Float32Array | null {
     const u = this.indexOfKnownUser(userId);
-    if (u !== undefined) return this.userFactors.subarray(u * this.factors, (u + 1) * this.factors);
+    // Paged, the row is a scratch buffer: used at once (ranked here, or copied when posted to the ranking thread).
+    if (u !== undefined) return this.userFactors.row(u);
     const history = this.catalog.indicesOf(context?.history ?? []);
     return history.length === 0 ? null : this.foldIn(history);
   }

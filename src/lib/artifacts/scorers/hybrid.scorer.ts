@@ -4,6 +4,7 @@ import { ItemRanker, ItemRankerOptions } from '../kernels/item-ranker';
 import type { RankerSource } from '../kernels/ranking-thread';
 import { ArtifactCatalog } from './catalog';
 import { userFeatureNames } from './demographics';
+import { UserVectorPaging, UserVectors } from './user-vectors';
 
 /**
  * LightFM-style hybrid (Kula 2015): a user is the sum of the embeddings of
@@ -16,7 +17,8 @@ export class HybridScorer implements Scorer {
   readonly modelType = 'hybrid';
   private readonly catalog: ArtifactCatalog;
   private readonly dim: number;
-  private readonly userRepr: Float32Array;
+  /** Known users' summed representations: in memory, or paged to a private file at full scale (UserVectors). */
+  private readonly userRepr: UserVectors;
   private readonly itemRepr: Float32Array;
   private readonly itemBias: Float32Array;
   private readonly userActive: Int32Array;
@@ -27,23 +29,34 @@ export class HybridScorer implements Scorer {
   private ranker: ItemRanker | null = null;
   private readonly coldUser: Float32Array;
 
-  /** For serving: ranking on serving's ranking thread when one is given. */
-  static async load(contents: ArtifactContents, options: ItemRankerOptions = {}): Promise<HybridScorer> {
-    const scorer = new HybridScorer(contents, { deferRanker: true });
+  /** For serving: ranking on serving's ranking thread when one is given; `paging` as FactorScorer.load. */
+  static async load(
+    contents: ArtifactContents,
+    options: ItemRankerOptions = {},
+    paging?: UserVectorPaging | null,
+  ): Promise<HybridScorer> {
+    const dim = contents.manifest.tensors.find((t) => t.name === 'itemRepr')?.shape[1] ?? 0;
+    const users = tensor(contents, 'userRepr', Float32Array, [contents.ids.users.length, dim]);
+    const userRepr = await UserVectors.of(users, dim, paging);
+    const scorer = new HybridScorer(contents, { deferRanker: true, userRepr });
     scorer.ranker = await ItemRanker.create(scorer.rankerSource(), options);
     return scorer;
   }
 
-  constructor(contents: ArtifactContents, options: { deferRanker?: boolean } = {}) {
+  constructor(contents: ArtifactContents, options: { deferRanker?: boolean; userRepr?: UserVectors } = {}) {
     this.catalog = new ArtifactCatalog(contents);
     const entry = contents.manifest.tensors.find((t) => t.name === 'itemRepr');
     this.dim = entry?.shape[1] ?? 0;
     const names = (contents.manifest.extra?.userFeatures ?? []) as string[];
-    this.userRepr = tensor(contents, 'userRepr', Float32Array, [this.catalog.users, this.dim]);
-    this.itemRepr = tensor(contents, 'itemRepr', Float32Array, [this.catalog.items, this.dim]);
-    this.itemBias = tensor(contents, 'itemBias', Float32Array, [this.catalog.items]);
-    this.userActive = tensor(contents, 'userActive', Int32Array, [this.catalog.users]);
-    this.userFeatureEmbeddings = tensor(contents, 'userFeatureEmbeddings', Float32Array, [names.length, this.dim]);
+    this.userRepr =
+      options.userRepr ??
+      UserVectors.inMemory(tensor(contents, 'userRepr', Float32Array, [this.catalog.users, this.dim]), this.dim);
+    // Paged: the other tensors are copied out so that the artifact's buffer can be freed (as FactorScorer).
+    const own = <T extends Float32Array | Int32Array>(t: T): T => (this.userRepr.paged ? (t.slice() as T) : t);
+    this.itemRepr = own(tensor(contents, 'itemRepr', Float32Array, [this.catalog.items, this.dim]));
+    this.itemBias = own(tensor(contents, 'itemBias', Float32Array, [this.catalog.items]));
+    this.userActive = own(tensor(contents, 'userActive', Int32Array, [this.catalog.users]));
+    this.userFeatureEmbeddings = own(tensor(contents, 'userFeatureEmbeddings', Float32Array, [names.length, this.dim]));
     this.userFeatureIndex = new Map(names.map((name, i) => [name, i]));
     this.coldUserMean = contents.manifest.extra?.coldUser === 'mean';
     this.coldUser = new Float32Array(this.dim);
@@ -88,7 +101,8 @@ export class HybridScorer implements Scorer {
   private userVectorFor(userId: number, context?: UserContext): Float32Array {
     const u = this.indexOfKnownUser(userId);
     const d = this.dim;
-    if (u !== undefined) return this.userRepr.subarray(u * d, (u + 1) * d);
+    // Paged, the row is a scratch buffer: used at once (ranked here, or copied when posted to the ranking thread).
+    if (u !== undefined) return this.userRepr.row(u);
     // New user: sum (or mean, see coldUserMean) of the embeddings of the profile features we know.
     const user = this.coldUser;
     user.fill(0);

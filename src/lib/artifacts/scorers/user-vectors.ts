@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdir, open, readSync, unlink, write } from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+/** Where a model's large per-user table may live instead of the heap (serving's SERVING_USER_VECTORS). */
+export interface UserVectorPaging {
+  /** Directory for the private page file (created, mode 0700). */
+  readonly dir: string;
+  /** Tables of more bytes than this are paged; smaller ones stay in memory. */
+  readonly aboveBytes: number;
+  /** Paging failed (disk full, directory not writable): the table stays in memory, and this is told why. */
+  readonly onFailure?: (error: Error) => void;
+}
+
+const openFile = promisify(open);
+const writeFile = promisify(write);
+const unlinkFile = promisify(unlink);
+const mkdirs = promisify(mkdir);
+
+/** Closes a page file when the table that read it has been garbage collected (a swapped-out model). */
+const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+    // eslint-disable-next-line no-restricted-syntax -- EBADF only: close() unregisters, so the fd is not ours to report
+  } catch {
+    // Nothing to do: the descriptor is gone either way.
+  }
+});
+
+/**
+ * A model's per-user vectors (factor rows), one row per request.
+ *
+ * In memory, a row is a view of the table. Paged, the table's verified bytes
+ * are copied once into a private file (created exclusively, unlinked at once,
+ * so nothing else can open or alter it by name; its bytes are exactly those
+ * whose sha256 the artifact's manifest pinned) and each request reads its one
+ * row back (a `pread` of f × 4 bytes, ~1–3 µs from the page cache).
+ *
+ * Why: at full scale the user factors are 1M × 64 float32 = 256 MB, a third
+ * of a replica's resident memory, while a request needs 256 bytes of them.
+ * Paged, those bytes sit in the kernel's page cache instead: reclaimable under
+ * memory pressure (a row then costs a disk read), not part of the process's
+ * resident set, and exact (no quantization, so the exact-top-k guarantee of
+ * the ranking kernel is unchanged). Node has no mmap, and the npm mmap
+ * bindings are native modules that need install scripts; `readSync` at an
+ * offset does the same job for one small row.
+ */
+export class UserVectors {
+  private readonly scratch: Float32Array;
+  private readonly scratchBytes: Uint8Array;
+  private closed = false;
+
+  private constructor(
+    /** Floats per row. */
+    readonly width: number,
+    readonly rows: number,
+    private readonly table: Float32Array | null,
+    private readonly fd: number | null,
+  ) {
+    this.scratch = new Float32Array(width);
+    this.scratchBytes = new Uint8Array(this.scratch.buffer);
+  }
+
+  static inMemory(table: Float32Array, width: number): UserVectors {
+    return new UserVectors(width, width === 0 ? 0 : table.length / width, table, null);
+  }
+
+  /** In memory, or paged to `paging.dir` when the table is larger than `paging.aboveBytes`. */
+  static async of(table: Float32Array, width: number, paging?: UserVectorPaging | null): Promise<UserVectors> {
+    if (!paging || table.byteLength <= paging.aboveBytes) return UserVectors.inMemory(table, width);
+    try {
+      return await UserVectors.paged(table, width, paging.dir);
+    } catch (error) {
+      paging.onFailure?.(error as Error);
+      return UserVectors.inMemory(table, width);
+    }
+  }
+
+  private static async paged(table: Float32Array, width: number, dir: string): Promise<UserVectors> {
+    await mkdirs(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `user-vectors-${process.pid}-${randomUUID()}.bin`);
+    // 'wx+': created here or not at all (never an existing file someone prepared); unlinked before a byte is written.
+    const fd = await openFile(file, 'wx+', 0o600);
+    try {
+      await unlinkFile(file);
+      const bytes = new Uint8Array(table.buffer, table.byteOffset, table.byteLength);
+      for (let done = 0; done < bytes.length;) {
+        const { bytesWritten: written } = await writeFile(fd, bytes, done, bytes.length - done, done);
+        if (written <= 0) throw new Error(`could not write the user vectors to ${dir}`);
+        done += written;
+      }
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    const vectors = new UserVectors(width, width === 0 ? 0 : table.length / width, null, fd);
+    closeWhenCollected.register(vectors, fd, vectors);
+    return vectors;
+  }
+
+  /** True when the rows are read from a page file rather than held in memory. */
+  get paged(): boolean {
+    return this.fd !== null;
+  }
+
+  /**
+   * Row `u`. Paged, the returned array is a scratch buffer overwritten by the
+   * next call: use or copy it before asking for another row.
+   */
+  row(u: number): Float32Array {
+    const f = this.width;
+    if (this.table) return this.table.subarray(u * f, (u + 1) * f);
+    if (this.closed) throw new Error('user vectors used after close()');
+    const length = this.scratchBytes.byteLength;
+    const read = readSync(this.fd!, this.scratchBytes, 0, length, u * length);
+    if (read !== length) throw new Error(`user vector ${u}: read ${read} of ${length} bytes`);
+    return this.scratch;
+  }
+
+  /** Releases the page file now (otherwise it is closed when this object is garbage collected). */
+  close(): void {
+    if (this.fd === null || this.closed) return;
+    this.closed = true;
+    closeWhenCollected.unregister(this);
+    closeSync(this.fd);
+  }
+}
