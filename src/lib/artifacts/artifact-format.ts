@@ -94,7 +94,12 @@ function dtypeOf(data: TypedTensor): TensorDType {
 
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
-/** Writes an artifact atomically (temp dir, then rename) and returns its manifest. */
+/**
+ * Writes an artifact atomically (temp dir, then rename) and returns its manifest.
+ * model.bin is streamed tensor by tensor (zero padding between them) and hashed
+ * on the way, so no second copy of the tensors is made: a full-scale factor
+ * model's 256 MB of user factors is not duplicated in memory to be written.
+ */
 export async function writeArtifact(dir: string, artifact: NewArtifact): Promise<ArtifactManifest> {
   const entries: TensorEntry[] = [];
   let offset = 0;
@@ -106,34 +111,63 @@ export async function writeArtifact(dir: string, artifact: NewArtifact): Promise
     entries.push({ name, dtype: dtypeOf(data), shape: [...shape], byteOffset: offset, byteLength: data.byteLength });
     offset += data.byteLength;
   }
-  const bin = Buffer.alloc(offset);
-  for (const entry of entries) {
-    const { data } = artifact.tensors[entry.name];
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(bin, entry.byteOffset);
-  }
   const idsJson = JSON.stringify(artifact.ids);
-  const manifest: ArtifactManifest = {
-    formatVersion: 1,
-    modelType: artifact.modelType,
-    params: artifact.params,
-    seed: artifact.seed,
-    snapshotId: artifact.snapshotId,
-    snapshotHash: artifact.snapshotHash,
-    codeVersion: artifact.codeVersion,
-    createdAt: new Date().toISOString(),
-    trainingSeconds: artifact.trainingSeconds,
-    tensors: entries,
-    files: { 'model.bin': sha256(bin), 'ids.json': sha256(idsJson) },
-    extra: artifact.extra,
-  };
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await fs.mkdir(tmp, { recursive: true });
-  await fs.writeFile(path.join(tmp, 'model.bin'), bin);
-  await fs.writeFile(path.join(tmp, 'ids.json'), idsJson);
-  await fs.writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.rename(tmp, dir);
-  return manifest;
+  try {
+    const binSha256 = await writeTensors(path.join(tmp, 'model.bin'), entries, artifact.tensors);
+    const manifest: ArtifactManifest = {
+      formatVersion: 1,
+      modelType: artifact.modelType,
+      params: artifact.params,
+      seed: artifact.seed,
+      snapshotId: artifact.snapshotId,
+      snapshotHash: artifact.snapshotHash,
+      codeVersion: artifact.codeVersion,
+      createdAt: new Date().toISOString(),
+      trainingSeconds: artifact.trainingSeconds,
+      tensors: entries,
+      files: { 'model.bin': binSha256, 'ids.json': sha256(idsJson) },
+      extra: artifact.extra,
+    };
+    await fs.writeFile(path.join(tmp, 'ids.json'), idsJson);
+    await fs.writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rename(tmp, dir);
+    return manifest;
+  } catch (error) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Writes model.bin: each tensor's bytes at its entry's offset, zeros between; returns the file's sha256. */
+async function writeTensors(
+  file: string,
+  entries: readonly TensorEntry[],
+  tensors: NewArtifact['tensors'],
+): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await fs.open(file, 'w');
+  try {
+    let at = 0;
+    const put = async (bytes: Uint8Array) => {
+      hash.update(bytes);
+      for (let done = 0; done < bytes.byteLength;) {
+        const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, at + done);
+        done += bytesWritten;
+      }
+      at += bytes.byteLength;
+    };
+    for (const entry of entries) {
+      if (entry.byteOffset > at) await put(new Uint8Array(entry.byteOffset - at));
+      const { data } = tensors[entry.name];
+      if (data.byteLength > 0) await put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
 }
 
 export async function readManifest(dir: string): Promise<ArtifactManifest> {
