@@ -161,6 +161,7 @@ export class AlsWasmSolver {
     const g = new Float32Array(buffer, this.gramAt, f * f);
     for (let k = 0; k < f * f; k++) g[k] = gram[k];
     new Int32Array(buffer, this.indptrAt, rows + 1).set(csr.indptr.subarray(start, end + 1));
+    // Widened to i32 as it is copied when the CSR keeps its indices in 16 bits (buildCsr's compactColumns).
     new Int32Array(buffer, this.indicesAt, nnz).set(csr.indices.subarray(base, base + nnz));
     new Float32Array(buffer, this.valuesAt, nnz).set(csr.values.subarray(base, base + nnz));
     const fixedAt = this.sideAt(side === 'users' ? 'items' : 'users');

@@ -32,7 +32,11 @@ export function interactionStrength(minutes: number, rating: number, ratingMax: 
  * The user × item confidence matrix ALS trains on: c = 1 + α · recency · f(minutes, rating).
  * bench:train exports it to its peer (implicit), so both train on the same values.
  */
-export function confidenceCsr(data: InteractionDataset, params: AlsParams, shared = false): Csr {
+export function confidenceCsr(
+  data: InteractionDataset,
+  params: AlsParams,
+  opts: { shared?: boolean; compactColumns?: boolean } = {},
+): Csr {
   const ratingMax = data.ratingScaleMax;
   // Without decay every weight is 1: no array of them (4 bytes per interaction) is made.
   const recency = params.halfLifeDays > 0 ? recencyWeights(data, params.halfLifeDays, params.decayFloor) : null;
@@ -46,7 +50,7 @@ export function confidenceCsr(data: InteractionDataset, params: AlsParams, share
       params.alpha *
         (recency ? recency[k] : 1) *
         interactionStrength(data.watchMinutes[k], data.rating[k], ratingMax, params),
-    { shared },
+    opts,
   );
 }
 
@@ -73,7 +77,9 @@ export const alsTrainer: Trainer<AlsParams> = {
     const nI = data.movies.length;
     const f = params.factors;
 
-    let userItems: Csr | null = confidenceCsr(data, params, shared);
+    // Item indices in 16 bits when the catalog allows (27k movies: −63 MB at 31.5M interactions); the
+    // kernel widens a task's chunk as it copies it in. The transpose is built from it into preallocated arrays.
+    let userItems: Csr | null = confidenceCsr(data, params, { shared, compactColumns: true });
     let itemUsers: Csr | null = transposeCsr(userItems, shared);
     run.progress('csr', 0, params.iterations);
     run.throwIfAborted();
@@ -168,9 +174,10 @@ export const alsTrainer: Trainer<AlsParams> = {
     return {
       ...run.envelope(data),
       tensors: {
-        // Copies out of shared memory: the artifact owns plain buffers.
-        userFactors: { data: Float32Array.from(userFactors), shape: [nU, f] },
-        itemFactors: { data: Float32Array.from(itemFactors), shape: [nI, f] },
+        // The factors as trained, not copied (a copy was 256 MB at 1M users × 64): views of the run's shared
+        // (WebAssembly) memory, which nothing writes once the workers are gone; writeArtifact streams them.
+        userFactors: { data: userFactors, shape: [nU, f] },
+        itemFactors: { data: itemFactors, shape: [nI, f] },
         itemActive: { data: itemActive, shape: [nI] },
         userActive: { data: activeUsers(data), shape: [nU] },
         itemGram: { data: itemGram, shape: [f, f] },
