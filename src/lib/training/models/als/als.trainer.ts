@@ -54,6 +54,9 @@ export function confidenceCsr(
   );
 }
 
+/** About how many stored entries one solve task covers at most (see `chunks` in train). */
+const TASK_ENTRIES = 2 ** 19;
+
 export const alsTrainer: Trainer<AlsParams> = {
   modelType: 'als',
   defaults: {
@@ -90,7 +93,11 @@ export const alsTrainer: Trainer<AlsParams> = {
     for (let k = 0; k < userItems.values.length; k++) meanConfidence += userItems.values[k];
     meanConfidence /= Math.max(1, userItems.values.length);
 
-    const chunks = Math.max(1, workers * 8);
+    // At least 8 tasks per worker, and tasks of at most about 2^19 stored entries: each thread copies its
+    // task's chunk into its own region of the WebAssembly memory, and that region is sized for the largest
+    // chunk (≈ 4 MB instead of 18 MB per thread at 31.5M interactions). A row's solve does not depend on
+    // the chunk it is in, so neither do the factors.
+    const chunks = Math.max(1, workers * 8, Math.ceil(userItems.values.length / TASK_ENTRIES));
     const userRanges = balancedRanges(userItems.indptr, nU, chunks, 2 * f);
     const itemRanges = balancedRanges(itemUsers.indptr, nI, chunks, 2 * f);
     let maxRows = 1;
