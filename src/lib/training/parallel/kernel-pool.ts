@@ -9,10 +9,29 @@ import { Worker } from 'node:worker_threads';
  */
 export type KernelHandler<Task, Result> = (task: Task) => Result;
 
-/** Worker bootstrap: under ts sources (CLIs, jest) it registers the SWC loader first. */
+/**
+ * Worker bootstrap. Under TypeScript sources (CLIs and benchmarks through
+ * run-ts, jest) the kernel is transpiled by @swc/core alone: @swc-node/register
+ * would load the TypeScript compiler into every thread (~25 MB of RSS each),
+ * and kernels import nothing but relative modules. Compiled code (dist/) needs
+ * neither.
+ */
 const BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
-if (workerData.register) require('@swc-node/register');
+if (workerData.swc) {
+  const swc = require(workerData.swc);
+  const fs = require('node:fs');
+  process.setSourceMapsEnabled(true);
+  require.extensions['.ts'] = (module, filename) => {
+    const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
+      filename,
+      sourceMaps: 'inline',
+      jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+      module: { type: 'commonjs' },
+    });
+    module._compile(code, filename);
+  };
+}
 const handler = require(workerData.module).createKernelHandler(workerData.init);
 parentPort.on('message', (message) => {
   try {
@@ -54,7 +73,11 @@ export class KernelPool<Task, Result> {
       workers.push(
         new Worker(BOOTSTRAP, {
           eval: true,
-          workerData: { module: modulePath, init, register: modulePath.endsWith('.ts') },
+          workerData: {
+            module: modulePath,
+            init,
+            swc: modulePath.endsWith('.ts') ? require.resolve('@swc/core') : null,
+          },
         }),
       );
     }
