@@ -274,11 +274,11 @@ describe.each(['overlays/dev', 'overlays/prod'])('%s: rollout and runtime proper
 });
 
 describe('prod overlay: sizing and pinning', () => {
-  it('sizes the API for a full-scale model (estimate: ~1 GiB RSS → requests 1.5Gi, limits 2Gi)', () => {
+  it('sizes the API for a full-scale model (measured 476–584 MB RSS → requests 768Mi, limits 1.5Gi)', () => {
     for (const name of ['marquee-api', 'marquee-api-canary']) {
       const [api] = podSpecOf(find('overlays/prod', 'Deployment', name)).containers;
-      expect(toBytes(api.resources.requests.memory)).toBe(1.5 * 1024 ** 3);
-      expect(toBytes(api.resources.limits.memory)).toBe(2 * 1024 ** 3);
+      expect(toBytes(api.resources.requests.memory)).toBe(768 * 1024 ** 2);
+      expect(toBytes(api.resources.limits.memory)).toBe(1.5 * 1024 ** 3);
     }
   });
 
