@@ -6,7 +6,10 @@
  * and records training time, seconds per iteration, peak memory and artifact
  * size in bench/results/train.json. Each model runs in its own child process
  * so its peak RSS (getrusage maxrss) is its own; the dataset is generated once
- * and cached as raw typed arrays in the OS temp directory.
+ * and cached as raw typed arrays in the OS temp directory. A child loads what
+ * its model's training reads (--dataset used, the default; ALS: the ids, not
+ * the user profiles, and no timestamps unless it decays by time), as a job
+ * training that model alone would; --dataset all loads everything.
  *
  * The peer (--peer, default auto = when Python 3 is there): right after ALS,
  * implicit's C++ ALS (PyPI `implicit`, installed into bench/.venv, gitignored)
@@ -21,7 +24,7 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeArtifact } from '@lib/artifacts';
-import { InteractionDataset } from '@lib/dataset';
+import { InteractionDataset, UserProfile } from '@lib/dataset';
 import { alsConfidenceCsr, trainerFor } from '@lib/training';
 import { generateLatentWorld, LATENT_WORLD_VERSION } from '@lib/training/synthetic/latent-world';
 import { stderrProgress, TrainingProgress } from '@lib/training/trainer';
@@ -57,25 +60,47 @@ const cacheDir = path.join(
   `marquee-bench-v${LATENT_WORLD_VERSION}-${scale.users}x${scale.movies}x${scale.interactions}-s${scale.seed}`,
 );
 const COLUMNS = ['userIndex', 'itemIndex', 'watchMinutes', 'rating', 'timestamp'] as const;
+type Column = (typeof COLUMNS)[number];
+const COLUMN_TYPES = {
+  userIndex: Int32Array,
+  itemIndex: Int32Array,
+  watchMinutes: Float32Array,
+  rating: Float32Array,
+  timestamp: Float64Array,
+} as const;
 
-async function cachedDataset(): Promise<InteractionDataset> {
-  try {
-    const meta = JSON.parse(await fs.readFile(path.join(cacheDir, 'meta.json'), 'utf8'));
-    const read = async (name: string) => {
-      const buf = await fs.readFile(path.join(cacheDir, `${name}.bin`));
-      const copy = new ArrayBuffer(buf.byteLength);
-      new Uint8Array(copy).set(buf);
-      return copy;
-    };
-    return {
-      ...meta,
-      userIndex: new Int32Array(await read('userIndex')),
-      itemIndex: new Int32Array(await read('itemIndex')),
-      watchMinutes: new Float32Array(await read('watchMinutes')),
-      rating: new Float32Array(await read('rating')),
-      timestamp: new Float64Array(await read('timestamp')),
-    };
-  } catch {
+/** What a model's child loads of the cached dataset (--dataset). */
+interface DatasetPart {
+  readonly columns: readonly Column[];
+  /** false: users are their ids only (UserProfile's other fields throw when read). */
+  readonly profiles: boolean;
+}
+
+/**
+ * The part of the dataset a model's training reads (--dataset used): ALS reads
+ * the user and movie ids, not the user profiles, and the timestamps only for
+ * time decay (halfLifeDays > 0). Other models: everything. --dataset all:
+ * everything for every model.
+ */
+function datasetPart(model: string): DatasetPart {
+  if (values.dataset !== 'used' && values.dataset !== 'all') throw new Error(`--dataset: used or all`);
+  if (values.dataset === 'all' || model !== 'als') return { columns: COLUMNS, profiles: true };
+  const params = { ...trainerFor('als').defaults, ...benchParams('als') } as { halfLifeDays: number };
+  return { columns: params.halfLifeDays > 0 ? COLUMNS : COLUMNS.filter((c) => c !== 'timestamp'), profiles: false };
+}
+
+/**
+ * Generates the dataset once into the cache (raw column files, the profiles
+ * in meta.json), plus the user ids alone (userIds.bin, meta-ids.json: the
+ * rest of meta.json without the user profiles) for children that do not read
+ * the profiles.
+ */
+async function ensureCache(): Promise<void> {
+  if (existsSync(path.join(cacheDir, 'meta-ids.json'))) return;
+  let meta: Omit<InteractionDataset, Column>;
+  if (existsSync(path.join(cacheDir, 'meta.json'))) {
+    meta = JSON.parse(await fs.readFile(path.join(cacheDir, 'meta.json'), 'utf8'));
+  } else {
     const started = performance.now();
     const { dataset } = generateLatentWorld(scale);
     process.stderr.write(
@@ -86,10 +111,69 @@ async function cachedDataset(): Promise<InteractionDataset> {
       const a = dataset[name];
       await fs.writeFile(path.join(cacheDir, `${name}.bin`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
     }
-    const { userIndex: _u, itemIndex: _i, watchMinutes: _w, rating: _r, timestamp: _t, ...meta } = dataset;
+    const { userIndex: _u, itemIndex: _i, watchMinutes: _w, rating: _r, timestamp: _t, ...rest } = dataset;
+    meta = rest;
     await fs.writeFile(path.join(cacheDir, 'meta.json'), JSON.stringify(meta));
-    return dataset;
   }
+  const ids = Int32Array.from(meta.users, (u) => u.id);
+  await fs.writeFile(path.join(cacheDir, 'userIds.bin'), Buffer.from(ids.buffer));
+  const { users: _users, ...rest } = meta;
+  await fs.writeFile(path.join(cacheDir, 'meta-ids.json'), JSON.stringify(rest));
+}
+
+/** A user known by id only: reading any other profile field throws (the child did not load the profiles). */
+class IdOnlyUser implements UserProfile {
+  constructor(readonly id: number) {}
+  get age(): never {
+    return profileNotLoaded('age');
+  }
+  get gender(): never {
+    return profileNotLoaded('gender');
+  }
+  get occupation(): never {
+    return profileNotLoaded('occupation');
+  }
+}
+
+function profileNotLoaded(field: string): never {
+  throw new Error(`bench:train: user profiles were not loaded (read: ${field}; --dataset all loads them)`);
+}
+
+/** Reads a cached file straight into a typed array (as loadSnapshotDir does: no second copy). */
+async function readColumn(
+  file: string,
+  Type: Int32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor,
+): Promise<Int32Array | Float32Array | Float64Array> {
+  let bytes = await fs.readFile(path.join(cacheDir, file));
+  if (bytes.byteOffset % Type.BYTES_PER_ELEMENT !== 0) bytes = Buffer.from(bytes);
+  return new Type(bytes.buffer, bytes.byteOffset, bytes.byteLength / Type.BYTES_PER_ELEMENT);
+}
+
+/**
+ * The cached dataset, as much of it as `part` asks for. A column not loaded
+ * is a getter that throws, as are the profile fields of id-only users, so a
+ * trainer that did read them fails loudly instead of training on something else.
+ */
+async function cachedDataset(part: DatasetPart): Promise<InteractionDataset> {
+  const data: Record<string, unknown> = part.profiles
+    ? JSON.parse(await fs.readFile(path.join(cacheDir, 'meta.json'), 'utf8'))
+    : {
+        ...JSON.parse(await fs.readFile(path.join(cacheDir, 'meta-ids.json'), 'utf8')),
+        users: Array.from(await readColumn('userIds.bin', Int32Array), (id) => new IdOnlyUser(id)),
+      };
+  for (const name of COLUMNS) {
+    if (part.columns.includes(name)) {
+      data[name] = await readColumn(`${name}.bin`, COLUMN_TYPES[name]);
+      continue;
+    }
+    Object.defineProperty(data, name, {
+      enumerable: true,
+      get: () => {
+        throw new Error(`bench:train: column ${name} was not loaded (--dataset all loads every column)`);
+      },
+    });
+  }
+  return data as unknown as InteractionDataset;
 }
 
 interface ModelBench {
@@ -115,7 +199,10 @@ interface ModelBench {
   /** Machine load average (1, 5, 15 min) when this model started and finished training. */
   loadavgStart?: number[];
   loadavgEnd?: number[];
+  /** RSS once the dataset is loaded, before training: peakRssMb − rssAfterDataMb is what training adds. */
   rssAfterDataMb?: number;
+  /** What the child loaded: interaction columns, and the user profiles or only the ids (--dataset). */
+  dataset?: { columns: readonly string[]; userProfiles: boolean };
   artifactBytes?: number;
 }
 
@@ -157,7 +244,8 @@ function hostMeter(): () => HostState {
 }
 
 async function runChild(model: string): Promise<void> {
-  const data = await cachedDataset();
+  const part = datasetPart(model);
+  const data = await cachedDataset(part);
   const rssAfterData = process.memoryUsage().rss;
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
@@ -171,7 +259,13 @@ async function runChild(model: string): Promise<void> {
     const c = process.cpuUsage(cpuStart);
     return (c.user + c.system) / 1e6;
   };
-  const result: ModelBench = { model, params, status: 'ok', loadavgStart: os.loadavg() };
+  const result: ModelBench = {
+    model,
+    params,
+    status: 'ok',
+    dataset: { columns: part.columns, userProfiles: part.profiles },
+    loadavgStart: os.loadavg(),
+  };
   try {
     const artifact = await trainerFor(model).train(data, params, scale.seed, {
       workers: Number(values.workers),
@@ -218,7 +312,7 @@ async function runChild(model: string): Promise<void> {
 }
 
 async function runParent(): Promise<void> {
-  await cachedDataset(); // generate once, before any timing
+  await ensureCache(); // generate once, before any timing
   const results: ModelBench[] = [];
   const peer = peerWanted();
   for (const model of values.models.split(',').filter(Boolean)) {
@@ -347,7 +441,7 @@ async function exportConfidence(): Promise<{
   const params = { ...trainerFor('als').defaults, ...benchParams('als') } as Record<string, number>;
   const key = ['alpha', 'minutesScale', 'ratingWeight', 'halfLifeDays', 'decayFloor'].map((k) => params[k]).join('-');
   const dir = path.join(cacheDir, `confidence-${key}`);
-  const data = await cachedDataset();
+  const data = await cachedDataset(datasetPart('als'));
   const rows = data.users.length;
   const cols = data.movies.length;
   if (!existsSync(path.join(dir, 'values.bin'))) {

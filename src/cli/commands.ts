@@ -453,6 +453,14 @@ export const COMMANDS = {
           'ALS CPU-s per iteration and peak RSS as ratios to it; auto: when Python 3 is available.',
       },
       python: { type: 'string', value: '<cmd>', default: 'python3', description: 'Python used to create bench/.venv.' },
+      dataset: {
+        type: 'string',
+        value: '<used|all>',
+        default: 'used',
+        description:
+          'What each model’s child loads of the dataset: used = what its training reads (ALS: ids instead of ' +
+          'user profiles, no timestamps without time decay), all = everything.',
+      },
       'peer-threads': {
         type: 'string',
         value: '<n>',
