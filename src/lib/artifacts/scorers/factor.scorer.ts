@@ -51,9 +51,7 @@ export class FactorScorer implements Scorer {
     options: ItemRankerOptions = { quantizeInSlices: true },
     paging?: UserVectorPaging | null,
   ): Promise<FactorScorer> {
-    const f = contents.manifest.tensors.find((t) => t.name === 'itemFactors')?.shape[1] ?? 0;
-    const users = tensor(contents, 'userFactors', Float32Array, [contents.ids.users.length, f]);
-    const userFactors = await UserVectors.of(users, f, paging);
+    const userFactors = await UserVectors.ofArtifact(contents, 'userFactors', 'itemFactors', paging);
     const scorer = new FactorScorer(contents, { deferRanker: true, userFactors });
     scorer.ranker = await ItemRanker.create(scorer.rankerSource(), options);
     return scorer;

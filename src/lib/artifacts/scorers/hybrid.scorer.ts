@@ -35,9 +35,7 @@ export class HybridScorer implements Scorer {
     options: ItemRankerOptions = {},
     paging?: UserVectorPaging | null,
   ): Promise<HybridScorer> {
-    const dim = contents.manifest.tensors.find((t) => t.name === 'itemRepr')?.shape[1] ?? 0;
-    const users = tensor(contents, 'userRepr', Float32Array, [contents.ids.users.length, dim]);
-    const userRepr = await UserVectors.of(users, dim, paging);
+    const userRepr = await UserVectors.ofArtifact(contents, 'userRepr', 'itemRepr', paging);
     const scorer = new HybridScorer(contents, { deferRanker: true, userRepr });
     scorer.ranker = await ItemRanker.create(scorer.rankerSource(), options);
     return scorer;

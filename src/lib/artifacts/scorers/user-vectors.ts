@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdir, open, readSync, unlink, write } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { ArtifactContents, tensor } from '../artifact-format';
 
 /** Where a model's large per-user table may live instead of the heap (serving's SERVING_USER_VECTORS). */
 export interface UserVectorPaging {
@@ -64,6 +65,20 @@ export class UserVectors {
 
   static inMemory(table: Float32Array, width: number): UserVectors {
     return new UserVectors(width, width === 0 ? 0 : table.length / width, table, null);
+  }
+
+  /**
+   * An artifact's per-user table `name` (one row per user id, as wide as the
+   * item table `itemTensor`), checked for shape, then as `of`.
+   */
+  static ofArtifact(
+    contents: ArtifactContents,
+    name: string,
+    itemTensor: string,
+    paging?: UserVectorPaging | null,
+  ): Promise<UserVectors> {
+    const width = contents.manifest.tensors.find((t) => t.name === itemTensor)?.shape[1] ?? 0;
+    return UserVectors.of(tensor(contents, name, Float32Array, [contents.ids.users.length, width]), width, paging);
   }
 
   /** In memory, or paged to `paging.dir` when the table is larger than `paging.aboveBytes`. */
