@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { close, open, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { readHashed } from './hashed-read';
+import { writeAll } from './write-all';
+
+const openFile = promisify(open);
+const closeFile = promisify(close);
 
 /**
  * On-disk model artifact: a directory holding
@@ -148,15 +153,12 @@ async function writeTensors(
   tensors: NewArtifact['tensors'],
 ): Promise<string> {
   const hash = createHash('sha256');
-  const handle = await fs.open(file, 'w');
+  const fd = await openFile(file, 'w');
   try {
     let at = 0;
     const put = async (bytes: Uint8Array) => {
       hash.update(bytes);
-      for (let done = 0; done < bytes.byteLength;) {
-        const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, at + done);
-        done += bytesWritten;
-      }
+      await writeAll(fd, bytes, at);
       at += bytes.byteLength;
     };
     for (const entry of entries) {
@@ -165,7 +167,7 @@ async function writeTensors(
       if (data.byteLength > 0) await put(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
   } finally {
-    await handle.close();
+    await closeFile(fd);
   }
   return hash.digest('hex');
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdir, open, readSync, unlink, write } from 'node:fs';
+import { closeSync, mkdir, open, readSync, unlink } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ArtifactContents, tensor } from '../artifact-format';
+import { writeAll } from '../write-all';
 
 /** Where a model's large per-user table may live instead of the heap (serving's SERVING_USER_VECTORS). */
 export interface UserVectorPaging {
@@ -15,7 +16,6 @@ export interface UserVectorPaging {
 }
 
 const openFile = promisify(open);
-const writeFile = promisify(write);
 const unlinkFile = promisify(unlink);
 const mkdirs = promisify(mkdir);
 
@@ -99,12 +99,7 @@ export class UserVectors {
     const fd = await openFile(file, 'wx+', 0o600);
     try {
       await unlinkFile(file);
-      const bytes = new Uint8Array(table.buffer, table.byteOffset, table.byteLength);
-      for (let done = 0; done < bytes.length;) {
-        const { bytesWritten: written } = await writeFile(fd, bytes, done, bytes.length - done, done);
-        if (written <= 0) throw new Error(`could not write the user vectors to ${dir}`);
-        done += written;
-      }
+      await writeAll(fd, new Uint8Array(table.buffer, table.byteOffset, table.byteLength), 0);
     } catch (error) {
       closeSync(fd);
       throw error;
