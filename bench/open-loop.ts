@@ -108,6 +108,12 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   let done!: () => void;
   const allDone = new Promise<void>((resolve) => (done = resolve));
   const start = performance.now();
+  /**
+   * Idle connections, oldest first: each request takes the connection idle longest, so all of them
+   * carry load in turn. (A stack would leave most idle for seconds at low rates; servers that close
+   * idle keep-alive connections after a few seconds, gunicorn's default 2 s, then race the next
+   * request on them, and servers that pin a connection to one worker process see it unbalanced.)
+   */
   const idle: Connection[] = [];
   /** Due times of requests waiting for a free connection, oldest first. */
   const waiting: number[] = [];
@@ -179,7 +185,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     const dueNow = Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
     while (sent < dueNow) {
       const due = start + sent++ * intervalMs;
-      const connection = idle.pop();
+      const connection = idle.shift();
       if (connection) send(connection, due);
       else waiting.push(due);
     }

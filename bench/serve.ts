@@ -301,21 +301,28 @@ function highestSustained(ramp: readonly Run[], p99Ms: number): number | null {
 const PEER_DIR = path.join(root, 'bench/peer');
 const PEER_VENV = path.join(root, 'bench/.venv');
 
-/** The peer's virtualenv (bench/.venv, gitignored), created and filled from PyPI on first use; null without python3. */
+/**
+ * The peer's virtualenv (bench/.venv, gitignored), created and filled from PyPI on first use and
+ * refilled when bench/peer/requirements.txt changes (its text is kept in the venv); null without python3.
+ */
 function ensurePeerVenv(): string | null {
   const gunicorn = path.join(PEER_VENV, 'bin/gunicorn');
-  if (existsSync(gunicorn)) return gunicorn;
+  const requirements = readFileSync(path.join(PEER_DIR, 'requirements.txt'), 'utf8');
+  const installed = path.join(PEER_VENV, 'marquee-requirements.txt');
+  if (existsSync(gunicorn) && existsSync(installed) && readFileSync(installed, 'utf8') === requirements)
+    return gunicorn;
   const python = process.env.PYTHON ?? 'python3';
   if (spawnSync(python, ['--version']).status !== 0) return null;
-  process.stderr.write(`peer: creating ${PEER_VENV} (pip install -r bench/peer/requirements.txt)…\n`);
+  process.stderr.write(`peer: filling ${PEER_VENV} (pip install -r bench/peer/requirements.txt)…\n`);
   const steps: string[][] = [
-    [python, '-m', 'venv', PEER_VENV],
+    ...(existsSync(path.join(PEER_VENV, 'bin/pip')) ? [] : [[python, '-m', 'venv', PEER_VENV]]),
     [path.join(PEER_VENV, 'bin/pip'), 'install', '-q', '-r', path.join(PEER_DIR, 'requirements.txt')],
   ];
   for (const [cmd, ...args] of steps) {
     const step = spawnSync(cmd, args, { stdio: 'inherit', timeout: 600_000 });
     if (step.status !== 0) throw new Error(`peer: ${cmd} ${args.join(' ')} failed (${step.status ?? step.signal})`);
   }
+  writeFileSync(installed, requirements);
   return gunicorn;
 }
 
@@ -350,7 +357,8 @@ async function measurePeer(gunicorn: string, model: string, rate: number, durati
         return rampUp('peer open-loop', peerPort, account);
       });
   return {
-    service: 'bench/peer/app.py: Flask + numpy (float32 dot products, argpartition top-20), gunicorn 2 × 4 threads',
+    service:
+      'bench/peer/app.py: Flask + numpy (float32 dot products, argpartition top-20), gunicorn 23.0.0 gthread 2 × 4 threads',
     rssMb: fixed.rss,
     fixedRate: fixed.run,
     ramp,
