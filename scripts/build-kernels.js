@@ -6,8 +6,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-// Each kernel lives beside its only user: the scorers' int8 scan, the ALS trainer's CG solve.
-const dirs = ['../src/lib/artifacts/kernels', '../src/lib/training/models/als'].map((d) => path.resolve(__dirname, d));
+// Each kernel lives beside its only user: the scorers' int8 scan, the ALS trainer's CG solve, the hybrid's SGD step.
+const dirs = [
+  '../src/lib/artifacts/kernels',
+  '../src/lib/training/models/als',
+  '../src/lib/training/models/hybrid',
+].map((d) => path.resolve(__dirname, d));
 const { check } = require('./command').parseScript('kernels:build').values;
 
 async function main() {
@@ -20,7 +24,7 @@ async function main() {
       .map((f) => [d, f]),
   )) {
     const source = fs.readFileSync(path.join(dir, file), 'utf8');
-    // threads: the ALS kernel imports a shared memory (one per training run, shared by its threads).
+    // threads: the ALS and hybrid kernels import a shared memory (one per training run, shared by its threads).
     const features = { simd: true, threads: true };
     const module = wabt.parseWat(file, source, features);
     module.validate(features);

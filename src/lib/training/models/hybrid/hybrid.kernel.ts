@@ -1,4 +1,5 @@
 import { createRng } from '../../random';
+import { HybridWasmKernel, HybridWasmLayout } from './hybrid-wasm';
 
 /**
  * LightFM-style hybrid factorisation (Kula 2015) trained with WARP (Weston,
@@ -53,6 +54,8 @@ export interface HybridKernelInit {
   readonly order: Int32Array;
   readonly nItems: number;
   readonly params: HybridEpochParams;
+  /** The run's WebAssembly memory (hybrid-wasm.ts; `state` and the matrices are views of it), or null. */
+  readonly wasm: HybridWasmLayout | null;
 }
 
 /** One thread's share of an epoch: positions [from, to) of `order`, with a random stream of its own. */
@@ -70,20 +73,24 @@ export interface HybridTask {
  * that mode is not reproducible bit for bit. Returns the slice's violations.
  */
 export function createKernelHandler(init: HybridKernelInit): (task: HybridTask) => number {
+  const kernel = init.wasm ? new HybridWasmKernel(init.wasm) : null;
   return (task) => {
     const random = createRng(task.seed).next;
-    const share = hybridEpoch(
-      init.state,
-      init.users,
-      init.items,
-      init.pairUser,
-      init.pairItem,
-      init.pairWeight,
-      init.order.subarray(task.from, task.to),
-      init.nItems,
-      random,
-      init.params,
-    );
+    const order = init.order.subarray(task.from, task.to);
+    const share = kernel
+      ? kernel.epoch(init.pairUser, init.pairItem, init.pairWeight, order, random, init.params)
+      : hybridEpoch(
+          init.state,
+          init.users,
+          init.items,
+          init.pairUser,
+          init.pairItem,
+          init.pairWeight,
+          order,
+          init.nItems,
+          random,
+          init.params,
+        );
     return share * (task.to - task.from);
   };
 }

@@ -4,7 +4,34 @@ import * as path from 'node:path';
 import { writeArtifact, loadScorer } from '@lib/artifacts';
 import { describeModelContract } from '@test/support/training/model-contract';
 import { twoTasteGroups } from '@test/support/training/two-taste-groups';
+import { createRng } from '../../random';
+import { FeatureMatrix, hybridEpoch, HybridState } from './hybrid.kernel';
 import { hybridEpochs, hybridTrainer } from './hybrid.trainer';
+import { HybridWasmKernel } from './hybrid-wasm';
+
+/** Rows with their identity feature and 0–`extra` of `shared` shared features, weights 1/length. */
+function randomFeatures(rows: number, shared: number, extra: number, seed: number): FeatureMatrix {
+  const rng = createRng(seed);
+  const indptr = new Int32Array(rows + 1);
+  const features: number[] = [];
+  const weights: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const own = [r];
+    for (let k = rng.int(extra + 1); k > 0; k--) {
+      const f = rows + rng.int(shared);
+      if (!own.includes(f)) own.push(f);
+    }
+    features.push(...own);
+    weights.push(...own.map(() => 1 / own.length));
+    indptr[r + 1] = features.length;
+  }
+  return {
+    indptr,
+    features: Int32Array.from(features),
+    weights: Float32Array.from(weights),
+    count: rows + shared,
+  };
+}
 
 describe('hybrid', () => {
   const params = { dim: 8, epochs: 30, learningRate: 0.1 };
@@ -59,6 +86,55 @@ describe('hybrid', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it.each(['warp', 'bpr'] as const)(
+    "the WebAssembly kernel gives the TypeScript kernel's weights bit for bit (%s)",
+    (loss) => {
+      const [nU, nI, dim, nPairs] = [60, 45, 8, 900];
+      const users = randomFeatures(nU, 4, 2, 1);
+      const items = randomFeatures(nI, 6, 3, 2);
+      const rng = createRng(3);
+      const pairUser = Int32Array.from({ length: nPairs }, () => rng.int(nU));
+      const pairItem = Int32Array.from({ length: nPairs }, () => rng.int(nI));
+      const pairWeight = Float32Array.from({ length: nPairs }, () => 0.5 + rng.next());
+      const order = Int32Array.from({ length: nPairs }, (_, k) => (k * 7) % nPairs);
+      const p = { loss, learningRate: 0.1, regularization: 1e-3, maxSampled: 10, cacheRefresh: 50 };
+      const wasm = HybridWasmKernel.layout(users, items, nI, dim, 1);
+      if (!wasm) throw new Error('no layout');
+      const init = (a: Float32Array, seed: number) => {
+        const r = createRng(seed);
+        for (let k = 0; k < a.length; k++) a[k] = (r.next() - 0.5) / dim;
+        return a;
+      };
+      const ts: HybridState = {
+        dim,
+        userEmb: init(new Float32Array(users.count * dim), 4),
+        itemEmb: init(new Float32Array(items.count * dim), 5),
+        itemFeatBias: new Float32Array(items.count),
+        userEmbG: new Float32Array(users.count * dim).fill(1),
+        itemEmbG: new Float32Array(items.count * dim).fill(1),
+        itemFeatBiasG: new Float32Array(items.count).fill(1),
+      };
+      init(wasm.userEmb, 4);
+      init(wasm.itemEmb, 5);
+      wasm.userEmbG.fill(1);
+      wasm.itemEmbG.fill(1);
+      wasm.itemFeatBiasG.fill(1);
+      const kernel = new HybridWasmKernel(wasm.layout);
+      const [r1, r2] = [createRng(6), createRng(6)];
+      for (let epoch = 0; epoch < 3; epoch++) {
+        const a = hybridEpoch(ts, users, items, pairUser, pairItem, pairWeight, order, nI, r1.next, p);
+        const b = kernel.epoch(pairUser, pairItem, pairWeight, order, r2.next, p);
+        expect(b).toBe(a);
+      }
+      const bits = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+      for (const key of ['userEmb', 'itemEmb', 'itemFeatBias', 'userEmbG', 'itemEmbG', 'itemFeatBiasG'] as const) {
+        expect(bits(wasm[key]).equals(bits(ts[key]))).toBe(true);
+      }
+      // The updates did happen (not two untouched copies).
+      expect(bits(wasm.itemFeatBias).equals(Buffer.alloc(items.count * 4))).toBe(false);
+    },
+  );
 
   it("turns epochs 'auto' into a fixed budget of SGD steps, and refuses a nonsense count", () => {
     expect(hybridEpochs({ epochs: 'auto', autoSteps: 3_000_000 }, 62_000)).toBe(48);

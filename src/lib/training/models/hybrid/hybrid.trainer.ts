@@ -12,6 +12,7 @@ import {
   HybridTask,
   represent,
 } from './hybrid.kernel';
+import { HybridWasmKernel } from './hybrid-wasm';
 
 export interface HybridParams {
   readonly dim: number;
@@ -173,19 +174,20 @@ export const hybridTrainer: Trainer<HybridParams> = {
     const f32 = (count: number) =>
       shared ? new Float32Array(new SharedArrayBuffer(count * 4)) : new Float32Array(count);
     const i32 = (count: number) => (shared ? new Int32Array(new SharedArrayBuffer(count * 4)) : new Int32Array(count));
-    const init = (count: number) => {
-      const a = f32(count * dim);
+    const init = (a: Float32Array) => {
       for (let k = 0; k < a.length; k++) a[k] = (rng.next() - 0.5) / dim;
       return a;
     };
+    // The WebAssembly kernel (same arithmetic, bit for bit) keeps everything in one memory; the arrays are views of it.
+    const wasm = HybridWasmKernel.layout(users.matrix, items.matrix, nI, dim, threads);
     const state: HybridState = {
       dim,
-      userEmb: init(users.matrix.count),
-      itemEmb: init(items.matrix.count),
-      itemFeatBias: f32(items.matrix.count),
-      userEmbG: f32(users.matrix.count * dim).fill(1),
-      itemEmbG: f32(items.matrix.count * dim).fill(1),
-      itemFeatBiasG: f32(items.matrix.count).fill(1),
+      userEmb: init(wasm?.userEmb ?? f32(users.matrix.count * dim)),
+      itemEmb: init(wasm?.itemEmb ?? f32(items.matrix.count * dim)),
+      itemFeatBias: wasm?.itemFeatBias ?? f32(items.matrix.count),
+      userEmbG: (wasm?.userEmbG ?? f32(users.matrix.count * dim)).fill(1),
+      itemEmbG: (wasm?.itemEmbG ?? f32(items.matrix.count * dim)).fill(1),
+      itemFeatBiasG: (wasm?.itemFeatBiasG ?? f32(items.matrix.count)).fill(1),
     };
     let kept = 0;
     for (let k = 0; k < data.userIndex.length; k++) {
@@ -221,10 +223,12 @@ export const hybridTrainer: Trainer<HybridParams> = {
             order,
             nItems: nI,
             params,
+            wasm: wasm?.layout ?? null,
           } satisfies HybridKernelInit,
           createKernelHandler,
         )
       : null;
+    const kernel = !pool && wasm ? new HybridWasmKernel(wasm.layout) : null;
     try {
       for (let epoch = 1; epoch <= epochs; epoch++) {
         shuffleInPlace(order, rng);
@@ -237,6 +241,8 @@ export const hybridTrainer: Trainer<HybridParams> = {
           }));
           const violations = await pool.run(tasks);
           loss = violations.reduce((a, b) => a + b, 0) / Math.max(1, kept);
+        } else if (kernel) {
+          loss = kernel.epoch(pairUser, pairItem, pairWeight, order, rng.next, params);
         } else {
           loss = hybridEpoch(
             state,
