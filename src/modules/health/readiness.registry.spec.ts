@@ -33,3 +33,34 @@ describe('ReadinessRegistry', () => {
     expect((await registry.evaluate()).ready).toBe(false);
   });
 });
+
+describe('ReadinessRegistry, first ready', () => {
+  it('collects start-up garbage once, when every check first passes, before answering', async () => {
+    const registry = new ReadinessRegistry();
+    let modelLoaded = false;
+    const calls: boolean[] = [];
+    registry.onFirstReady = () => {
+      calls.push(modelLoaded);
+      return null;
+    };
+    registry.register({ name: 'model', check: () => modelLoaded });
+    expect((await registry.evaluate()).ready).toBe(false);
+    expect(calls).toEqual([]);
+    modelLoaded = true;
+    expect((await registry.evaluate()).ready).toBe(true);
+    expect(calls).toEqual([true]);
+    modelLoaded = false;
+    await registry.evaluate();
+    modelLoaded = true;
+    await registry.evaluate();
+    expect(calls).toEqual([true]);
+  });
+
+  it('still answers when the collection throws', async () => {
+    const registry = new ReadinessRegistry();
+    registry.onFirstReady = () => {
+      throw new Error('no gc here');
+    };
+    expect((await registry.evaluate()).ready).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { collectStartupGarbage, StartupGcResult } from './startup-gc';
 
 /**
  * A check that has not answered after this long counts as not ready, so /readyz
@@ -24,6 +25,14 @@ export class ReadinessRegistry {
   private readonly logger = new Logger(ReadinessRegistry.name);
   private readonly checks: ReadinessCheck[] = [];
   private draining = false;
+  private beenReady = false;
+
+  /**
+   * Runs once, the first time every check passes, before that answer is
+   * given: a full garbage collection of what start-up left (see startup-gc.ts),
+   * while no traffic is routed here yet. Tests replace it.
+   */
+  onFirstReady: () => StartupGcResult | null = collectStartupGarbage;
 
   /** How long a check may take before it counts as not ready (tests shorten it). */
   checkTimeoutMs = READINESS_CHECK_TIMEOUT_MS;
@@ -48,7 +57,12 @@ export class ReadinessRegistry {
     );
     const checks: Record<string, boolean> = Object.fromEntries(results);
     checks.notDraining = !this.draining;
-    return { ready: Object.values(checks).every(Boolean), checks };
+    const ready = Object.values(checks).every(Boolean);
+    if (ready && !this.beenReady) {
+      this.beenReady = true;
+      this.firstReady();
+    }
+    return { ready, checks };
   }
 
   private withTimeout(check: ReadinessCheck): Promise<boolean> {
@@ -58,6 +72,18 @@ export class ReadinessRegistry {
       timer.unref();
     });
     return Promise.race([Promise.resolve().then(() => check.check()), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private firstReady(): void {
+    try {
+      const gc = this.onFirstReady();
+      if (gc)
+        this.logger.log(
+          `first ready: start-up garbage collected in ${gc.milliseconds} ms (JS heap ${gc.heapUsedMbBefore} -> ${gc.heapUsedMbAfter} MB)`,
+        );
+    } catch (error) {
+      this.logger.warn(`first ready: start-up garbage collection failed: ${(error as Error).message}`);
+    }
   }
 
   /** A check that throws instead of answering false counts as not ready; the error says why. */
