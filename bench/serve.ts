@@ -307,7 +307,8 @@ const PEER_VENV = path.join(root, 'bench/.venv');
  */
 function ensurePeerVenv(): string | null {
   const gunicorn = path.join(PEER_VENV, 'bin/gunicorn');
-  const requirements = readFileSync(path.join(PEER_DIR, 'requirements.txt'), 'utf8');
+  const requirementsFile = path.join(PEER_DIR, 'requirements.txt');
+  const requirements = readFileSync(requirementsFile, 'utf8');
   const installed = path.join(PEER_VENV, 'marquee-requirements.txt');
   if (existsSync(gunicorn) && existsSync(installed) && readFileSync(installed, 'utf8') === requirements)
     return gunicorn;
@@ -316,7 +317,7 @@ function ensurePeerVenv(): string | null {
   process.stderr.write(`peer: filling ${PEER_VENV} (pip install -r bench/peer/requirements.txt)…\n`);
   const steps: string[][] = [
     ...(existsSync(path.join(PEER_VENV, 'bin/pip')) ? [] : [[python, '-m', 'venv', PEER_VENV]]),
-    [path.join(PEER_VENV, 'bin/pip'), 'install', '-q', '-r', path.join(PEER_DIR, 'requirements.txt')],
+    [path.join(PEER_VENV, 'bin/pip'), 'install', '-q', '-r', requirementsFile],
   ];
   for (const [cmd, ...args] of steps) {
     const step = spawnSync(cmd, args, { stdio: 'inherit', timeout: 600_000 });
