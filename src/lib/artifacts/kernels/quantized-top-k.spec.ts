@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { createRng } from '@lib/training';
 import { QuantizedTopK } from './quantized-top-k';
+import { WASM_BASE64 } from './quantized-scores.wasm';
 
 /** Deterministic test data in [-0.5, 0.5). */
 function rng(seed: number): () => number {
@@ -113,6 +114,30 @@ describe('QuantizedTopK', () => {
       const got = deferred.topK(user, 20, [3, 40]);
       expect(Array.from(got.items)).toEqual(Array.from(want.items));
       expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+    }
+  });
+
+  it('takes each 16-item block maximum, four blocks at a time and in the tail (blockMax kernel)', () => {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64')), {});
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const blockMax = instance.exports.blockMax as (scores: number, n: number, blocks: number) => void;
+    memory.grow(1);
+    const random = rng(5);
+    // 1 to 9 blocks: fewer than four, exactly four, four plus a tail of one to three, and two full steps.
+    for (let blocks = 1; blocks <= 9; blocks++) {
+      const n = blocks * 16;
+      const scoresAt = 64; // not 0: a wrong bound would read below the scores as well as past them
+      const blocksAt = scoresAt + n * 4 + 64;
+      new Uint8Array(memory.buffer).fill(0);
+      const scores = new Float32Array(memory.buffer, scoresAt, n);
+      for (let i = 0; i < n; i++) scores[i] = i % 7 === 0 ? -Infinity : random() * 100;
+      // A block of -inf only (every item excluded), and the maximum in each lane position.
+      scores.fill(-Infinity, 0, 16);
+      if (blocks > 1) scores[16 + (blocks % 16)] = 1_000;
+      const out = new Float32Array(memory.buffer, blocksAt, blocks + 1).fill(-12_345);
+      blockMax(scoresAt, n, blocksAt);
+      for (let b = 0; b < blocks; b++) expect(out[b]).toBe(Math.max(...scores.subarray(b * 16, b * 16 + 16)));
+      expect(out[blocks]).toBe(-12_345); // nothing written past the last block
     }
   });
 
