@@ -648,8 +648,8 @@ async function main(): Promise<void> {
     model: { users, movies, factors, artifact: values.model ? 'given' : 'synthesised ALS-format (random factors)' },
     serviceProcesses: workers,
     scoring: 'int8 WebAssembly SIMD approximate scores + exact float re-scoring of the candidates (exact top-k)',
-    // SERVING_RANKING_THREAD (default true): the top-k runs on the service's ranking thread, not the HTTP thread.
-    rankingThread: process.env.SERVING_RANKING_THREAD !== 'false',
+    // SERVING_RANKING_THREAD (default false): true runs the top-k on the service's ranking thread, not the HTTP thread.
+    rankingThread: process.env.SERVING_RANKING_THREAD === 'true',
     backends: {
       database: database ? 'postgresql' : 'pglite',
       events: process.env.KAFKA_BROKERS ? 'kafka' : 'in-process',
@@ -698,7 +698,7 @@ async function main(): Promise<void> {
       'requestCost charges each process its own CPU seconds (/proc/<pid>/stat) during the fixed-rate run; the peer runs after Marquee has stopped.',
   };
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  const suffix = `${FULL_SHAPE ? '' : `-${users}x${movies}x${factors}`}${workers > 1 ? `-workers-${workers}` : ''}${marquee.historyIndex.enabled ? '' : '-sql-history'}${seeded ? '' : '-empty-store'}${report.rankingThread ? '' : '-no-ranking-thread'}`;
+  const suffix = `${FULL_SHAPE ? '' : `-${users}x${movies}x${factors}`}${workers > 1 ? `-workers-${workers}` : ''}${marquee.historyIndex.enabled ? '' : '-sql-history'}${seeded ? '' : '-empty-store'}${report.rankingThread ? '-ranking-thread' : ''}`;
   const file = `serve${suffix}.json`;
   writeFileSync(path.join(root, 'bench/results', file), `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));

@@ -47,6 +47,8 @@ describe('GET /recommend/:userId', () => {
       LOG_LEVEL: 'silent',
       SERVING_MODEL_DIR: alsDir,
       SERVING_HISTORY_INDEX_SETTLE_MS: '0',
+      // Not the default: this suite covers the ranking thread (the model-loader specs cover ranking in place).
+      SERVING_RANKING_THREAD: 'true',
     });
     app = await createApp(config, createRootLogger('silent'));
     await app.init();

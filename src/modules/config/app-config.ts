@@ -145,8 +145,12 @@ const envSchema = z.object({
   SERVING_USER_VECTORS: z.enum(['auto', 'memory', 'disk']).default('auto'),
   /** Directory of the private user-vector page files (default DATA_DIR/user-vectors). */
   SERVING_USER_VECTORS_DIR: z.string().min(1).optional(),
-  /** Rank factor and hybrid models on a thread of their own (false: on the thread that answers HTTP). */
-  SERVING_RANKING_THREAD: z.enum(['true', 'false']).default('true'),
+  /**
+   * Rank factor and hybrid models on a thread of their own (default false: on the thread that answers HTTP).
+   * Off by default since the scan got cheaper: handing each request to the thread and back cost more CPU
+   * than ranking in place (bench:serve, 5 alternating pairs: request cost 3.55x vs 4.24x the no-op server, medians).
+   */
+  SERVING_RANKING_THREAD: z.enum(['true', 'false']).default('false'),
   /** Run the movielog → store ingestion consumer in this process. */
   INGESTION_ENABLED: z.enum(['true', 'false']).default('true'),
   INGEST_GROUP_ID: z.string().min(1).default('marquee-ingest'),
