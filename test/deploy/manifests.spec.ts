@@ -297,9 +297,9 @@ describe('prod overlay: sizing and pinning', () => {
 });
 
 describe('Strimzi example (CRD, checked structurally)', () => {
-  it('declares movielog and movielog.dlq for the cluster', () => {
+  it('declares movielog, movielog.dlq and movielog.history-changes for the cluster', () => {
     const topics = objectsOf('strimzi');
-    expect(topics.map((t) => t.metadata.name).sort()).toEqual(['movielog', 'movielog.dlq']);
+    expect(topics.map((t) => t.metadata.name).sort()).toEqual(['movielog', 'movielog.dlq', 'movielog.history-changes']);
     for (const t of topics) {
       expect(t.apiVersion).toBe('kafka.strimzi.io/v1beta2');
       expect(t.kind).toBe('KafkaTopic');

@@ -1,36 +1,30 @@
-import { ParseResult } from './log-line.parser';
+/** At most this many user ids per history-change message (a message stays well under 100 KB). */
+export const HISTORY_CHANGE_MAX_USERS = 5_000;
 
 /**
- * Which user's history does a line change? Watch and rating lines do (they
- * add to what a user has seen and must not be recommended again); account and
- * recommendation lines do not. Serving asks this of every record on the
- * stream to drop that user's cached history, so there are two answers:
- *
- * - `userWhoseHistoryChangedIn(parsed)`: the answer from the full parser.
- * - `userWhoseHistoryChanged(text)`: the same answer from the raw line at a
- *   fraction of the cost (two `indexOf`s and a prefix test instead of
- *   decoding, validating and allocating a typed line), for the request thread.
- *
- * For every line the parser accepts the two agree (property test in
- * log-line.parser.spec.ts, over the parser's corpus). A line the parser
- * rejects may still name a user here: a spurious invalidation costs one
- * history reload, while a missed one would serve a stale history.
+ * The history-change topic's messages (TOPIC_HISTORY_CHANGES): ingestion
+ * publishes one after a batch's watch and rating rows are committed to the
+ * store, naming the users whose history they changed, as decimal ids joined by
+ * commas. Serving consumes only this topic to drop cached histories, instead
+ * of reading every line of `movielog` (mostly its own recommendation lines)
+ * and guessing which were stored yet. Split into messages of at most
+ * HISTORY_CHANGE_MAX_USERS ids.
  */
-export function userWhoseHistoryChangedIn(line: ParseResult): number | null {
-  return line.type === 'watch' || line.type === 'rating' ? line.userId : null;
+export function historyChangeMessages(userIds: Iterable<number>): string[] {
+  const unique = [...new Set(userIds)];
+  const out: string[] = [];
+  for (let from = 0; from < unique.length; from += HISTORY_CHANGE_MAX_USERS)
+    out.push(unique.slice(from, from + HISTORY_CHANGE_MAX_USERS).join(','));
+  return out;
 }
 
-/**
- * The user id of a watch or rating line (the lines that change what to
- * exclude), else null. `line` is the record decoded as latin1: one byte per
- * character, and the fields read here are ASCII in every accepted line.
- */
-export function userWhoseHistoryChanged(line: string): number | null {
-  const first = line.indexOf(',');
-  const second = first < 0 ? -1 : line.indexOf(',', first + 1);
-  if (second < 0) return null;
-  const request = line.slice(second + 1, second + 13);
-  if (!request.startsWith('GET /data/m/') && !request.startsWith('GET /rate/')) return null;
-  const userId = Number(line.slice(first + 1, second));
-  return Number.isSafeInteger(userId) && userId >= 0 ? userId : null;
+/** The user ids of one history-change message; a field that is not a user id is skipped. */
+export function usersInHistoryChange(value: string): number[] {
+  const out: number[] = [];
+  for (const field of value.split(',')) {
+    if (field.length === 0 || field.length > 16) continue;
+    const userId = Number(field);
+    if (Number.isSafeInteger(userId) && userId >= 0) out.push(userId);
+  }
+  return out;
 }

@@ -41,4 +41,4 @@ export type {
   RejectionReason,
   WatchLine,
 } from './log-line.parser';
-export { userWhoseHistoryChanged, userWhoseHistoryChangedIn } from './history-change';
+export { HISTORY_CHANGE_MAX_USERS, historyChangeMessages, usersInHistoryChange } from './history-change';

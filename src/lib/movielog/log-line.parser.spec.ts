@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { userWhoseHistoryChanged, userWhoseHistoryChangedIn } from './history-change';
 import {
   accountLine,
   formatAccountLine,
@@ -97,20 +96,6 @@ const REJECTION_CASES: Array<[string, string | Buffer]> = [
   ['bad_latency', '2026-11-26T06:48:45,1,recommendation request h:1, status 0, result: timeout, soon ms'],
   ['bad_latency', '2026-11-26T06:48:45,1,recommendation request h:1, status 200, result: a, -3 ms'],
   ['bad_latency', '2026-11-26T06:48:45,1,recommendation request h:1, status 200, result: a, fast ms'],
-];
-
-/** Accepted lines of every kind and variant (the examples below), for the properties at the end. */
-const ACCEPTED_LINES: string[] = [
-  '2026-11-26T06:48:45,42,GET /data/m/the+shawshank+redemption+1994/17.mpg',
-  '2026-11-26T06:48:45.123,0,GET /data/m/heat+1995/0.mpg',
-  "2026-11-26T06:48:45,1,GET /data/m/schindler's+list+1993/3.mpg",
-  '2026-11-26T06:48:45,1,GET /data/m/a.b&c:d-e_f!(g)/3.mpg',
-  '2026-11-26T06:48:45,7,GET /rate/heat+1995=4',
-  '2026-11-26T06:48:45,7,GET /create_account',
-  '2026-11-26T06:48:45,7,GET /create_account\r\n',
-  '2026-02-14T00:09:21.099,215124,recommendation request 17645-team05.example.edu:8082, status 200, result: gladiator+2000,the+godfather+1972, 45ms',
-  '2026-02-14T00:09:21,1,recommendation request h:1, status 200, result: , 45 ms',
-  '2026-02-14T00:09:21,1,recommendation request h:1, status 500, result: java.io.IOException: boom, x, 12 ms',
 ];
 
 describe('parseLogLine: accepted lines', () => {
@@ -399,125 +384,6 @@ describe("line builders over a formatted time (the simulator's hot path)", () =>
           ).toBe(recommendationLine(time, userId, 'h:1', 200, `${movieId},x`, n));
         },
       ),
-    );
-  });
-});
-
-/**
- * Serving reads every stream record with the fast `userWhoseHistoryChanged`
- * (on the latin1 text, as it does) instead of the parser; it must name the
- * user the parser would, for every line the parser accepts. On a rejected
- * line it may still name a user (an extra cache invalidation), never throw.
- */
-describe('userWhoseHistoryChanged (fast) agrees with the parser', () => {
-  const holds = (line: string | Uint8Array): void => {
-    const bytes = typeof line === 'string' ? Buffer.from(line, 'utf8') : Buffer.from(line);
-    const parsed = parseLogLine(bytes, options);
-    const fast = userWhoseHistoryChanged(bytes.toString('latin1'));
-    if (parsed.type !== 'rejected') expect(fast).toBe(userWhoseHistoryChangedIn(parsed));
-    else if (fast !== null) expect(Number.isSafeInteger(fast) && fast >= 0).toBe(true);
-  };
-
-  it('names the user of watch and rating lines only', () => {
-    for (const line of ACCEPTED_LINES) {
-      const parsed = parse(line);
-      const expected = parsed.type === 'watch' || parsed.type === 'rating' ? parsed.userId : null;
-      expect(userWhoseHistoryChangedIn(parsed)).toBe(expected);
-      expect(userWhoseHistoryChanged(line)).toBe(expected);
-    }
-    expect(userWhoseHistoryChangedIn(parse('2026-11-26T06:48:45,1,GET /rate/heat+1995=9'))).toBeNull();
-  });
-
-  it('on every line of the corpus above', () => {
-    for (const line of ACCEPTED_LINES) holds(line);
-    for (const [, line] of REJECTION_CASES) holds(line);
-  });
-
-  // Lines from the grammar, each field either well-formed or drawn from its known failure modes.
-  const digits = (min: number, max: number, length: number): fc.Arbitrary<string> =>
-    fc.integer({ min, max }).map((n) => String(n).padStart(length, '0'));
-  const validTime = fc
-    .tuple(fc.integer({ min: Date.UTC(2020, 0, 1), max: NOW + 2 * 86_400_000 }), fc.constantFrom(19, 21, 23, 26))
-    .map(([ms, length]) => `${new Date(ms).toISOString().slice(0, 23)}456`.slice(0, length));
-  const time = fc.oneof(
-    { weight: 4, arbitrary: validTime },
-    {
-      weight: 1,
-      arbitrary: fc.oneof(
-        fc
-          .tuple(digits(0, 9999, 4), digits(0, 13, 2), digits(0, 32, 2), digits(0, 25, 2))
-          .map(([y, mo, d, h]) => `${y}-${mo}-${d}T${h}:00:00`),
-        fc.string({ maxLength: 30 }),
-      ),
-    },
-  );
-  const user = fc.oneof(
-    { weight: 4, arbitrary: fc.nat({ max: 2_147_483_647 }).map(String) },
-    {
-      weight: 1,
-      arbitrary: fc.oneof(
-        fc.constantFrom('', '-3', '1.5', '007', ' 5', '5 ', '1e3', '0x1f', '2147483648', '99999999999', 'Infinity'),
-        fc.string({ maxLength: 12 }),
-      ),
-    },
-  );
-  const slug = fc.stringMatching(/^[a-z0-9+%.'&:_!()-]{1,24}$/);
-  const movie = fc.oneof({ weight: 4, arbitrary: slug }, { weight: 1, arbitrary: fc.string({ maxLength: 24 }) });
-  const number = fc.oneof(
-    { weight: 4, arbitrary: fc.integer({ min: -2, max: 12_000 }).map(String) },
-    { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
-  );
-  const request = fc.oneof(
-    fc.tuple(movie, number).map(([m, n]) => `GET /data/m/${m}/${n}.mpg`),
-    fc.tuple(movie, number).map(([m, n]) => `GET /rate/${m}=${n}`),
-    fc.constant('GET /create_account'),
-    fc
-      .tuple(
-        fc.constantFrom('h:1', 'marquee:8082', 'not an address'),
-        fc.constantFrom('200', '404', '500', '504', '0', 'OK'),
-        fc.array(slug, { maxLength: 4 }),
-        number,
-        fc.constantFrom(' ms', 'ms'),
-      )
-      .map(([server, status, items, latency, ms]) =>
-        [
-          `recommendation request ${server}`,
-          ` status ${status}`,
-          ` result: ${items.join(',')}`,
-          ` ${latency}${ms}`,
-        ].join(','),
-      ),
-    fc.string({ maxLength: 40 }),
-  );
-  const line = fc
-    .tuple(time, user, request, fc.constantFrom('', '', '', '\n', '\r\n'))
-    .map(([t, u, r, end]) => `${t},${u},${r}${end}`);
-
-  it('on generated lines (fast-check)', () => {
-    fc.assert(fc.property(line, holds), { numRuns: 5000 });
-  });
-
-  it('on generated and corpus lines with bytes replaced, cut or inserted', () => {
-    const corpus = [...ACCEPTED_LINES, ...REJECTION_CASES.map(([, l]) => l)].map((l) =>
-      typeof l === 'string' ? Buffer.from(l, 'utf8') : l,
-    );
-    const source = fc.oneof(
-      fc.constantFrom(...corpus),
-      line.map((l) => Buffer.from(l, 'utf8')),
-    );
-    const mutation = fc.tuple(fc.constantFrom('replace', 'cut', 'insert'), fc.nat(), fc.integer({ min: 0, max: 255 }));
-    fc.assert(
-      fc.property(source, fc.array(mutation, { minLength: 1, maxLength: 3 }), (original, mutations) => {
-        let bytes = Buffer.from(original);
-        for (const [op, at, byte] of mutations) {
-          const pos = bytes.length === 0 ? 0 : at % bytes.length;
-          if (op === 'replace' && bytes.length > 0) bytes[pos] = byte;
-          else if (op === 'cut') bytes = bytes.subarray(0, pos);
-          else bytes = Buffer.concat([bytes.subarray(0, pos), Buffer.from([byte]), bytes.subarray(pos)]);
-        }
-        holds(bytes);
-      }),
-      { numRuns: 5000 },
     );
   });
 });

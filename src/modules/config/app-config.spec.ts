@@ -7,7 +7,11 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ kind: 'pglite', dir: path.resolve('./data/pglite') });
     expect(config.events).toEqual({ kind: 'in-process' });
     expect(config.http.port).toBe(8082);
-    expect(config.topics).toEqual({ movielog: 'movielog', deadLetter: 'movielog.dlq' });
+    expect(config.topics).toEqual({
+      movielog: 'movielog',
+      deadLetter: 'movielog.dlq',
+      historyChanges: 'movielog.history-changes',
+    });
     expect(config.ratingScaleMax).toBe(5);
   });
 

@@ -80,6 +80,8 @@ const envSchema = z.object({
   KAFKA_CLIENT_THREAD_YOUNG_GEN_MB: z.coerce.number().int().min(0).max(1024).default(0),
   TOPIC_MOVIELOG: z.string().min(1).default('movielog'),
   TOPIC_DEAD_LETTER: z.string().min(1).default('movielog.dlq'),
+  /** Users whose stored history changed, published by ingestion after each commit; serving drops their cached history. */
+  TOPIC_HISTORY_CHANGES: z.string().min(1).default('movielog.history-changes'),
   /** Partitions for topics Marquee creates (consumers scale up to this many). */
   TOPIC_PARTITIONS: positiveInt.max(1024).default(3),
   /** Ratings outside 1..RATING_SCALE_MAX are rejected (some deployments use 1–10). */
@@ -278,7 +280,7 @@ export interface AppConfig {
         readonly threadYoungGenMb: number;
       }
     | { readonly kind: 'in-process' };
-  readonly topics: { readonly movielog: string; readonly deadLetter: string };
+  readonly topics: { readonly movielog: string; readonly deadLetter: string; readonly historyChanges: string };
   readonly topicPartitions: number;
   readonly ratingScaleMax: number;
   readonly shutdownGraceMs: number;
@@ -424,7 +426,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           threadYoungGenMb: e.KAFKA_CLIENT_THREAD_YOUNG_GEN_MB,
         }
       : { kind: 'in-process' as const },
-    topics: { movielog: e.TOPIC_MOVIELOG, deadLetter: e.TOPIC_DEAD_LETTER },
+    topics: { movielog: e.TOPIC_MOVIELOG, deadLetter: e.TOPIC_DEAD_LETTER, historyChanges: e.TOPIC_HISTORY_CHANGES },
     topicPartitions: e.TOPIC_PARTITIONS,
     ratingScaleMax: e.RATING_SCALE_MAX,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -21,7 +21,8 @@ const CONNECT_DEADLINE_MS = 30_000;
           await withDeadline(
             (async () => {
               await bus.connect();
-              await bus.ensureTopics([config.topics.movielog, config.topics.deadLetter], config.topicPartitions);
+              const { movielog, deadLetter, historyChanges } = config.topics;
+              await bus.ensureTopics([movielog, deadLetter, historyChanges], config.topicPartitions);
             })(),
             CONNECT_DEADLINE_MS,
             () => new Error(`no answer within ${CONNECT_DEADLINE_MS / 1000} s`),

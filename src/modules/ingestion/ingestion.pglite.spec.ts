@@ -11,6 +11,7 @@ import {
   formatRecommendationLine,
   formatWatchLine,
   recommendationLineHash,
+  usersInHistoryChange,
 } from '@lib/movielog';
 import { loadConfig } from '@modules/config';
 import { EVENT_BUS, EventBus, BusRecord } from '@modules/events';
@@ -29,6 +30,9 @@ describe('ingestion (in-process bus, PGlite)', () => {
   let stored: ReturnType<typeof storedRows>;
   let ingestion: IngestionService;
   const dlq: DeadLetterEnvelope[] = [];
+  /** Users named on the history-change topic, and whether user 7's watch was already stored when named. */
+  const announced: number[] = [];
+  let watchStoredWhenAnnounced: boolean | null = null;
 
   const drained = async (): Promise<boolean> => (await ingestion.lag()).every((p) => p.lag === 0);
   const waitUntil = async (condition: () => Promise<boolean>): Promise<void> => {
@@ -61,6 +65,18 @@ describe('ingestion (in-process bus, PGlite)', () => {
       fromBeginning: true,
       handleBatch: async (batch) => {
         for (const r of batch.records) dlq.push(JSON.parse(r.value.toString('utf8')) as DeadLetterEnvelope);
+      },
+    });
+    await bus.subscribe({
+      groupId: 'history-change-reader',
+      topics: [config.topics.historyChanges],
+      fromBeginning: true,
+      handleBatch: async (batch) => {
+        for (const r of batch.records) {
+          const users = usersInHistoryChange(r.value.toString('utf8'));
+          if (users.includes(7)) watchStoredWhenAnnounced = (await stored.watchMaxMinute(7, 'heat+1995')) === 30;
+          announced.push(...users);
+        }
       },
     });
   });
@@ -154,6 +170,24 @@ describe('ingestion (in-process bus, PGlite)', () => {
     // Still consuming after all that.
     await bus.publish('movielog', [{ value: formatWatchLine({ at: T, userId: 5, movieId: 'heat+1995', minute: 1 }) }]);
     await waitUntil(async () => (await stored.count('watches')) === 4);
+  });
+
+  it('names the users whose watches or ratings a batch stored on the history-change topic, once stored', async () => {
+    await bus.publish(
+      'movielog',
+      [
+        formatWatchLine({ at: T, userId: 7, movieId: 'heat+1995', minute: 30 }),
+        formatRatingLine({ at: T, userId: 8, movieId: 'heat+1995', rating: 4 }),
+        formatRecommendationLine({ at: T, userId: 9, server: 'h:8082', status: 200, items: ['a+1'], latencyMs: 3 }),
+        formatAccountLine({ at: T, userId: 10 }),
+      ].map((value) => ({ value })),
+    );
+    await waitUntil(async () => announced.includes(7) && announced.includes(8));
+    await waitUntil(drained);
+    expect(watchStoredWhenAnnounced).toBe(true);
+    // A recommendation or an account line changes nothing a user is excluded from.
+    expect(announced).not.toContain(9);
+    expect(announced).not.toContain(10);
   });
 
   it('a redelivered batch (same offsets) changes nothing and publishes no dead letter twice', async () => {

@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
-import { ParseOptions } from '@lib/movielog';
+import { historyChangeMessages, ParseOptions } from '@lib/movielog';
 import { AppConfig, APP_CONFIG } from '@modules/config';
 import { BatchContext, EVENT_BUS, EventBus, PartitionLag, RecordBatch, Subscription } from '@modules/events';
 import { CollapsedBatch, collapseRecords, DeadLetterRow } from './batch-collapse';
@@ -207,6 +207,7 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
       try {
         await this.repository.write(batch);
         await this.publishDeadLetters(batch.deadLetters);
+        await this.announceHistoryChanges(batch);
       } finally {
         this.releaseSlot();
       }
@@ -232,6 +233,22 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
       pending.map((letter) => ({ key: letter.reason, value: JSON.stringify(deadLetterEnvelope(letter)) })),
     );
     await this.repository.markPublished(pending);
+  }
+
+  /**
+   * Names the users whose watch or rating rows the batch just committed, on
+   * TOPIC_HISTORY_CHANGES: serving drops their cached histories, and reloads
+   * them from a store that already holds the change. Before the offsets are
+   * committed, so a failed publish fails the batch and its redelivery (the
+   * writes are idempotent) announces them again.
+   */
+  private async announceHistoryChanges(batch: CollapsedBatch): Promise<void> {
+    const users = new Set<number>();
+    for (const w of batch.watches) users.add(w.userId);
+    for (const r of batch.ratingEvents) users.add(r.userId);
+    if (users.size === 0) return;
+    const messages = historyChangeMessages(users).map((value) => ({ key: null, value }));
+    await this.bus.publish(this.config.topics.historyChanges, messages);
   }
 
   private acquireSlot(): Promise<void> {
