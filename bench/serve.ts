@@ -279,10 +279,10 @@ function hostState(): { loadAverage: number[]; stealPctSinceBoot: number } {
   return { loadAverage: os.loadavg(), stealPctSinceBoot: Math.round((1000 * t[7]) / total) / 10 };
 }
 
-/** A ramp of open-loop rates from 200/s up, stopped at the first rate not sustained. */
+/** A ramp of open-loop rates from 200/s up (from 1,000/s up, each step at most a third above the one before), stopped at the first rate not sustained. */
 async function rampUp(label: string, target: number, account?: CpuAccount): Promise<Run[]> {
   const ramp: Run[] = [];
-  for (const r of [200, 400, 600, 800, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 6000]) {
+  for (const r of [200, 400, 600, 800, 1000, 1250, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000]) {
     const run = await driveOpen(`${label} ramp ${r}/s`, Number(values['ramp-duration']), r, undefined, target, account);
     ramp.push(run);
     if (run.latencyMs.p99 >= 100 || run.throughputPerSecond < r * 0.95 || run.errors + run.non2xx > 0) break;
