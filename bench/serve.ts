@@ -279,7 +279,7 @@ function hostState(): { loadAverage: number[]; stealPctSinceBoot: number } {
   return { loadAverage: os.loadavg(), stealPctSinceBoot: Math.round((1000 * t[7]) / total) / 10 };
 }
 
-/** A ramp of open-loop rates from 200/s up (from 1,000/s up, each step at most a third above the one before), stopped at the first rate not sustained. */
+/** A ramp of open-loop rates from 200/s, stopped at the first not sustained; above 1,000/s each step is at most a third above the last. */
 async function rampUp(label: string, target: number, account?: CpuAccount): Promise<Run[]> {
   const ramp: Run[] = [];
   for (const r of [200, 400, 600, 800, 1000, 1250, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000]) {

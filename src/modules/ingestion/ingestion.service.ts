@@ -243,12 +243,13 @@ export class IngestionService implements OnApplicationBootstrap, BeforeApplicati
    * writes are idempotent) announces them again.
    */
   private async announceHistoryChanges(batch: CollapsedBatch): Promise<void> {
-    const users = new Set<number>();
-    for (const w of batch.watches) users.add(w.userId);
-    for (const r of batch.ratingEvents) users.add(r.userId);
-    if (users.size === 0) return;
-    const messages = historyChangeMessages(users).map((value) => ({ key: null, value }));
-    await this.bus.publish(this.config.topics.historyChanges, messages);
+    // historyChangeMessages names each user once.
+    const messages = historyChangeMessages([...batch.watches, ...batch.ratingEvents].map((row) => row.userId));
+    if (messages.length === 0) return;
+    await this.bus.publish(
+      this.config.topics.historyChanges,
+      messages.map((value) => ({ key: null, value })),
+    );
   }
 
   private acquireSlot(): Promise<void> {
