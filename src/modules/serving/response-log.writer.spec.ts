@@ -54,6 +54,39 @@ describe('ResponseLogWriter', () => {
     expect(stored.map((r) => r.requestId)).toEqual(batch.map((r) => r.requestId));
   });
 
+  it('does not queue a flush per response while a slow write is under way, and writes every response once', async () => {
+    const published: string[] = [];
+    const stored: string[] = [];
+    let release!: () => void;
+    const storeBlocked = new Promise<void>((resolve) => (release = resolve));
+    const bus = {
+      publish: async (_topic: string, messages: readonly OutgoingMessage[]) => {
+        published.push(...messages.map((m) => m.value.toString()));
+      },
+    } as unknown as EventBus;
+    const store = {
+      recordServedRecommendations: async (rows: readonly ServedRecommendation[]) => {
+        await storeBlocked;
+        stored.push(...rows.map((r) => r.requestId));
+      },
+    } as unknown as RecommendationLogRepository;
+    const writer = new ResponseLogWriter(config, bus, store, new ServingMetrics(new MetricsRegistry()));
+    const flush = jest.spyOn(writer, 'flush');
+    // Overload against a stalled database: 1,000 responses start a write, 1,500 more arrive while it hangs.
+    for (let i = 0; i < 2_500; i++) writer.record(response(i));
+    // Each of those 1,500 used to call flush() and wait in it for as long as traffic kept coming.
+    expect(flush).toHaveBeenCalledTimes(1);
+    release();
+    await writer.beforeApplicationShutdown();
+
+    const ids = Array.from({ length: 2_500 }, (_, i) => `req-${i}`);
+    expect(stored).toEqual(ids);
+    expect(published).toHaveLength(2_500);
+    expect(new Set(published).size).toBe(2_500);
+    // The write that hung, the one for the 1,500 started when it ended, and shutdown's.
+    expect(flush.mock.calls.length).toBeLessThanOrEqual(3);
+  });
+
   it('publishes each response once while the store is down, and stores each once while the broker is down', async () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
     try {
