@@ -71,7 +71,22 @@ export interface ThreadSummary {
   readonly busyMs: number;
   readonly byComponent: Record<string, number>;
   readonly topSelf: ReadonlyArray<{ readonly fn: string; readonly ms: number }>;
+  /**
+   * Busy stretches: runs of samples without an idle one between them, i.e. how
+   * long the thread went without returning to its event loop. A request that
+   * arrives during a stretch waits for its end, so long stretches are the tail
+   * latency. `longStartedBy` charges each stretch of at least STALL_MS to the
+   * component of its first sample (what started it; requests queued behind it
+   * make up the rest).
+   */
+  readonly stretches: {
+    readonly atLeastMs: Record<string, number>;
+    readonly longStartedBy: Record<string, number>;
+  };
 }
+
+/** A busy stretch at least this long counts as a stall in ThreadSummary.stretches.longStartedBy. */
+const STALL_MS = 2;
 
 export function summariseProfile(file: string, fromUs = -Infinity, toUs = Infinity, top = 25): ThreadSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -103,6 +118,15 @@ export function summariseProfile(file: string, fromUs = -Infinity, toUs = Infini
   let ranWasm = false;
   let ranKafka = false;
   let ranHttp = false;
+  const stretchesUs: number[] = [];
+  const longStartedBy: Record<string, number> = {};
+  let stretch: { us: number; startedBy: string } | null = null;
+  const endStretch = (): void => {
+    if (!stretch) return;
+    stretchesUs.push(stretch.us);
+    if (stretch.us >= STALL_MS * 1000) longStartedBy[stretch.startedBy] = (longStartedBy[stretch.startedBy] ?? 0) + 1;
+    stretch = null;
+  };
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i];
@@ -111,9 +135,14 @@ export function summariseProfile(file: string, fromUs = -Infinity, toUs = Infini
     const weight = profile.timeDeltas[i + 1] ?? 0;
     const node = byId.get(profile.samples[i])!;
     const frame = node.callFrame;
-    if (frame.functionName === IDLE) continue;
+    if (frame.functionName === IDLE) {
+      endStretch();
+      continue;
+    }
     busyUs += weight;
     const component = classify(node.id);
+    stretch ??= { us: 0, startedBy: component };
+    stretch.us += weight;
     byComponent[component] = (byComponent[component] ?? 0) + weight;
     const name =
       `${frame.functionName || '(anonymous)'} ${frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : ''}`.trim();
@@ -122,6 +151,7 @@ export function summariseProfile(file: string, fromUs = -Infinity, toUs = Infini
     if (/kafkajs/.test(frame.url)) ranKafka = true;
     if (/fastify|@nestjs/.test(frame.url)) ranHttp = true;
   }
+  endStretch();
   const ms = (us: number): number => Math.round(us / 100) / 10;
   const thread = ranHttp ? 'main (HTTP)' : ranWasm ? 'ranking thread' : ranKafka ? 'kafka client thread' : 'other';
   return {
@@ -137,6 +167,12 @@ export function summariseProfile(file: string, fromUs = -Infinity, toUs = Infini
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([fn, us]) => ({ fn, ms: ms(us) })),
+    stretches: {
+      atLeastMs: Object.fromEntries(
+        [1, 2, 5, 10, 20].map((m) => [m, stretchesUs.filter((us) => us >= m * 1000).length]),
+      ),
+      longStartedBy: Object.fromEntries(Object.entries(longStartedBy).sort((a, b) => b[1] - a[1])),
+    },
   };
 }
 
@@ -168,12 +204,21 @@ export function profileMarkdown(threads: readonly ThreadSummary[], requests: num
     lines.push('', '| top self time | ms | share |', '| --- | ---: | ---: |');
     for (const f of t.topSelf.slice(0, t.thread === 'main (HTTP)' ? 25 : 8))
       lines.push(`| \`${f.fn.replace(/\|/g, '\\|')}\` | ${f.ms} | ${((100 * f.ms) / t.busyMs).toFixed(1)}% |`);
+    const atLeast = Object.entries(t.stretches.atLeastMs)
+      .map(([m, n]) => `≥ ${m} ms: ${n}`)
+      .join(', ');
+    const startedBy = Object.entries(t.stretches.longStartedBy)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ');
+    lines.push('', `Busy stretches (no return to the event loop) ${atLeast}.`);
+    if (startedBy) lines.push(`Stretches ≥ ${STALL_MS} ms, by what started them: ${startedBy}.`);
     lines.push('');
   }
   return lines.join('\n');
 }
 
-if (require.main === module) {
+// Run directly: scripts/run-ts.js sets argv[1] to this file (require.main is run-ts.js there).
+if (path.resolve(process.argv[1] ?? '') === __filename) {
   const [dir, from, to] = process.argv.slice(2);
   const threads = summariseProfiles(dir, from ? Number(from) : undefined, to ? Number(to) : undefined);
   console.log(profileMarkdown(threads, 1));

@@ -456,7 +456,9 @@ async function main(): Promise<void> {
   const service: ChildProcess = spawn(
     process.execPath,
     [
-      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ...(profileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-interval=${Number(values['profile-interval'])}`]
+        : []),
       ...(fromDist
         ? ['--enable-source-maps', path.join(root, 'dist/main.js')]
         : [path.join(root, 'scripts/run-ts.js'), path.join(root, 'src/main.ts')]),

@@ -139,6 +139,8 @@ const envSchema = z.object({
   SERVING_HISTORY_INDEX_SETTLE_MS: z.coerce.number().int().min(0).default(2_000),
   /** Write every response to the stream and the store (disable only in isolated benchmarks). */
   SERVING_LOG_RESPONSES: z.enum(['true', 'false']).default('true'),
+  /** How often served responses are written to the stream and the store, in ms (one batched publish and upsert each). */
+  SERVING_LOG_FLUSH_MS: positiveInt.max(10_000).default(200),
   /**
    * Where factor and hybrid models keep their per-user vectors: 'disk' reads one row per request from a private
    * copy under SERVING_USER_VECTORS_DIR (page cache, not resident memory), 'memory' keeps them on the heap,
@@ -312,6 +314,7 @@ export interface AppConfig {
     readonly historyTtlMs: number;
     readonly historyIndex: { readonly enabled: boolean; readonly refreshMs: number; readonly settleMs: number };
     readonly logResponses: boolean;
+    readonly logFlushMs: number;
     readonly rankingThread: boolean;
     /** Per-user vectors of larger tables read a row per request from a private file; null: always in memory. */
     readonly userVectorPaging: { readonly dir: string; readonly aboveBytes: number } | null;
@@ -460,6 +463,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         settleMs: e.SERVING_HISTORY_INDEX_SETTLE_MS,
       },
       logResponses: e.SERVING_LOG_RESPONSES === 'true',
+      logFlushMs: e.SERVING_LOG_FLUSH_MS,
       rankingThread: e.SERVING_RANKING_THREAD === 'true',
       userVectorPaging:
         e.SERVING_USER_VECTORS === 'memory'
