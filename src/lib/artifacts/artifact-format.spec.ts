@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { NewArtifact, readArtifact, writeArtifact } from './artifact-format';
+import { NewArtifact, readArtifact, tensor, writeArtifact } from './artifact-format';
 
 describe('writeArtifact', () => {
   let dir: string;
@@ -60,6 +61,34 @@ describe('writeArtifact', () => {
     for (const [name, { data }] of Object.entries(tensors))
       expect(Array.from(read.tensors.get(name)!)).toEqual(Array.from(data));
     expect(await readdir(dir)).toEqual(['layout']);
+  });
+
+  it('reads a spilled tensor into its file, verified with the rest, and refuses it altered', async () => {
+    const at = path.join(dir, 'spill');
+    const factors = Float32Array.from({ length: 40 }, (_, k) => k / 7 - 2);
+    const bias = Float32Array.from([0.5, -1, 2]);
+    await writeArtifact(at, artifact({ bias: { data: bias, shape: [3] }, factors: { data: factors, shape: [2, 20] } }));
+    const pages = path.join(dir, 'spill.pages');
+    const fd = openSync(pages, 'w+');
+    try {
+      const read = await readArtifact(at, { spill: async () => ({ tensor: 'factors', fd }) });
+      expect(read.tensors.has('factors')).toBe(false);
+      expect(Array.from(read.tensors.get('bias')!)).toEqual(Array.from(bias));
+      expect(read.spilled?.get('factors')?.fd).toBe(fd);
+      expect(new Float32Array(new Uint8Array(readFileSync(pages)).buffer)).toEqual(factors);
+      expect(() => tensor(read, 'factors', Float32Array, [2, 20])).toThrow(/read into a file/);
+
+      // One byte changed inside the spilled range: the hash still covers it.
+      const bin = await readFile(path.join(at, 'model.bin'));
+      const offset = read.manifest.tensors.find((t) => t.name === 'factors')!.byteOffset;
+      bin[offset + 5] ^= 1;
+      await writeFile(path.join(at, 'model.bin'), bin);
+      await expect(readArtifact(at, { spill: async () => ({ tensor: 'factors', fd }) })).rejects.toThrow(
+        /model.bin sha256 mismatch/,
+      );
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('leaves neither a directory nor a temporary one behind when a shape does not match', async () => {

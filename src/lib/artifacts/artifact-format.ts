@@ -54,6 +54,21 @@ export interface ArtifactContents {
   /** As written, except that user ids usually arrive as an Int32Array (parsed off the calling thread). */
   readonly ids: { readonly users: Int32Array | readonly number[]; readonly items: readonly string[] };
   readonly tensors: ReadonlyMap<string, TypedTensor>;
+  /**
+   * Tensors written to a file instead of memory (ReadArtifactOptions.spill), by
+   * name: their bytes are verified like the rest but absent from `tensors`.
+   */
+  readonly spilled?: ReadonlyMap<string, { readonly fd: number; readonly entry: TensorEntry }>;
+}
+
+export interface ReadArtifactOptions {
+  /**
+   * Asked once the manifest is read: a tensor to stream into `fd` (its bytes
+   * at offset 0) instead of keeping it in memory, or null. Its bytes are still
+   * hashed with the rest of model.bin, and a mismatch fails the read as usual;
+   * the descriptor stays the caller's to close, also when the read fails.
+   */
+  readonly spill?: (manifest: ArtifactManifest) => Promise<{ readonly tensor: string; readonly fd: number } | null>;
 }
 
 export interface NewArtifact {
@@ -181,13 +196,20 @@ export async function readManifest(dir: string): Promise<ArtifactManifest> {
 }
 
 /** Reads and verifies an artifact: hashes, tensor bounds and shapes. */
-export async function readArtifact(dir: string): Promise<ArtifactContents> {
+export async function readArtifact(dir: string, options: ReadArtifactOptions = {}): Promise<ArtifactContents> {
   const manifest = await readManifest(dir);
   if (manifest.formatVersion !== 1)
     throw new ArtifactIntegrityError(dir, `unknown format version ${manifest.formatVersion}`);
+  const spill = (await options.spill?.(manifest)) ?? null;
+  const spilledEntry = spill ? manifest.tensors.find((t) => t.name === spill.tensor) : undefined;
+  if (spill && !spilledEntry) throw new ArtifactIntegrityError(dir, `no tensor ${spill.tensor} to spill`);
+  const spilledRange =
+    spill && spilledEntry
+      ? { from: spilledEntry.byteOffset, to: spilledEntry.byteOffset + spilledEntry.byteLength, fd: spill.fd }
+      : undefined;
   // Read and hashed on a helper thread: serving verifies every artifact it swaps in.
   const [bin, idsJson] = await Promise.all([
-    readHashed(path.join(dir, 'model.bin')),
+    readHashed(path.join(dir, 'model.bin'), { spill: spilledRange }),
     readHashed(path.join(dir, 'ids.json'), { parseIds: true }),
   ]).catch((error: Error) => {
     throw new ArtifactIntegrityError(dir, error.message);
@@ -203,13 +225,15 @@ export async function readArtifact(dir: string): Promise<ArtifactContents> {
     if (count * dtype.bytes !== entry.byteLength || entry.byteOffset + entry.byteLength > buffer.byteLength) {
       throw new ArtifactIntegrityError(dir, `tensor ${entry.name} shape [${entry.shape}] does not fit its bytes`);
     }
-    tensors.set(entry.name, dtype.make(buffer, entry.byteOffset, count));
+    // A spilled tensor's bytes are in its file; the buffer holds zeros there.
+    if (entry !== spilledEntry) tensors.set(entry.name, dtype.make(buffer, entry.byteOffset, count));
   }
   const ids =
     idsJson.ids ?? (JSON.parse(Buffer.from(idsJson.buffer ?? new ArrayBuffer(0)).toString('utf8')) as ArtifactIds);
   if (!ids || !Array.isArray(ids.items) || !(ArrayBuffer.isView(ids.users) || Array.isArray(ids.users)))
     throw new ArtifactIntegrityError(dir, 'ids.json does not list users and items');
-  return { manifest, ids, tensors };
+  const spilled = spill && spilledEntry ? new Map([[spill.tensor, { fd: spill.fd, entry: spilledEntry }]]) : undefined;
+  return { manifest, ids, tensors, ...(spilled ? { spilled } : {}) };
 }
 
 /** Fetches a tensor and checks its shape; scorers use this to fail loudly on a malformed artifact. */
@@ -221,6 +245,8 @@ export function tensor<T extends TypedTensor>(
 ): T {
   const data = contents.tensors.get(name);
   const entry = contents.manifest.tensors.find((t) => t.name === name);
+  if (contents.spilled?.has(name))
+    throw new ArtifactIntegrityError(contents.manifest.modelType, `tensor ${name} was read into a file, not memory`);
   if (!data || !entry) throw new ArtifactIntegrityError(contents.manifest.modelType, `missing tensor ${name}`);
   if (!(data instanceof kind))
     throw new ArtifactIntegrityError(contents.manifest.modelType, `tensor ${name} has dtype ${entry.dtype}`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { hashingThreadRunning, readHashed } from './hashed-read';
@@ -20,6 +20,45 @@ describe('readHashed', () => {
     expect(a.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(Buffer.from(a.buffer!).equals(bytes)).toBe(true);
     expect(b.sha256).toBe(a.sha256);
+  });
+
+  it.each([
+    ['in the middle, over several chunks', 1_000_003, 17_000_001],
+    ['at the start', 0, 4_096],
+    ['at the end', 20_000_000 - 999, 20_000_000],
+    ['empty', 5, 5],
+  ])('writes a spilled range (%s) to its file, keeps the rest, and hashes every byte', async (_, from, to) => {
+    const size = 20_000_000;
+    const bytes = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * 131 + (i >>> 12)) & 0xff;
+    const file = path.join(dir, `spill-${from}`);
+    writeFileSync(file, bytes);
+    const pages = path.join(dir, `spill-${from}.pages`);
+    const fd = openSync(pages, 'w+');
+    try {
+      const read = await readHashed(file, { spill: { from, to, fd } });
+      expect(read.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(readFileSync(pages).equals(bytes.subarray(from, to))).toBe(true);
+      const kept = Buffer.from(read.buffer!);
+      expect(kept.length).toBe(size);
+      expect(kept.subarray(0, from).equals(bytes.subarray(0, from))).toBe(true);
+      expect(kept.subarray(to).equals(bytes.subarray(to))).toBe(true);
+      // Never written there: zeros, whose pages the kernel does not make resident.
+      expect(kept.subarray(from, to).every((b) => b === 0)).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('rejects a spilled range past the end of the file', async () => {
+    const file = path.join(dir, 'short');
+    writeFileSync(file, Buffer.alloc(100, 1));
+    const fd = openSync(path.join(dir, 'short.pages'), 'w+');
+    try {
+      await expect(readHashed(file, { spill: { from: 50, to: 101, fd } })).rejects.toThrow(/100 bytes/);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('rejects a missing file and keeps working afterwards', async () => {

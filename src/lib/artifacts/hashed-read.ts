@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { readFileSync, readlinkSync } = require('node:fs');
+const { closeSync, fstatSync, openSync, readFileSync, readlinkSync, readSync, writeSync } = require('node:fs');
 const { setPriority } = require('node:os');
 // Lowest CPU priority for this thread only (Linux: a thread id is a valid
 // setpriority target): verification uses idle CPU and never takes a core from
@@ -44,8 +44,48 @@ function parsedIds(data) {
   }
   return { users, items: ids.items };
 }
-parentPort.on('message', ({ id, file, parseIds }) => {
+// Reads the file in chunks into a buffer of its size, except bytes [from, to),
+// which go to spill.fd (at offset 0) through a small scratch buffer; every byte
+// is hashed in file order. The buffer's pages in [from, to) are never written,
+// so they never become resident: a 256 MB user table costs no memory here.
+const CHUNK = 8 << 20;
+function readSpilling(file, spill) {
+  const fd = openSync(file, 'r');
   try {
+    const size = fstatSync(fd).size;
+    if (spill.to > size) throw new Error(file + ': ' + size + ' bytes, the spilled range ends at ' + spill.to);
+    const buffer = new ArrayBuffer(size);
+    const bytes = new Uint8Array(buffer);
+    const scratch = new Uint8Array(Math.min(CHUNK, Math.max(1, spill.to - spill.from)));
+    const hash = createHash('sha256');
+    for (let at = 0; at < size; ) {
+      const spilling = at >= spill.from && at < spill.to;
+      const limit = spilling ? spill.to : at < spill.from ? Math.min(spill.from, size) : size;
+      const end = Math.min(limit, at + CHUNK);
+      const target = spilling ? scratch.subarray(0, end - at) : bytes.subarray(at, end);
+      for (let done = 0; done < target.length; ) {
+        const n = readSync(fd, target, done, target.length - done, at + done);
+        if (n === 0) throw new Error(file + ' ended early at ' + (at + done) + ' of ' + size + ' bytes');
+        done += n;
+      }
+      hash.update(target);
+      if (spilling)
+        for (let done = 0; done < target.length; )
+          done += writeSync(spill.fd, target, done, target.length - done, at - spill.from + done);
+      at = end;
+    }
+    return { buffer, sha256: hash.digest('hex') };
+  } finally {
+    closeSync(fd);
+  }
+}
+parentPort.on('message', ({ id, file, parseIds, spill }) => {
+  try {
+    if (spill) {
+      const { buffer, sha256 } = readSpilling(file, spill);
+      parentPort.postMessage({ id, sha256, buffer }, [buffer]);
+      return;
+    }
     const data = readFileSync(file);
     const sha256 = createHash('sha256').update(data).digest('hex');
     if (parseIds) {
@@ -134,8 +174,25 @@ function retireWhenIdle(worker: Worker): void {
   idleTimer.unref();
 }
 
-/** Reads `file` and hashes it off the calling thread; with `parseIds`, parses it there as an artifact's ids.json. */
-export function readHashed(file: string, options: { parseIds?: boolean } = {}): Promise<HashedFile> {
+/**
+ * Bytes [from, to) of a file written to `fd` (at offset 0) instead of being
+ * kept: they are read, hashed and written a chunk at a time, and the returned
+ * buffer holds zeros there (pages never touched, so never resident).
+ */
+export interface SpilledRange {
+  readonly from: number;
+  readonly to: number;
+  readonly fd: number;
+}
+
+/**
+ * Reads `file` and hashes it off the calling thread; with `parseIds`, parses it there as an artifact's ids.json;
+ * with `spill`, writes that byte range to a file instead of memory (SpilledRange).
+ */
+export function readHashed(
+  file: string,
+  options: { parseIds?: boolean; spill?: SpilledRange } = {},
+): Promise<HashedFile> {
   return new Promise((resolve, reject) => {
     const id = nextId++;
     pending.set(id, { resolve, reject });
@@ -146,7 +203,7 @@ export function readHashed(file: string, options: { parseIds?: boolean } = {}): 
     const worker = helper();
     // Keep the process alive while a read is outstanding (a CLI may be waiting on nothing else).
     worker.ref();
-    worker.postMessage({ id, file, parseIds: options.parseIds === true });
+    worker.postMessage({ id, file, parseIds: options.parseIds === true, spill: options.spill });
   });
 }
 

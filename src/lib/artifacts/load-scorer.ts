@@ -1,14 +1,22 @@
+import { closeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ArtifactContents, ArtifactIntegrityError, NewArtifact, readArtifact, writeArtifact } from './artifact-format';
+import {
+  ArtifactContents,
+  ArtifactIntegrityError,
+  ArtifactManifest,
+  NewArtifact,
+  readArtifact,
+  writeArtifact,
+} from './artifact-format';
 import { Scorer } from './scorer';
 import { RankingThread } from './kernels/ranking-thread';
 import { FactorScorer } from './scorers/factor.scorer';
 import { HybridScorer } from './scorers/hybrid.scorer';
 import { ItemKnnScorer } from './scorers/item-knn.scorer';
 import { PopularityScorer } from './scorers/popularity.scorer';
-import { UserVectorPaging } from './scorers/user-vectors';
+import { UserVectorPaging, UserVectors } from './scorers/user-vectors';
 
 export interface LoadScorerOptions {
   /** Serving's ranking thread: factor and hybrid models rank there (see RankingThread). */
@@ -45,7 +53,31 @@ export async function scorerFromContents(contents: ArtifactContents, options: Lo
  * training code.
  */
 export async function loadScorer(dir: string, options: LoadScorerOptions = {}): Promise<Scorer> {
-  return scorerFromContents(await readArtifact(dir), options);
+  const paging = options.userVectorPaging;
+  let spilled: number | null = null;
+  const spill = async (manifest: ArtifactManifest) => {
+    const plan = await UserVectors.spillPlan(manifest, paging);
+    spilled = plan?.fd ?? null;
+    return plan;
+  };
+  let contents: ArtifactContents;
+  try {
+    contents = await readArtifact(dir, paging ? { spill } : {});
+  } catch (error) {
+    if (spilled === null) throw error;
+    closeSync(spilled);
+    // Writing the page file may have failed (disk full): as with paging a table in memory, serve it from memory.
+    if (error instanceof ArtifactIntegrityError) throw error;
+    paging?.onFailure?.(error as Error);
+    contents = await readArtifact(dir);
+  }
+  try {
+    return await scorerFromContents(contents, options);
+  } catch (error) {
+    // Unless a UserVectors took the page file over (it closes it itself, once).
+    if (spilled !== null && !UserVectors.holds(spilled)) closeSync(spilled);
+    throw error;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdir, open, readSync, unlink } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { ArtifactContents, tensor } from '../artifact-format';
+import { ArtifactContents, ArtifactIntegrityError, ArtifactManifest, tensor } from '../artifact-format';
 import { writeAll } from '../write-all';
 
 /** Where a model's large per-user table may live instead of the heap (serving's SERVING_USER_VECTORS). */
@@ -15,12 +15,19 @@ export interface UserVectorPaging {
   readonly onFailure?: (error: Error) => void;
 }
 
+/** The per-user table each model type keeps in UserVectors (its ofArtifact name), for spillPlan. */
+const PAGED_TABLES: Readonly<Record<string, string>> = { als: 'userFactors', svd: 'userFactors', hybrid: 'userRepr' };
+
 const openFile = promisify(open);
 const unlinkFile = promisify(unlink);
 const mkdirs = promisify(mkdir);
 
+/** Page files a UserVectors holds open (taken over, not yet closed). */
+const heldPageFiles = new Set<number>();
+
 /** Closes a page file when the table that read it has been garbage collected (a swapped-out model). */
 const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
+  heldPageFiles.delete(fd);
   try {
     closeSync(fd);
     // eslint-disable-next-line no-restricted-syntax -- EBADF only: close() unregisters, so the fd is not ours to report
@@ -78,7 +85,44 @@ export class UserVectors {
     paging?: UserVectorPaging | null,
   ): Promise<UserVectors> {
     const width = contents.manifest.tensors.find((t) => t.name === itemTensor)?.shape[1] ?? 0;
+    const spilled = contents.spilled?.get(name);
+    if (spilled) {
+      // Read into its page file by readArtifact (spillPlan): verified with the rest, never in memory.
+      const { entry, fd } = spilled;
+      const users = contents.ids.users.length;
+      if (entry.dtype !== 'float32' || entry.shape.length !== 2 || entry.shape[0] !== users || entry.shape[1] !== width)
+        throw new ArtifactIntegrityError(
+          contents.manifest.modelType,
+          `tensor ${name} is ${entry.dtype} [${entry.shape}], expected float32 [${users},${width}]`,
+        );
+      return Promise.resolve(UserVectors.onPageFile(fd, width, users));
+    }
     return UserVectors.of(tensor(contents, name, Float32Array, [contents.ids.users.length, width]), width, paging);
+  }
+
+  /**
+   * For readArtifact's `spill`: the per-user table a model type pages (when
+   * larger than `paging.aboveBytes`), with a new private page file for it.
+   * Reading the artifact then streams that table into the file a chunk at a
+   * time: without this, a swap held the whole model.bin (263 MB at full scale)
+   * in memory until the table was copied out, and the buffer until the next
+   * full GC, so RSS went from ~500 MB to ~1 GB during bench:serve's swaps.
+   * Null when nothing is paged; a page file that cannot be created is told to
+   * `onFailure` and the table stays in memory.
+   */
+  static async spillPlan(
+    manifest: ArtifactManifest,
+    paging: UserVectorPaging | null | undefined,
+  ): Promise<{ readonly tensor: string; readonly fd: number } | null> {
+    const name = PAGED_TABLES[manifest.modelType];
+    const entry = name ? manifest.tensors.find((t) => t.name === name) : undefined;
+    if (!paging || !entry || entry.byteLength <= paging.aboveBytes) return null;
+    try {
+      return { tensor: entry.name, fd: await UserVectors.newPageFile(paging.dir) };
+    } catch (error) {
+      paging.onFailure?.(error as Error);
+      return null;
+    }
   }
 
   /** In memory, or paged to `paging.dir` when the table is larger than `paging.aboveBytes`. */
@@ -93,20 +137,42 @@ export class UserVectors {
   }
 
   private static async paged(table: Float32Array, width: number, dir: string): Promise<UserVectors> {
+    const fd = await UserVectors.newPageFile(dir);
+    try {
+      await writeAll(fd, new Uint8Array(table.buffer, table.byteOffset, table.byteLength), 0);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return UserVectors.onPageFile(fd, width, width === 0 ? 0 : table.length / width);
+  }
+
+  /** A private, already unlinked page file in `dir`, open for reading and writing. */
+  private static async newPageFile(dir: string): Promise<number> {
     await mkdirs(dir, { recursive: true, mode: 0o700 });
     const file = path.join(dir, `user-vectors-${process.pid}-${randomUUID()}.bin`);
     // 'wx+': created here or not at all (never an existing file someone prepared); unlinked before a byte is written.
     const fd = await openFile(file, 'wx+', 0o600);
     try {
       await unlinkFile(file);
-      await writeAll(fd, new Uint8Array(table.buffer, table.byteOffset, table.byteLength), 0);
     } catch (error) {
       closeSync(fd);
       throw error;
     }
-    const vectors = new UserVectors(width, width === 0 ? 0 : table.length / width, null, fd);
+    return fd;
+  }
+
+  /** Takes over `fd` (closed by close() or when collected). */
+  private static onPageFile(fd: number, width: number, rows: number): UserVectors {
+    const vectors = new UserVectors(width, rows, null, fd);
     closeWhenCollected.register(vectors, fd, vectors);
+    heldPageFiles.add(fd);
     return vectors;
+  }
+
+  /** Whether a UserVectors has taken `fd` over (and will close it). */
+  static holds(fd: number): boolean {
+    return heldPageFiles.has(fd);
   }
 
   /** True when the rows are read from a page file rather than held in memory. */
@@ -133,6 +199,7 @@ export class UserVectors {
     if (this.fd === null || this.closed) return;
     this.closed = true;
     closeWhenCollected.unregister(this);
+    heldPageFiles.delete(this.fd);
     closeSync(this.fd);
   }
 }
