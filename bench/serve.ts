@@ -557,12 +557,13 @@ async function main(): Promise<void> {
       ? null
       : await drive('autocannon unthrottled', Number(values['ramp-duration']), null);
 
-    let swap: (Run & { swaps: number; rssPeakMb: number }) | null = null;
+    let swap: (Run & { swaps: number; rssBeforeMb: number; rssPeakMb: number }) | null = null;
     if (!skip.has('swap')) {
       let swaps = 0;
       let timer: NodeJS.Timeout | undefined;
       // A replica's memory limit must hold its peak, and a swap reads a whole new artifact.
-      let rssPeakMb = rssMb(service.pid!);
+      const rssBeforeMb = rssMb(service.pid!);
+      let rssPeakMb = rssBeforeMb;
       const sampler = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, rssMb(service.pid!))), 100);
       const run = await driveOpen(`open-loop ${rate}/s with a model swap every 10 s`, duration, rate, () => {
         timer = setInterval(() => {
@@ -574,7 +575,7 @@ async function main(): Promise<void> {
       });
       clearInterval(timer);
       clearInterval(sampler);
-      swap = { ...run, swaps, rssPeakMb };
+      swap = { ...run, swaps, rssBeforeMb, rssPeakMb };
     }
     marquee = {
       loadSeconds,
@@ -677,7 +678,8 @@ async function main(): Promise<void> {
     rssMb: {
       modelLoaded: marquee.rssLoaded,
       afterFixedRun: marquee.rssAfter,
-      // Sampled every 100 ms during the swap phase.
+      // The swap phase follows the ramp and the unthrottled run; sampled every 100 ms during it.
+      beforeSwaps: swap?.rssBeforeMb ?? null,
       peakDuringSwaps: swap?.rssPeakMb ?? null,
     },
     mainThreadMemoryMb: { modelLoaded: marquee.memoryLoaded, afterFixedRun: marquee.memoryAfter },
