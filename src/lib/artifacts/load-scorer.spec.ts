@@ -1,3 +1,4 @@
+import { openSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import { twoTasteGroups } from '@test/support/training/two-taste-groups';
 import { writeArtifact } from './artifact-format';
 import { RankingThread } from './kernels/ranking-thread';
 import { loadScorer } from './load-scorer';
+import { UserVectors } from './scorers/user-vectors';
 
 describe('loadScorer with serving’s ranking thread', () => {
   const data = twoTasteGroups();
@@ -47,6 +49,34 @@ describe('loadScorer with serving’s ranking thread', () => {
         // The synchronous path of a thread-backed scorer (offline callers) gives the same list.
         expect(remote.recommend(userId, 6, exclude, context)).toEqual(got);
       }
+    }
+  });
+
+  it('serves the user table from memory, and says why, when writing its page file fails', async () => {
+    const at = path.join(dir, 'als-unwritable');
+    await writeArtifact(
+      at,
+      await alsTrainer.train(data, { factors: 4, iterations: 10, regularization: 5 }, 1, { workers: 1 }),
+    );
+    // A descriptor open for reading only: every write to it fails, as on a full disk.
+    const readOnly = openSync(path.join(at, 'manifest.json'), 'r');
+    const plan = jest
+      .spyOn(UserVectors, 'spillPlan')
+      .mockImplementation(async () => ({ tensor: 'userFactors', fd: readOnly }));
+    try {
+      const failures: Error[] = [];
+      const fromMemory = await loadScorer(at, {
+        userVectorPaging: { dir: path.join(dir, 'unused'), aboveBytes: 0, onFailure: (e) => failures.push(e) },
+      });
+      expect(plan).toHaveBeenCalledTimes(1);
+      expect(failures).toHaveLength(1);
+      expect(failures[0].message).toMatch(/EBADF/);
+      const inMemory = await loadScorer(at);
+      expect(fromMemory.recommend(data.users[3].id, 6, new Set())).toEqual(
+        inMemory.recommend(data.users[3].id, 6, new Set()),
+      );
+    } finally {
+      plan.mockRestore();
     }
   });
 

@@ -66,10 +66,11 @@ export async function loadScorer(dir: string, options: LoadScorerOptions = {}): 
   } catch (error) {
     if (spilled === null) throw error;
     closeSync(spilled);
-    // Writing the page file may have failed (disk full): as with paging a table in memory, serve it from memory.
-    if (error instanceof ArtifactIntegrityError) throw error;
-    paging?.onFailure?.(error as Error);
+    spilled = null;
+    // The page file's write may be what failed (disk full; the hashing thread reports it like a bad read): read
+    // again into memory, as paging a table in memory falls back. A bad artifact fails this read too.
     contents = await readArtifact(dir);
+    paging?.onFailure?.(error as Error);
   }
   try {
     return await scorerFromContents(contents, options);
