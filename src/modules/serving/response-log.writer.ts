@@ -73,7 +73,8 @@ export class ResponseLogWriter implements BeforeApplicationShutdown {
     this.server =
       config.http.publicAddress ??
       `${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`;
-    // A tick while a write is still under way does nothing: that write's caller takes what is pending next.
+    // A tick while a write is still under way does nothing: what is pending goes at the next tick, or when that
+    // write ends if 1,000 are waiting by then.
     this.timer = setInterval(() => this.flushUnlessBusy(), config.serving.logFlushMs);
     this.timer.unref();
   }
