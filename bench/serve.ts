@@ -517,6 +517,11 @@ async function main(): Promise<void> {
           Math.round(b / 1e6),
         );
       }
+      // Anonymous (heaps, buffers, malloc arenas) against file-backed pages (code, mapped files) of the main process.
+      const status = readFileSync(`/proc/${service.pid}/status`, 'utf8');
+      for (const field of ['RssAnon', 'RssFile']) {
+        out[field] = [Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024)];
+      }
       return out;
     };
     const memoryLoaded = await memoryMb();
@@ -558,7 +563,10 @@ async function main(): Promise<void> {
       : await drive('autocannon unthrottled', Number(values['ramp-duration']), null);
 
     let swap: (Run & { swaps: number; rssBeforeMb: number; rssPeakMb: number }) | null = null;
+    let memoryBeforeSwaps: Record<string, number[]> | null = null;
+    let memoryAfterSwaps: Record<string, number[]> | null = null;
     if (!skip.has('swap')) {
+      memoryBeforeSwaps = await memoryMb();
       let swaps = 0;
       let timer: NodeJS.Timeout | undefined;
       // A replica's memory limit must hold its peak, and a swap reads a whole new artifact.
@@ -576,6 +584,7 @@ async function main(): Promise<void> {
       clearInterval(timer);
       clearInterval(sampler);
       swap = { ...run, swaps, rssBeforeMb, rssPeakMb };
+      memoryAfterSwaps = await memoryMb();
     }
     marquee = {
       loadSeconds,
@@ -584,6 +593,8 @@ async function main(): Promise<void> {
       rssAfter,
       memoryLoaded,
       memoryAfter,
+      memoryBeforeSwaps,
+      memoryAfterSwaps,
       main,
       floor,
       serviceThreadCpuSeconds,
@@ -682,7 +693,12 @@ async function main(): Promise<void> {
       beforeSwaps: swap?.rssBeforeMb ?? null,
       peakDuringSwaps: swap?.rssPeakMb ?? null,
     },
-    mainThreadMemoryMb: { modelLoaded: marquee.memoryLoaded, afterFixedRun: marquee.memoryAfter },
+    mainThreadMemoryMb: {
+      modelLoaded: marquee.memoryLoaded,
+      afterFixedRun: marquee.memoryAfter,
+      beforeSwaps: marquee.memoryBeforeSwaps,
+      afterSwaps: marquee.memoryAfterSwaps,
+    },
     fixedRate: main,
     harnessFloor: floor,
     requestCost,
