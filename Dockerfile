@@ -38,7 +38,12 @@ RUN npm run build
 
 # ---- runtime ---------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# MALLOC_ARENA_MAX=2: glibc gives each thread that mallocs (request thread, Kafka client
+# thread, libuv pool, V8 helpers) an arena of its own, and freed memory stays in them;
+# two arenas kept the serving process ~40 MB smaller at 1,000 req/s, CPU within the
+# run-to-run noise (bench/results/serve-ab.md, "malloc arenas").
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     PORT=8082 \
     DATA_DIR=/data \
     NPM_CONFIG_UPDATE_NOTIFIER=false

@@ -474,6 +474,8 @@ async function main(): Promise<void> {
         SERVING_MODEL_DIR: live,
         LOG_LEVEL: 'warn',
         NODE_ENV: 'production',
+        // As the container image runs it (Dockerfile); set MALLOC_ARENA_MAX to compare.
+        MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
         INGESTION_ENABLED: 'false',
         HTTP_WORKERS: String(workers),
         SERVING_HISTORY_INDEX: values['history-index'],

@@ -19,7 +19,12 @@ run([require.resolve('tsc-alias/dist/bin/index.js', { paths: [root] }), '-p', 't
 
 // The main command on a fresh machine: an empty embedded store gets a small
 // simulated world and a first model (see BOOTSTRAP_WORLD in the README).
-const env = { ...process.env, BOOTSTRAP_WORLD: process.env.BOOTSTRAP_WORLD || 'auto' };
+// MALLOC_ARENA_MAX=2 as in the container image (Dockerfile): fewer glibc arenas, ~40 MB less resident memory.
+const env = {
+  ...process.env,
+  BOOTSTRAP_WORLD: process.env.BOOTSTRAP_WORLD || 'auto',
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX || '2',
+};
 const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js', ...process.argv.slice(2)], {
   cwd: root,
   env,

@@ -153,6 +153,11 @@ describe('Dockerfile (static)', () => {
     expect(finalOf('EXPOSE')[0].args).toBe('8082');
   });
 
+  it('runs the service with two malloc arenas (resident memory, bench/results/serve-malloc-arenas-ab.json)', () => {
+    const env = finalOf('ENV').flatMap((i) => i.args.split(/\s+/));
+    expect(env).toContain('MALLOC_ARENA_MAX=2');
+  });
+
   it('holds no secrets in ENV or ARG', () => {
     const secretName = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|DATABASE_URL|ACCESS_KEY)/i;
     for (const ins of instructions.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG')) {
