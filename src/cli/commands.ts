@@ -529,6 +529,14 @@ export const COMMANDS = {
           'Sampling interval of --profile (node --cpu-prof-interval). 100 resolves event-loop stalls of a few ms; ' +
           'the profiler then costs the service more CPU.',
       },
+      'cost-rounds': {
+        type: 'string',
+        value: '<n>',
+        default: '1',
+        description:
+          'Pairs of fixed-rate run and harness floor, alternating, for the request cost: with more than one the ' +
+          'report gives each pair and their median (one pair varies by ±10% on a quiet host).',
+      },
       skip: {
         type: 'string',
         value: '<phases>',
