@@ -645,6 +645,14 @@ async function main(): Promise<void> {
   // which counts the neighbours of a shared host too). "With the generator" is the measure: the whole
   // machine busy with Marquee against busy with the no-op server, the same client in both.
   const serving = ['service', 'postgres', 'kafka', 'redis'];
+  const rounds = costRounds.map((r) => ({
+    vsNoOpWithGenerator: ratio(
+      costPer1000(r.main, [...serving, 'generator']),
+      costPer1000(r.floor, ['server', 'generator']),
+    ),
+    cpuMsPerRequest: { marquee: costPer1000(r.main, serving), noOpServer: costPer1000(r.floor, ['server']) },
+    p99Ms: { marquee: r.main.latencyMs.p99, noOpServer: r.floor.latencyMs.p99 },
+  }));
   const requestCost = {
     cpuMsPerRequest: {
       marquee: costPer1000(main, serving),
@@ -662,19 +670,8 @@ async function main(): Promise<void> {
       costPer1000(floor, ['server', 'generator']),
     ),
     /** Every pair of --cost-rounds (the first is the one above), and the median the targets use. */
-    rounds: costRounds.map((r) => ({
-      vsNoOpWithGenerator: ratio(
-        costPer1000(r.main, [...serving, 'generator']),
-        costPer1000(r.floor, ['server', 'generator']),
-      ),
-      cpuMsPerRequest: { marquee: costPer1000(r.main, serving), noOpServer: costPer1000(r.floor, ['server']) },
-      p99Ms: { marquee: r.main.latencyMs.p99, noOpServer: r.floor.latencyMs.p99 },
-    })),
-    medianVsNoOpWithGenerator: median(
-      costRounds.map((r) =>
-        ratio(costPer1000(r.main, [...serving, 'generator']), costPer1000(r.floor, ['server', 'generator'])),
-      ),
-    ),
+    rounds,
+    medianVsNoOpWithGenerator: median(rounds.map((r) => r.vsNoOpWithGenerator)),
     /** Server side only: (service + PostgreSQL + Kafka + Redis) / no-op server. */
     vsNoOpServerOnly: ratio(costPer1000(main, serving), costPer1000(floor, ['server'])),
     /** The machine-wide busy share (/proc/stat) of the two runs: includes whatever else ran on the host. */
