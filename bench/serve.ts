@@ -60,22 +60,26 @@ const FULL_SHAPE = users === 1_000_000 && movies === 27_000 && factors === 64;
 /** Monotonic clock in µs, the clock of V8's CPU profiles (for the profile window). */
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
+/** A kB field of /proc/<pid>/status (VmRSS, RssAnon, …), or 0 when the process or field is gone. */
+function statusKb(pid: number | string, field: string): number {
+  try {
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory of the service: the process and, with --workers, its children. */
 function rssMb(pid: number): number {
-  const rssKb = (p: number | string): number => {
-    try {
-      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      return 0;
-    }
-  };
   let children: string[] = [];
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
   } catch {
     // no children file: a single process
   }
-  return Math.round((rssKb(pid) + children.reduce((sum, child) => sum + rssKb(child), 0)) / 1024);
+  return Math.round(
+    (statusKb(pid, 'VmRSS') + children.reduce((sum, child) => sum + statusKb(child, 'VmRSS'), 0)) / 1024,
+  );
 }
 
 /**
@@ -528,10 +532,7 @@ async function main(): Promise<void> {
         );
       }
       // Anonymous (heaps, buffers, malloc arenas) against file-backed pages (code, mapped files) of the main process.
-      const status = readFileSync(`/proc/${service.pid}/status`, 'utf8');
-      for (const field of ['RssAnon', 'RssFile']) {
-        out[field] = [Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024)];
-      }
+      for (const field of ['RssAnon', 'RssFile']) out[field] = [Math.round(statusKb(service.pid!, field) / 1024)];
       return out;
     };
     const memoryLoaded = await memoryMb();
